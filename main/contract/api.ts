@@ -1,0 +1,217 @@
+/**
+ * The one contract between the window and the core: every command the renderer can send, every
+ * event the core pushes, and the shape of every value that crosses. Main (Electron IPC), the
+ * preload bridge, the headless HTTP server and the renderer all import this file, so they cannot
+ * drift. Main validates every incoming payload with `commandSchemas` before it reaches the core.
+ *
+ * Browser-safe: no Node or Electron imports here or in what it imports.
+ */
+import { z } from 'zod';
+import type { ConnectionState } from '../core/connection/connection-state.js';
+import type { CloseCause } from '../core/connection/close-policy.js';
+
+// ---- Values ---------------------------------------------------------------------------------
+
+export type ReplyStatus =
+  | 'generating'
+  | 'queued'
+  | 'sending'
+  | 'sent'
+  | 'delivered'
+  | 'read'
+  | 'failed'
+  | 'expired'
+  | 'cancelled';
+
+export const REPLY_STATUSES: readonly ReplyStatus[] = [
+  'generating',
+  'queued',
+  'sending',
+  'sent',
+  'delivered',
+  'read',
+  'failed',
+  'expired',
+  'cancelled',
+];
+
+export interface ReplyView {
+  /** The reply's WhatsApp message id (chosen at enqueue time). */
+  id: string;
+  at: number;
+  contactName: string;
+  /** e.g. "+1 ••• ••• 12 34" — never the full number. */
+  contactMasked: string;
+  inboundId: string;
+  ruleName: string;
+  text: string;
+  status: ReplyStatus;
+  statusHistory: Array<{ status: ReplyStatus; at: number }>;
+  attempts: number;
+  lastError?: string;
+}
+
+export interface HistoryEntryView {
+  seq: number;
+  at: number;
+  state: ConnectionState['kind'];
+  cause?: CloseCause;
+  code?: number;
+  meaning: string;
+  attempt?: number;
+  delayMs?: number;
+  outageMs?: number;
+  recoveredBy?: string;
+}
+
+export interface UptimeBucketView {
+  start: number;
+  end: number;
+  up: number;
+}
+
+export interface HistoryView {
+  entries: HistoryEntryView[];
+  countsByCause: Partial<Record<CloseCause, number>>;
+  /** Plain words for each cause that appears in `countsByCause`. */
+  causeMeanings: Partial<Record<CloseCause, string>>;
+  day: UptimeBucketView[];
+  week: UptimeBucketView[];
+}
+
+export interface MissedView {
+  id: string;
+  at: number;
+  contactName: string;
+  contactMasked: string;
+  text: string;
+  ruleName?: string;
+}
+
+/** Everything the window needs to draw itself on open. */
+export interface Snapshot {
+  state: ConnectionState;
+  stateText: string;
+  autoReply: { enabled: boolean; pausedUntil?: number };
+  /** How the session keys are protected at rest. */
+  encryption: 'os-keychain' | 'weak' | 'test' | 'none';
+  dataDir: string;
+  version: string;
+}
+
+export const settingsSchema = z.object({
+  /** Offline-sync messages older than this many minutes go to "missed while offline". */
+  catchUpWindowMinutes: z.number().int().min(0).max(24 * 60),
+  /** A reply still waiting after this many minutes is expired instead of sent late. */
+  replyTtlMinutes: z.number().int().min(1).max(7 * 24 * 60),
+  /** Show a typing indicator before a reply. */
+  typingIndicator: z.boolean(),
+  startAtLogin: z.boolean(),
+  notifications: z.boolean(),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+export const DEFAULT_SETTINGS: Settings = {
+  catchUpWindowMinutes: 15,
+  replyTtlMinutes: 60,
+  typingIndicator: true,
+  startAtLogin: false,
+  notifications: true,
+};
+
+// ---- Commands (window → core) ---------------------------------------------------------------
+
+const none = z.undefined().or(z.null()).optional();
+const shortText = z.string().max(200);
+const replyQuery = z
+  .object({
+    search: shortText.optional(),
+    status: z.enum(REPLY_STATUSES as [ReplyStatus, ...ReplyStatus[]]).optional(),
+    contact: shortText.optional(),
+    limit: z.number().int().min(1).max(10_000).optional(),
+  })
+  .strict();
+const idArg = z.object({ id: z.string().min(1).max(128) }).strict();
+
+/** Payload schema of every command. Main parses with these; anything else is rejected. */
+export const commandSchemas = {
+  getSnapshot: none,
+  listReplies: replyQuery.optional(),
+  exportReplies: replyQuery.optional(),
+  getHistory: z.object({ limit: z.number().int().min(1).max(2_000).optional() }).strict().optional(),
+  exportHistory: none,
+  getSettings: none,
+  updateSettings: settingsSchema.partial().strict(),
+  getRules: none,
+  /** Rules are validated by the auto-reply engine's own schema, which gives per-rule messages. */
+  setRules: z.object({ rules: z.array(z.unknown()).max(200) }).strict(),
+  setAutoReply: z.object({ enabled: z.boolean() }).strict(),
+  pauseAutoReply: z.object({ until: z.number().int().positive().nullable() }).strict(),
+  reconnectNow: none,
+  useHere: none,
+  relink: none,
+  requestQr: none,
+  listMissed: none,
+  sendMissed: idArg,
+  skipMissed: idArg,
+} as const;
+
+export type CommandName = keyof typeof commandSchemas;
+export type CommandArgs = { [C in CommandName]: z.input<(typeof commandSchemas)[C]> };
+
+/** What each command returns on success. */
+export interface CommandResults {
+  getSnapshot: Snapshot;
+  listReplies: ReplyView[];
+  exportReplies: string;
+  getHistory: HistoryView;
+  exportHistory: string;
+  getSettings: Settings;
+  updateSettings: Settings;
+  getRules: { rules: unknown[] };
+  setRules: { rules: unknown[] };
+  setAutoReply: Snapshot['autoReply'];
+  pauseAutoReply: Snapshot['autoReply'];
+  reconnectNow: null;
+  useHere: null;
+  relink: null;
+  requestQr: null;
+  listMissed: MissedView[];
+  sendMissed: null;
+  skipMissed: null;
+}
+
+/** A typed error with a plain-language message for the person. */
+export interface ApiError {
+  kind: 'invalid-payload' | 'forbidden-sender' | 'invalid-rules' | 'not-found' | 'not-allowed-now' | 'internal';
+  message: string;
+  /** For invalid rules: one message per problem, with where it is. */
+  details?: Array<{ path: string; message: string }>;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+// ---- Events (core → window) -----------------------------------------------------------------
+
+export interface EventPayloads {
+  state: { state: ConnectionState; stateText: string };
+  'auto-reply': Snapshot['autoReply'];
+  reply: ReplyView;
+  history: HistoryEntryView;
+  missed: MissedView[];
+  settings: Settings;
+}
+export type EventName = keyof EventPayloads;
+export const EVENT_NAMES: readonly EventName[] = ['state', 'auto-reply', 'reply', 'history', 'missed', 'settings'];
+
+/** IPC channel names: one per command, one for all events. */
+export const IPC_COMMAND_PREFIX = 'replyline:cmd:';
+export const IPC_EVENT_CHANNEL = 'replyline:event';
+
+/**
+ * The API object the renderer uses, whatever the transport (Electron preload or headless HTTP).
+ */
+export interface ReplylineApi {
+  invoke<C extends CommandName>(command: C, args?: CommandArgs[C]): Promise<Result<CommandResults[C]>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+}

@@ -1,0 +1,115 @@
+/**
+ * Who a rule may answer: contact keys, JID/phone normalisation and the contact scope check.
+ *
+ * A contact can reach us under several addresses (phone-number JID, LID, with a device suffix),
+ * so a message yields a small set of identity keys — `p:<digits>` for a phone number and
+ * `j:<normalised JID>` — and a list entry matches when it shares any key with the message.
+ * In a group the group's own JID is added, so listing a group JID in a scope allows (or, for
+ * "everyone except", blocks) that whole group.
+ */
+import type { InboundMessage } from './inbound.js';
+import type { ContactScope } from './schema.js';
+
+const PN_SERVERS = new Set(['s.whatsapp.net', 'c.us']);
+const KNOWN_SERVERS = new Set(['s.whatsapp.net', 'c.us', 'lid', 'g.us']);
+
+/** Lower-case, drop device/agent suffixes (`123:4@…`, `123_1:4@…`), `c.us` → `s.whatsapp.net`. */
+export function normalizeJid(jid: string): string {
+  const trimmed = jid.trim().toLowerCase();
+  const at = trimmed.lastIndexOf('@');
+  if (at < 0) return trimmed;
+  const user = trimmed.slice(0, at).split(':')[0]!.split('_')[0]!;
+  const server = trimmed.slice(at + 1);
+  return `${user}@${server === 'c.us' ? 's.whatsapp.net' : server}`;
+}
+
+/** Digits of an international phone number (`+49 (0)151 …`, `0049…`), or undefined if it isn't one. */
+export function normalizePhone(raw: string): string | undefined {
+  const cleaned = raw.trim().replace(/\(0\)/g, '');
+  if (!/^\+?[\d\s().\-/]+$/.test(cleaned)) return undefined;
+  let digits = cleaned.replace(/\D/g, '');
+  if (!cleaned.startsWith('+') && digits.startsWith('00')) digits = digits.slice(2);
+  return digits.length >= 7 && digits.length <= 15 ? digits : undefined;
+}
+
+function phoneOfJid(normalizedJid: string): string | undefined {
+  const at = normalizedJid.lastIndexOf('@');
+  if (at < 0 || !PN_SERVERS.has(normalizedJid.slice(at + 1))) return undefined;
+  const user = normalizedJid.slice(0, at);
+  return /^\d{5,15}$/.test(user) ? user : undefined;
+}
+
+export type ContactEntryResult = { ok: true; keys: string[] } | { ok: false; reason: string };
+
+/** Parse a scope list entry (phone number or WhatsApp ID) into its identity keys. */
+export function parseContactEntry(raw: string): ContactEntryResult {
+  const entry = raw.trim();
+  if (entry.includes('@')) {
+    const jid = normalizeJid(entry);
+    const at = jid.lastIndexOf('@');
+    const user = jid.slice(0, at);
+    if (!KNOWN_SERVERS.has(jid.slice(at + 1)) || !/^[\d-]{5,40}$/.test(user)) {
+      return { ok: false, reason: `“${entry}” is not a WhatsApp ID (expected something like 4915112345678@s.whatsapp.net)` };
+    }
+    const phone = phoneOfJid(jid);
+    return { ok: true, keys: phone ? [`j:${jid}`, `p:${phone}`] : [`j:${jid}`] };
+  }
+  const digits = normalizePhone(entry);
+  if (!digits) {
+    return {
+      ok: false,
+      reason: `“${entry}” is not a phone number with its country code (for example +49 151 12345678)`,
+    };
+  }
+  return { ok: true, keys: [`p:${digits}`] };
+}
+
+/** The identity keys of a message's sender (used for contact memory and scope lists). */
+export function senderKeys(msg: Pick<InboundMessage, 'senderJid' | 'senderPhone'>): string[] {
+  const keys: string[] = [];
+  const jid = normalizeJid(msg.senderJid);
+  if (jid) keys.push(`j:${jid}`);
+  const phone = (msg.senderPhone && normalizePhone(msg.senderPhone)) || phoneOfJid(jid);
+  if (phone) keys.push(`p:${phone}`);
+  return keys;
+}
+
+export function isGroupMessage(msg: Pick<InboundMessage, 'isGroup' | 'kind' | 'chatJid'>): boolean {
+  return msg.isGroup || msg.kind === 'group' || normalizeJid(msg.chatJid).endsWith('@g.us');
+}
+
+/**
+ * The conversation a reply goes into, stable across device suffixes: a group's JID, else the
+ * contact's phone number when known, else their JID. Cooldowns and per-chat limits use it.
+ */
+export function conversationKey(msg: InboundMessage): string {
+  if (isGroupMessage(msg)) return `g:${normalizeJid(msg.chatJid)}`;
+  const chat = normalizeJid(msg.chatJid);
+  const phone = phoneOfJid(chat) ?? (msg.senderPhone ? normalizePhone(msg.senderPhone) : undefined);
+  return phone ? `p:${phone}` : `j:${chat}`;
+}
+
+const compiledLists = new WeakMap<readonly string[], Set<string>>();
+
+function listKeys(contacts: readonly string[]): Set<string> {
+  let keys = compiledLists.get(contacts);
+  if (!keys) {
+    keys = new Set();
+    for (const entry of contacts) {
+      const parsed = parseContactEntry(entry);
+      if (parsed.ok) for (const k of parsed.keys) keys.add(k);
+    }
+    compiledLists.set(contacts, keys);
+  }
+  return keys;
+}
+
+/** Does the rule's contact scope allow answering this message? */
+export function inScope(scope: ContactScope, msg: InboundMessage): boolean {
+  if (scope.mode === 'everyone') return true;
+  const listed = listKeys(scope.contacts);
+  const keys = senderKeys(msg);
+  if (isGroupMessage(msg)) keys.push(`j:${normalizeJid(msg.chatJid)}`);
+  const hit = keys.some((k) => listed.has(k));
+  return scope.mode === 'only' ? hit : !hit;
+}

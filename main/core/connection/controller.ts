@@ -1,0 +1,548 @@
+/**
+ * The connection controller: owns the Baileys socket lifecycle and carries out the connection
+ * policy of PRODUCT.md (see close-policy.ts for the table).
+ *
+ * It owns: exactly one live socket at a time (each with a generation id; events from a replaced
+ * socket are ignored), the named connection state, the backoff schedule, the silent-link
+ * watchdog, the session folder lock, and the hand-off of Baileys' events to the rest of the core
+ * through the `Link` interface. It does not own the outbox or the auto-reply rules.
+ */
+import makeWASocket, {
+  Browsers,
+  jidNormalizedUser,
+  type BinaryNode,
+  type UserFacingSocketConfig,
+  type WAMessageKey,
+  type WASocket,
+  type proto,
+} from '@whiskeysockets/baileys';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { BAD_SESSION_RELINK_AFTER, classifyClose, CLOSE_POLICY, type CloseCause } from './close-policy.js';
+import { describeState, type AccountIdentity, type ConnectionState } from './connection-state.js';
+import { deferred, type Deferred } from './deferred.js';
+import type { Link, LinkEventMap, LiveSocket, Unsubscribe } from './link.js';
+import { acquireSessionLock, type SessionLock } from './session-lock.js';
+import { TypedEmitter } from './typed-emitter.js';
+import { getLogger, type Logger } from '../logging/logger.js';
+import type { ReconnectHistory, RecoveredBy } from '../history/reconnect-history.js';
+import { SessionStore, SessionStoreError } from '../session/session-store.js';
+import type { KeyWrapper } from '../storage/cipher.js';
+
+export interface ControllerOptions {
+  /** The session folder (creds, keys, lock). */
+  sessionDir: string;
+  /** Protects the session keys at rest (Electron safeStorage in the app). */
+  keyWrapper?: KeyWrapper;
+  /** Where transitions are recorded; optional so unit tests can leave it out. */
+  history?: ReconnectHistory;
+  /** Passed to Baileys as is (tests: waWebSocketUrl, keepAliveIntervalMs, qrTimeout, …). */
+  socketConfig?: Partial<UserFacingSocketConfig>;
+  backoff?: BackoffOptions;
+  /**
+   * The link counts as silent when no frame arrived for this long (default 2 × keep-alive
+   * interval); the socket is then replaced.
+   */
+  silentAfterMs?: number;
+  /** Baileys' message store hook for retry requests (the outbox can answer it). */
+  getMessage?: (key: WAMessageKey) => Promise<proto.IMessage | undefined>;
+  /** Level for Baileys' own log lines (default 'warn'). */
+  baileysLogLevel?: string;
+  /** Clock for backoff, history and the watchdog (tests inject a manual one). */
+  now?: () => number;
+  /** Scheduler for the backoff wait only; Baileys keeps real timers (tests inject a manual one). */
+  scheduler?: Scheduler;
+}
+
+/** Where the backoff wait is scheduled. */
+export interface Scheduler {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realScheduler: Scheduler = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+type Trigger = RecoveredBy;
+
+interface SocketSlot {
+  id: number;
+  sock: WASocket;
+  /** Set once we decided this socket is finished: its later events are ignored. */
+  retired: boolean;
+  lastInboundAt: number;
+  watchdog?: ReturnType<typeof setInterval>;
+}
+
+export class ConnectionController implements Link {
+  private readonly events = new TypedEmitter<LinkEventMap>();
+  private readonly log: Logger;
+  private readonly backoff: Backoff;
+  private readonly now: () => number;
+  private _state: ConnectionState = { kind: 'idle' };
+  private slot: SocketSlot | undefined;
+  private nextSocketId = 1;
+  private ready: Deferred<LiveSocket> = deferred();
+  private readyPromises = 1;
+  private retryTimer: unknown;
+  private readonly scheduler: Scheduler;
+  /** Bad-session closes since the link was last healthy (open for `healthyAfterMs`). */
+  private badSessionStreak = 0;
+  private openedAt: number | undefined;
+  private outageStartedAt: number | undefined;
+  private outageAttempts = 0;
+  private pendingTrigger: Trigger = 'startup';
+  private qrIndex = 0;
+  private closed = false;
+  private lastAccount: AccountIdentity | undefined;
+
+  private constructor(
+    private readonly options: ControllerOptions,
+    private store: SessionStore | undefined,
+    private readonly lock: SessionLock,
+    private storeError: SessionStoreError | undefined,
+  ) {
+    this.log = getLogger('connection');
+    this.now = options.now ?? Date.now;
+    this.backoff = new Backoff({ now: this.now, ...options.backoff });
+    this.scheduler = options.scheduler ?? realScheduler;
+    this.lastAccount = store ? accountFromCreds(store.state.creds) : undefined;
+  }
+
+  /**
+   * Lock the session folder and open the session store. A second controller (or process) on
+   * the same folder gets `SessionLockedError`. A damaged store does not throw: the controller
+   * starts in `needs-relink` and `relink()` pairs afresh.
+   */
+  static async create(options: ControllerOptions): Promise<ConnectionController> {
+    const lock = await acquireSessionLock(options.sessionDir);
+    try {
+      const store = await SessionStore.open(options.sessionDir, { keyWrapper: options.keyWrapper });
+      return new ConnectionController(options, store, lock, undefined);
+    } catch (err) {
+      if (err instanceof SessionStoreError) {
+        return new ConnectionController(options, undefined, lock, err);
+      }
+      await lock.release();
+      throw err;
+    }
+  }
+
+  // ---- Link ---------------------------------------------------------------------------------
+
+  get state(): ConnectionState {
+    return this._state;
+  }
+
+  currentSocket(): LiveSocket | undefined {
+    const slot = this.slot;
+    if (!slot || slot.retired || this._state.kind !== 'open') return undefined;
+    return { id: slot.id, sock: slot.sock };
+  }
+
+  whenReady(): Promise<LiveSocket> {
+    return this.ready.promise;
+  }
+
+  /** How many distinct "ready" promises have been handed out: one per outage. */
+  get readyPromiseCount(): number {
+    return this.readyPromises;
+  }
+
+  account(): AccountIdentity | undefined {
+    return this.lastAccount;
+  }
+
+  on<E extends keyof LinkEventMap>(event: E, listener: (payload: LinkEventMap[E]) => void): Unsubscribe {
+    return this.events.on(event, listener);
+  }
+
+  /** The session store (for the app's encryption notice and diagnostics). */
+  get session(): SessionStore | undefined {
+    return this.store;
+  }
+
+  // ---- Commands -----------------------------------------------------------------------------
+
+  /** Start connecting (with the stored session, or a fresh pairing). */
+  start(): void {
+    if (this.closed) return;
+    if (this.storeError) {
+      this.setState({ kind: 'needs-relink', reason: this.storeError.userMessage });
+      return;
+    }
+    if (this._state.kind === 'idle' || this._state.kind === 'stopped') {
+      void this.connect(this._state.kind === 'idle' ? 'startup' : 'user');
+    }
+  }
+
+  /**
+   * Cut a backoff wait short (system resume, network back, the person clicked). On an open link
+   * after a resume or network change, probe it and replace it if it does not answer.
+   */
+  reconnectNow(trigger: 'resume' | 'network' | 'user' = 'user'): void {
+    if (this.closed) return;
+    switch (this._state.kind) {
+      case 'reconnecting':
+        this.clearRetryTimer();
+        void this.connect(trigger);
+        return;
+      case 'open':
+        if (trigger !== 'user') void this.probe(trigger);
+        return;
+      default:
+        // Connecting already, or waiting for the person (conflict, QR, relink): nothing to cut short.
+        return;
+    }
+  }
+
+  /** After a 440: take the session back on this computer, with one reconnect. */
+  useHere(): void {
+    if (this._state.kind !== 'conflict') return;
+    void this.connect('user');
+  }
+
+  /** Forget the session and pair again with a new QR (queued replies are kept by the outbox). */
+  async relink(): Promise<void> {
+    if (this.closed) return;
+    this.retire('user');
+    this.clearRetryTimer();
+    await this.wipeSession();
+    this.backoff.reset();
+    this.badSessionStreak = 0;
+    await this.connect('relink');
+  }
+
+  /** After the QR expired: start pairing again. */
+  requestQr(): void {
+    if (this._state.kind !== 'qr-expired') return;
+    void this.connect('user');
+  }
+
+  /** Pause: close the socket and stay stopped until `start()`. */
+  stop(): void {
+    this.retire('user');
+    this.clearRetryTimer();
+    this.setState({ kind: 'stopped' });
+  }
+
+  /** Stop for good: flush the store and release the folder lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.stop();
+    this.closed = true;
+    await this.store?.close();
+    await this.lock.release();
+  }
+
+  // ---- Socket lifecycle ---------------------------------------------------------------------
+
+  private async connect(trigger: Trigger): Promise<void> {
+    this.retire('user');
+    if (this.closed) return;
+    if (!this.store) {
+      // The store was damaged at start: open a fresh one now that the person asked to relink.
+      try {
+        this.store = await SessionStore.open(this.options.sessionDir, { keyWrapper: this.options.keyWrapper });
+        this.storeError = undefined;
+      } catch (err) {
+        const reason = err instanceof SessionStoreError ? err.userMessage : 'The session could not be opened.';
+        this.setState({ kind: 'needs-relink', reason });
+        return;
+      }
+    }
+    this.pendingTrigger = trigger;
+    this.outageAttempts++;
+    this.outageStartedAt ??= this.now();
+    const id = this.nextSocketId++;
+    this.setState({ kind: 'connecting', attempt: this.backoff.attempt });
+    const store = this.store;
+    const sock = makeWASocket({
+      browser: Browsers.appropriate('Desktop'),
+      markOnlineOnConnect: false,
+      syncFullHistory: false,
+      getMessage: this.options.getMessage,
+      ...this.options.socketConfig,
+      auth: store.state,
+      logger: this.baileysLogger(),
+    });
+    const slot: SocketSlot = { id, sock, retired: false, lastInboundAt: this.now() };
+    this.slot = slot;
+    this.qrIndex = 0;
+    this.attach(slot, store);
+  }
+
+  private attach(slot: SocketSlot, store: SessionStore): void {
+    const { sock } = slot;
+    const live = () => !slot.retired && this.slot === slot;
+
+    sock.ev.on('creds.update', () => {
+      // Baileys has already merged the update into creds; persist even for a retiring socket.
+      void store.saveCreds().catch((err: unknown) => this.log.error({ err }, 'saving creds failed'));
+    });
+    sock.ev.on('connection.update', (update) => {
+      if (!live()) return;
+      if (update.qr) {
+        this.qrIndex++;
+        this.setState({ kind: 'awaiting-qr', qr: update.qr, qrIndex: this.qrIndex });
+      }
+      if (update.connection === 'open') this.onOpen(slot);
+      if (update.connection === 'close') this.onClose(slot, update.lastDisconnect?.error);
+    });
+    sock.ev.on('messages.upsert', (upsert) => {
+      if (live()) this.events.emit('messages', { socketId: slot.id, upsert });
+    });
+    sock.ev.on('messages.update', (updates) => {
+      if (live()) this.events.emit('messages-update', { socketId: slot.id, updates });
+    });
+    sock.ws.on('CB:ack,class:message', (node: BinaryNode) => {
+      if (!live()) return;
+      const error = node.attrs.error ? Number(node.attrs.error) : undefined;
+      this.events.emit('message-ack', { socketId: slot.id, id: node.attrs.id!, remoteJid: node.attrs.from, error });
+    });
+    sock.ws.on('message', () => {
+      slot.lastInboundAt = this.now();
+    });
+    this.startWatchdog(slot);
+  }
+
+  private onOpen(slot: SocketSlot): void {
+    const store = this.store!;
+    const account = accountFromCreds(store.state.creds);
+    if (!account) {
+      this.log.error('socket opened without an account in creds');
+      return;
+    }
+    const previous = this.lastAccount;
+    this.lastAccount = account;
+    if (previous && !sameAccount(previous, account)) {
+      this.events.emit('account-changed', { previous, current: account });
+    } else if (!previous) {
+      this.events.emit('account-changed', { previous: undefined, current: account });
+    }
+    this.openedAt = this.now();
+    this.backoff.markOpen();
+    const outageMs = this.outageStartedAt !== undefined ? this.now() - this.outageStartedAt : undefined;
+    const attempts = this.outageAttempts;
+    this.outageStartedAt = undefined;
+    this.outageAttempts = 0;
+    this.setState({ kind: 'open', since: this.now(), account }, {
+      meaning: 'Connected',
+      outageMs,
+      attempt: attempts,
+      recoveredBy: this.pendingTrigger,
+    });
+    const liveSocket: LiveSocket = { id: slot.id, sock: slot.sock };
+    this.ready.resolve(liveSocket);
+    this.events.emit('open', { socketId: slot.id, account });
+  }
+
+  private onClose(slot: SocketSlot, error: unknown): void {
+    const pairing = this._state.kind === 'awaiting-qr';
+    this.retireSlot(slot);
+    const { cause, code } = classifyClose(error, { pairing });
+    this.log.info({ cause, code }, 'connection closed');
+    this.events.emit('closed', { socketId: slot.id, cause, code });
+    this.startOutage();
+    this.apply(cause, code);
+  }
+
+  /** Carry out the policy row for a close. */
+  private apply(cause: CloseCause, code: number | undefined): void {
+    const row = CLOSE_POLICY[cause];
+    const meaning = row.meaning;
+    switch (row.action) {
+      case 'reconnect-now':
+        this.record({ state: 'connecting', cause, code, meaning });
+        void this.connect('restart');
+        return;
+      case 'backoff': {
+        // A 500 right after opening, again and again, means the session itself is unusable.
+        const wasHealthy = this.openedAt !== undefined && this.now() - this.openedAt >= this.backoff.healthyAfterMs;
+        this.openedAt = undefined;
+        if (wasHealthy) this.badSessionStreak = 0;
+        if (cause === 'bad-session' && ++this.badSessionStreak >= BAD_SESSION_RELINK_AFTER) {
+          this.setState({ kind: 'needs-relink', reason: meaning }, { cause, code, meaning });
+          return;
+        }
+        const delayMs = this.backoff.nextDelay();
+        const attempt = this.backoff.attempt;
+        this.setState(
+          { kind: 'reconnecting', attempt, delayMs, nextAttemptAt: this.now() + delayMs, cause },
+          { cause, code, meaning, attempt, delayMs },
+        );
+        this.retryTimer = this.scheduler.setTimeout(() => {
+          this.retryTimer = undefined;
+          void this.connect('backoff');
+        }, delayMs);
+        return;
+      }
+      case 'stop-conflict':
+        this.setState({ kind: 'conflict' }, { cause, code, meaning });
+        return;
+      case 'wipe-and-pair':
+        this.setState({ kind: 'logged-out' }, { cause, code, meaning });
+        void this.wipeSession().then(() => this.connect('relink'));
+        return;
+      case 'stop-forbidden':
+        this.setState({ kind: 'forbidden' }, { cause, code, meaning });
+        return;
+      case 'needs-relink':
+        this.setState({ kind: 'needs-relink', reason: meaning }, { cause, code, meaning });
+        return;
+      case 'qr-expired':
+        this.setState({ kind: 'qr-expired' }, { cause, code, meaning });
+        return;
+      case 'none':
+        return;
+    }
+  }
+
+  /** Retire the live socket (if any) on our own initiative; its events are ignored from now on. */
+  private retire(cause: CloseCause): void {
+    const slot = this.slot;
+    if (!slot || slot.retired) return;
+    this.retireSlot(slot);
+    this.events.emit('closed', { socketId: slot.id, cause });
+    this.startOutage();
+    try {
+      // Its close event is ignored (retired); we already decided what comes next.
+      slot.sock.end(undefined);
+    } catch {
+      // already closed
+    }
+  }
+
+  private retireSlot(slot: SocketSlot): void {
+    slot.retired = true;
+    if (slot.watchdog) clearInterval(slot.watchdog);
+    if (this.slot === slot) this.slot = undefined;
+  }
+
+  /** A new outage begins: new waiters share a fresh "ready" promise. */
+  private startOutage(): void {
+    if (this.ready.settled) {
+      this.ready = deferred();
+      this.readyPromises++;
+    }
+    this.outageStartedAt ??= this.now();
+  }
+
+  private startWatchdog(slot: SocketSlot): void {
+    const keepAlive = this.options.socketConfig?.keepAliveIntervalMs ?? 30_000;
+    const silentAfter = this.options.silentAfterMs ?? 2 * keepAlive;
+    const every = Math.max(250, Math.min(keepAlive, silentAfter) / 2);
+    slot.watchdog = setInterval(() => {
+      if (slot.retired || this.slot !== slot) return;
+      if (this.now() - slot.lastInboundAt < silentAfter) return;
+      this.log.warn({ silentMs: this.now() - slot.lastInboundAt }, 'link is silent; replacing the socket');
+      this.replaceSilent(slot);
+    }, every);
+    slot.watchdog.unref?.();
+  }
+
+  private replaceSilent(slot: SocketSlot): void {
+    this.retireSlot(slot);
+    this.events.emit('closed', { socketId: slot.id, cause: 'silent-link' });
+    this.startOutage();
+    try {
+      // Its close event is ignored (retired); we already decided what comes next.
+      slot.sock.end(undefined);
+    } catch {
+      // already closed
+    }
+    this.apply('silent-link', undefined);
+  }
+
+  /** After a resume or a network change: ping the open link and replace it if it is dead. */
+  private async probe(trigger: 'resume' | 'network'): Promise<void> {
+    const slot = this.slot;
+    if (!slot || slot.retired) return;
+    const ok = await Promise.race([
+      slot.sock
+        .query({
+          tag: 'iq',
+          attrs: { to: '@s.whatsapp.net', type: 'get', xmlns: 'w:p', id: slot.sock.generateMessageTag() },
+          content: [{ tag: 'ping', attrs: {} }],
+        })
+        .then(() => true)
+        .catch(() => false),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 5_000).unref?.()),
+    ]);
+    if (ok || slot.retired || this.slot !== slot) return;
+    this.log.info({ trigger }, 'link did not answer after resume/network change; reconnecting');
+    this.retireSlot(slot);
+    this.events.emit('closed', { socketId: slot.id, cause: 'silent-link' });
+    this.startOutage();
+    try {
+      // Its close event is ignored (retired); we already decided what comes next.
+      slot.sock.end(undefined);
+    } catch {
+      // already closed
+    }
+    this.record({ state: 'connecting', cause: 'silent-link', meaning: CLOSE_POLICY['silent-link'].meaning });
+    await this.connect(trigger);
+  }
+
+  private async wipeSession(): Promise<void> {
+    const previous = this.lastAccount;
+    try {
+      await this.store?.wipe();
+    } catch (err) {
+      this.log.error({ err }, 'wiping the session failed');
+    }
+    this.lastAccount = undefined;
+    if (previous) this.events.emit('account-changed', { previous, current: undefined });
+  }
+
+  private clearRetryTimer(): void {
+    if (this.retryTimer !== undefined) this.scheduler.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  // ---- State and history --------------------------------------------------------------------
+
+  private setState(
+    next: ConnectionState,
+    entry?: Partial<Omit<Parameters<ReconnectHistory['add']>[0], 'state' | 'at'>>,
+  ): void {
+    const prev = this._state;
+    this._state = next;
+    // QR rotations and connecting-attempts are frequent; record the transitions that matter.
+    const worthRecording =
+      entry !== undefined || (prev.kind !== next.kind && next.kind !== 'awaiting-qr' && next.kind !== 'connecting');
+    if (worthRecording) this.record({ state: next.kind, meaning: describeState(next, this.now()), ...entry });
+    this.events.emit('state', next);
+  }
+
+  private record(entry: Omit<Parameters<ReconnectHistory['add']>[0], 'at'>): void {
+    const history = this.options.history;
+    if (!history) return;
+    void history
+      .add({ at: this.now(), ...entry })
+      .catch((err: unknown) => this.log.error({ err }, 'recording history failed'));
+  }
+
+  private baileysLogger(): Logger {
+    const child = getLogger('baileys');
+    child.level = this.options.baileysLogLevel ?? process.env.REPLYLINE_BAILEYS_LOG_LEVEL ?? 'warn';
+    return child;
+  }
+}
+
+function accountFromCreds(creds: SessionStore['state']['creds']): AccountIdentity | undefined {
+  const me = creds.me;
+  if (!me?.id) return undefined;
+  return {
+    phoneJid: jidNormalizedUser(me.id),
+    lid: me.lid ? jidNormalizedUser(me.lid) : undefined,
+    name: me.name ?? undefined,
+  };
+}
+
+/** Same WhatsApp account: same phone number, or the same LID when both are known. */
+export function sameAccount(a: AccountIdentity, b: AccountIdentity): boolean {
+  if (a.phoneJid === b.phoneJid) return true;
+  return a.lid !== undefined && a.lid === b.lid;
+}

@@ -1,0 +1,124 @@
+/**
+ * A compact, JSON-safe form ("tree") for Baileys' creds and signal-key values.
+ *
+ * Why not Baileys' `BufferJSON`: it wraps every byte string as `{"type":"Buffer","data":"…"}`
+ * (28 bytes of wrapping per buffer) and its reviver also turns any all-digit-keyed object into a
+ * Buffer. Here a byte string is `{"$b":"<base64>"}`, or `{"$t":"<text>"}` when its bytes are
+ * printable ASCII (Baileys stores sender keys as Buffers of JSON text; kept as text they
+ * compress far better than base64 does).
+ *
+ * Markers are objects with exactly one key starting with `$`. A real object of that shape is
+ * escaped as `{"$o":{…}}`, so decoding is never ambiguous. `tree-diff.ts` relies on this too.
+ *
+ * Class instances (protobuf messages, `Long`) are written as their own enumerable fields, not
+ * through `toJSON`: protobuf's `toJSON` would turn bytes into base64 strings and 64-bit integers
+ * into strings, changing their type on read-back.
+ */
+
+export type Tree = null | boolean | number | string | Tree[] | TreeObject;
+export interface TreeObject {
+  [key: string]: Tree;
+}
+
+const BYTES = '$b';
+const TEXT = '$t';
+const ESCAPED = '$o';
+/** Shorter byte strings stay base64: the text form only pays off once there is text to compress. */
+const MIN_TEXT_BYTES = 16;
+
+/** Encode a value into a tree. Throws `TypeError` on values JSON cannot hold (bigint, cycles). */
+export function encodeValue(value: unknown): Tree {
+  return encode(value, 0);
+}
+
+/** Rebuild a value from a tree: byte strings come back as `Buffer`s, everything fresh (no sharing). */
+export function decodeValue(tree: Tree): unknown {
+  if (tree === null || typeof tree !== 'object') return tree;
+  if (Array.isArray(tree)) return tree.map(decodeValue);
+  const keys = Object.keys(tree);
+  if (keys.length === 1 && keys[0]!.startsWith('$')) {
+    const inner = tree[keys[0]!];
+    if (keys[0] === BYTES && typeof inner === 'string') return Buffer.from(inner, 'base64');
+    if (keys[0] === TEXT && typeof inner === 'string') return Buffer.from(inner, 'latin1');
+    if (keys[0] === ESCAPED && isObject(inner)) return decodeFields(inner);
+    throw new TypeError(`unknown marker ${keys[0]}`);
+  }
+  return decodeFields(tree);
+}
+
+/** True for an object with exactly one `$`-key: a byte string, an escaped object, or a diff op. */
+export function isMarker(tree: Tree | undefined): tree is TreeObject {
+  if (!isObject(tree)) return false;
+  let n = 0;
+  let first = '';
+  for (const k in tree) {
+    if (n++ === 0) first = k;
+    else return false;
+  }
+  return n === 1 && first.startsWith('$');
+}
+
+export function isObject(tree: Tree | undefined): tree is TreeObject {
+  return typeof tree === 'object' && tree !== null && !Array.isArray(tree);
+}
+
+/** Set an own property, also for the key `__proto__` (plain assignment would change the prototype). */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+function decodeFields(tree: TreeObject): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(tree)) setOwn(out, k, decodeValue(tree[k]!));
+  return out;
+}
+
+const MAX_DEPTH = 200;
+
+function encode(value: unknown, depth: number): Tree {
+  if (depth > MAX_DEPTH) throw new TypeError('value is nested too deeply (a cycle?)');
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : null; // as JSON does
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return null;
+    case 'bigint':
+      throw new TypeError('bigint values cannot be stored');
+  }
+  if (value === null) return null;
+  if (value instanceof Uint8Array) return encodeBytes(value);
+  if (value instanceof ArrayBuffer) return encodeBytes(new Uint8Array(value));
+  if (Array.isArray(value)) return value.map((v) => encode(v, depth + 1));
+  if (value instanceof Date) return value.toISOString();
+  const out: TreeObject = {};
+  let n = 0;
+  let first = '';
+  for (const k of Object.keys(value as object)) {
+    const v = (value as Record<string, unknown>)[k];
+    // Like JSON: fields holding undefined or functions are left out.
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+    setOwn(out, k, encode(v, depth + 1));
+    if (n++ === 0) first = k;
+  }
+  return n === 1 && first.startsWith('$') ? { [ESCAPED]: out } : out;
+}
+
+function encodeBytes(bytes: Uint8Array): Tree {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length >= MIN_TEXT_BYTES && isPrintableAscii(buf)) return { [TEXT]: buf.toString('latin1') };
+  return { [BYTES]: buf.toString('base64') };
+}
+
+function isPrintableAscii(buf: Buffer): boolean {
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i]!;
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}

@@ -1,0 +1,206 @@
+/**
+ * An append-only log of JSON records, the durable primitive behind the outbox, the inbound
+ * dedupe set, the reply log and the reconnect history.
+ *
+ * Each record is framed as `[u32 length][u32 crc32][payload]`, the payload being UTF-8 JSON,
+ * sealed by a `ByteCipher` when one is given. Appends are group-committed: every append waiting
+ * at the same moment shares one write and one fsync, and its promise resolves only once the
+ * bytes are on disk. A torn tail (a crash in the middle of a write) is cut off on open; a bad
+ * record in the middle means the file is damaged: it is quarantined and the good prefix kept.
+ * `rewrite()` compacts the log to a given set of records atomically.
+ */
+import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { writeFileAtomic, quarantineFile } from './atomic-file.js';
+import type { ByteCipher } from './cipher.js';
+import { getLogger } from '../logging/logger.js';
+
+const HEADER = 8;
+/** A record larger than this is treated as damage, not data. */
+const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+export interface RecordLogOptions<T> {
+  /** Validate one decoded record; return undefined to drop it (e.g. an old, unknown shape). */
+  parse: (value: unknown) => T | undefined;
+  cipher?: ByteCipher;
+}
+
+export interface RecordLogRecovery {
+  /** Bytes cut off the end (a torn write). */
+  truncatedBytes: number;
+  /** Where the damaged file was moved, when it was damaged in the middle. */
+  quarantinedTo?: string;
+  /** Records that decoded but failed `parse`. */
+  dropped: number;
+}
+
+interface PendingBatch {
+  frames: Buffer[];
+  resolvers: Array<{ resolve: () => void; reject: (e: unknown) => void }>;
+}
+
+export class RecordLog<T> {
+  private pending: PendingBatch | null = null;
+  private writing: Promise<void> = Promise.resolve();
+  private closed = false;
+  private bytes: number;
+
+  private constructor(
+    readonly file: string,
+    private handle: FileHandle,
+    private readonly options: RecordLogOptions<T>,
+    size: number,
+  ) {
+    this.bytes = size;
+  }
+
+  /** Open (or create) the log and read back every record in order. */
+  static async open<T>(
+    file: string,
+    options: RecordLogOptions<T>,
+  ): Promise<{ log: RecordLog<T>; records: T[]; recovery: RecordLogRecovery }> {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    let data: Buffer;
+    try {
+      data = await fs.readFile(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      data = Buffer.alloc(0);
+    }
+    const { records, goodBytes, damagedInMiddle, dropped } = decodeAll(data, options);
+    const recovery: RecordLogRecovery = { truncatedBytes: 0, dropped };
+    const log = getLogger('record-log');
+    if (damagedInMiddle) {
+      recovery.quarantinedTo = await quarantineFile(file);
+      await writeFileAtomic(file, data.subarray(0, goodBytes));
+      log.warn({ file: path.basename(file), keptBytes: goodBytes }, 'damaged log quarantined; good records kept');
+    } else if (goodBytes < data.length) {
+      recovery.truncatedBytes = data.length - goodBytes;
+      await fs.truncate(file, goodBytes);
+      log.info({ file: path.basename(file), truncatedBytes: recovery.truncatedBytes }, 'torn tail cut off');
+    }
+    const handle = await fs.open(file, 'a', 0o600);
+    return { log: new RecordLog(file, handle, options, goodBytes), records: records as T[], recovery };
+  }
+
+  /** Size of the log file in bytes. */
+  get sizeBytes(): number {
+    return this.bytes;
+  }
+
+  /** Append records; resolves once they are durable. Appends made together share one fsync. */
+  append(...records: T[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`record log closed: ${path.basename(this.file)}`));
+    const frames = records.map((r) => encodeFrame(r, this.options.cipher));
+    return new Promise((resolve, reject) => {
+      if (!this.pending) {
+        const batch: PendingBatch = { frames: [], resolvers: [] };
+        this.pending = batch;
+        // Start the batch after the current write, so concurrent appends coalesce.
+        this.writing = this.writing.then(() => this.flushBatch(batch));
+      }
+      this.pending.frames.push(...frames);
+      this.pending.resolvers.push({ resolve, reject });
+    });
+  }
+
+  private async flushBatch(batch: PendingBatch): Promise<void> {
+    if (this.pending === batch) this.pending = null;
+    try {
+      const buf = Buffer.concat(batch.frames);
+      await this.handle.write(buf);
+      await this.handle.sync();
+      this.bytes += buf.length;
+      for (const r of batch.resolvers) r.resolve();
+    } catch (err) {
+      // A failed write may have left part of a frame: cut it off, or the next append would land
+      // behind it and turn a failed append into damage in the middle of the log.
+      await this.handle.truncate(this.bytes).catch(() => undefined);
+      for (const r of batch.resolvers) r.reject(err);
+    }
+  }
+
+  /** Replace the whole log with `records` (compaction), atomically. */
+  async rewrite(records: readonly T[]): Promise<void> {
+    const buf = Buffer.concat(records.map((r) => encodeFrame(r, this.options.cipher)));
+    // Queue behind the writes already started, and make appends from now on wait for the
+    // rewrite (a new batch), so none of them lands in the file being replaced.
+    this.pending = null;
+    const run = this.writing.then(async () => {
+      await this.handle.close();
+      try {
+        await writeFileAtomic(this.file, buf);
+        this.bytes = buf.length;
+      } finally {
+        this.handle = await fs.open(this.file, 'a', 0o600);
+      }
+    });
+    this.writing = run.catch(() => undefined);
+    await run;
+  }
+
+  /** Wait for every append made so far to be durable. */
+  async flush(): Promise<void> {
+    await this.writing;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writing;
+    await this.handle.close();
+  }
+}
+
+function encodeFrame(record: unknown, cipher?: ByteCipher): Buffer {
+  let payload: Buffer = Buffer.from(JSON.stringify(record), 'utf8');
+  if (cipher) payload = cipher.seal(payload);
+  const header = Buffer.alloc(HEADER);
+  header.writeUInt32BE(payload.length, 0);
+  header.writeUInt32BE(crc32(payload), 4);
+  return Buffer.concat([header, payload]);
+}
+
+function decodeAll<T>(
+  data: Buffer,
+  options: RecordLogOptions<T>,
+): { records: T[]; goodBytes: number; damagedInMiddle: boolean; dropped: number } {
+  const records: T[] = [];
+  let offset = 0;
+  let dropped = 0;
+  while (offset < data.length) {
+    if (data.length - offset < HEADER) break; // torn header at the end
+    const len = data.readUInt32BE(offset);
+    const crc = data.readUInt32BE(offset + 4);
+    const end = offset + HEADER + len;
+    if (len > MAX_RECORD_BYTES) {
+      return { records, goodBytes: offset, damagedInMiddle: true, dropped };
+    }
+    if (end > data.length) break; // torn payload at the end
+    const payload = data.subarray(offset + HEADER, end);
+    if (len === 0 && isZero(data, offset)) break; // zero-filled tail a crash can leave: torn
+    if (crc32(payload) !== crc) {
+      // A bad checksum on the last record is a torn write; earlier, it is damage.
+      return { records, goodBytes: offset, damagedInMiddle: end < data.length, dropped };
+    }
+    let value: unknown;
+    try {
+      const plain = options.cipher ? options.cipher.open(payload) : payload;
+      value = JSON.parse(plain.toString('utf8'));
+    } catch {
+      return { records, goodBytes: offset, damagedInMiddle: true, dropped };
+    }
+    const parsed = options.parse(value);
+    if (parsed === undefined) dropped++;
+    else records.push(parsed);
+    offset = end;
+  }
+  return { records, goodBytes: offset, damagedInMiddle: false, dropped };
+}
+
+function isZero(data: Buffer, from: number): boolean {
+  for (let i = from; i < data.length; i++) if (data[i] !== 0) return false;
+  return true;
+}

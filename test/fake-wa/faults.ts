@@ -1,0 +1,320 @@
+/**
+ * Fault controls: break the link the way the real server or network does, on the live connection
+ * of one account or on every live connection. The expected Baileys close code for each is in
+ * README.md (measured in fake-wa.test.ts).
+ */
+import { node, type BinaryNode } from './binary.js';
+import type { AccountInfo } from './directory.js';
+
+/** What faults need from a live connection. */
+export interface FaultTarget {
+  readonly id: number;
+  /** Account phone number once known. */
+  readonly accountPhone: string | undefined;
+  /** Sends `final` (if given) then closes the WebSocket cleanly. */
+  closeWith(reason: string, final?: BinaryNode): void;
+  /** Destroys the TCP socket without a close handshake. */
+  terminate(reason: string): void;
+}
+
+export interface FaultHost {
+  liveConnections(account?: AccountInfo): FaultTarget[];
+}
+
+export type ConflictType = 'replaced' | 'device_removed';
+
+/** Names accepted by `atRandom` / `whenFrame`. */
+export type FaultName = 'closeSocket' | 'terminateSocket' | 'conflict' | 'streamError515' | 'streamError503' | 'goSilent';
+
+export interface RefuseOptions {
+  /** Refuse every upgrade for this long. */
+  forMs?: number;
+  /** Refuse this many upgrades. */
+  count?: number;
+}
+
+export interface DropOptions {
+  /** Still deliver the message to the recipient before dropping (default true: only the ack is lost). */
+  deliver?: boolean;
+  /** 'terminate' (TCP reset, default) or 'close' (clean close). */
+  how?: 'terminate' | 'close';
+}
+
+export interface RandomFaultOptions {
+  /** Candidate faults; default closeSocket, terminateSocket, streamError503. */
+  faults?: FaultName[];
+  /** Fire after a delay uniformly drawn from [min, max] ms. */
+  withinMs: [number, number];
+  account?: AccountInfo;
+  /** Injectable randomness (default Math.random). */
+  random?: () => number;
+}
+
+export interface ScheduledFault {
+  /** Resolves with the fault that ran (or undefined if cancelled). */
+  readonly fired: Promise<FaultName | undefined>;
+  cancel(): void;
+}
+
+/** A flag or value set globally or per account; per-account settings win. */
+class Scoped<T> {
+  private global: T;
+  private readonly perAccount = new Map<string, T>();
+  constructor(private readonly initial: T) {
+    this.global = initial;
+  }
+  set(value: T, account?: AccountInfo): void {
+    if (account) this.perAccount.set(account.phoneNumber, value);
+    else {
+      this.global = value;
+      this.perAccount.clear();
+    }
+  }
+  get(phone: string | undefined): T {
+    return (phone !== undefined ? this.perAccount.get(phone) : undefined) ?? this.global;
+  }
+  reset(): void {
+    this.global = this.initial;
+    this.perAccount.clear();
+  }
+}
+
+export class Faults {
+  private readonly silent = new Scoped(false);
+  private readonly withhold = new Scoped(false);
+  private readonly ackDelay = new Scoped(0);
+  private readonly drops = new Map<string, DropOptions>();
+  private refuseUntil = 0;
+  private refuseCount = 0;
+  private conflictAlways = false;
+  private readonly frameHooks: {
+    pred: (f: BinaryNode, target: FaultTarget) => boolean;
+    fault: FaultName;
+    swallow: boolean;
+  }[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly host: FaultHost) {}
+
+  /** Clean WebSocket close (Baileys: 428 Connection Terminated). */
+  closeSocket(account?: AccountInfo): number {
+    return this.each(account, (t) => t.closeWith('server-close'));
+  }
+
+  /** TCP reset, no close frame (Baileys: 428). */
+  terminateSocket(account?: AccountInfo): number {
+    return this.each(account, (t) => t.terminate('terminate'));
+  }
+
+  /** `<stream:error [code]><conflict type/></stream:error>` then close (440; 401 with code '401'). */
+  conflict(type: ConflictType = 'replaced', opts: { code?: string | number; account?: AccountInfo } = {}): number {
+    const stanza = node('stream:error', { code: opts.code }, [node('conflict', { type })]);
+    return this.each(opts.account, (t) => t.closeWith(`conflict ${type}`, stanza));
+  }
+
+  /** Alias of `conflict` with the brief's name. */
+  streamErrorConflict(type: ConflictType = 'replaced', opts: { code?: string | number; account?: AccountInfo } = {}): number {
+    return this.conflict(type, opts);
+  }
+
+  /** `<failure reason/>` then close (Baileys: the reason as status code). */
+  failure(reason: string | number = 401, account?: AccountInfo): number {
+    return this.each(account, (t) => t.closeWith(`failure ${reason}`, node('failure', { reason })));
+  }
+
+  /** `<stream:error code/>` then close (515 restart, 503, 500, ...). */
+  streamError(code: string | number = 515, account?: AccountInfo): number {
+    return this.each(account, (t) => t.closeWith(`stream:error ${code}`, node('stream:error', { code })));
+  }
+
+  /** Stop sending anything (replies, pings, messages, handshakes) until turned off (Baileys: 408 after keep-alive). */
+  goSilent(on = true, account?: AccountInfo): void {
+    this.silent.set(on, account);
+  }
+
+  /** Receive client messages but never ack them. */
+  withholdAcks(on = true, account?: AccountInfo): void {
+    this.withhold.set(on, account);
+  }
+
+  /** Delay every message ack by `ms`. */
+  delayAcks(ms: number, account?: AccountInfo): void {
+    this.ackDelay.set(ms, account);
+  }
+
+  /** Reset WebSocket upgrades (TCP reset at the HTTP upgrade) for a time and/or a number of attempts. */
+  refuseConnections(opts: RefuseOptions = { count: 1 }): void {
+    this.refuseUntil = opts.forMs ? Date.now() + opts.forMs : 0;
+    this.refuseCount = opts.count ?? 0;
+  }
+
+  /** Every new connection gets `<stream:error><conflict type="replaced"/>` right after the handshake. */
+  conflictOnEveryConnection(on = true): void {
+    this.conflictAlways = on;
+  }
+
+  /** Close the socket right after the next client `<message>` of `account` (or anyone), before acking it. */
+  dropAfterNextMessage(account?: AccountInfo, opts: DropOptions = {}): void {
+    this.drops.set(account?.phoneNumber ?? '*', { deliver: true, how: 'terminate', ...opts });
+  }
+
+  /** Runs one random fault at a random time within `withinMs`. */
+  atRandom(opts: RandomFaultOptions): ScheduledFault {
+    const random = opts.random ?? Math.random;
+    const faults = opts.faults ?? ['closeSocket', 'terminateSocket', 'streamError503'];
+    const [min, max] = opts.withinMs;
+    const delay = min + random() * (max - min);
+    const fault = faults[Math.floor(random() * faults.length)] ?? 'closeSocket';
+    let resolve!: (f: FaultName | undefined) => void;
+    const fired = new Promise<FaultName | undefined>((r) => (resolve = r));
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.run(fault, opts.account);
+      resolve(fault);
+    }, delay);
+    this.timers.add(timer);
+    return {
+      fired,
+      cancel: () => {
+        clearTimeout(timer);
+        this.timers.delete(timer);
+        resolve(undefined);
+      },
+    };
+  }
+
+  /**
+   * Runs `fault` on a connection when it next receives a client frame matching `pred` (one shot).
+   * With `swallow`, the server ignores that frame as if it never arrived (e.g. a receipt lost in a drop).
+   */
+  whenFrame(
+    pred: (frame: BinaryNode, target: FaultTarget) => boolean,
+    fault: FaultName,
+    opts: { swallow?: boolean } = {},
+  ): void {
+    this.frameHooks.push({ pred, fault, swallow: opts.swallow ?? false });
+  }
+
+  /** Runs a named fault now. */
+  run(fault: FaultName, account?: AccountInfo): void {
+    switch (fault) {
+      case 'closeSocket':
+        this.closeSocket(account);
+        return;
+      case 'terminateSocket':
+        this.terminateSocket(account);
+        return;
+      case 'conflict':
+        this.conflict('replaced', { account });
+        return;
+      case 'streamError515':
+        this.streamError(515, account);
+        return;
+      case 'streamError503':
+        this.streamError(503, account);
+        return;
+      case 'goSilent':
+        this.goSilent(true, account);
+        return;
+      default:
+        assertNever(fault);
+    }
+  }
+
+  /** Clears every fault setting and pending timer. */
+  reset(): void {
+    this.silent.reset();
+    this.withhold.reset();
+    this.ackDelay.reset();
+    this.drops.clear();
+    this.refuseUntil = 0;
+    this.refuseCount = 0;
+    this.conflictAlways = false;
+    this.frameHooks.length = 0;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  // ---- queried by the server and connections ----
+
+  /** @internal */
+  isSilent(phone: string | undefined): boolean {
+    return this.silent.get(phone);
+  }
+
+  /** @internal */
+  ackPolicy(phone: string | undefined): { withhold: boolean; delayMs: number } {
+    return { withhold: this.withhold.get(phone), delayMs: this.ackDelay.get(phone) };
+  }
+
+  /** @internal Consumes one refusal if refusing. */
+  takeRefusal(): boolean {
+    if (this.refuseCount > 0) {
+      this.refuseCount--;
+      return true;
+    }
+    return Date.now() < this.refuseUntil;
+  }
+
+  /** @internal */
+  get conflictOnEvery(): boolean {
+    return this.conflictAlways;
+  }
+
+  /** @internal Consumes a pending drop for this account. */
+  takeDrop(phone: string | undefined): DropOptions | undefined {
+    for (const key of [phone ?? '', '*']) {
+      const d = this.drops.get(key);
+      if (d) {
+        this.drops.delete(key);
+        return d;
+      }
+    }
+    return undefined;
+  }
+
+  /** @internal Fires matching one-shot frame hooks on `target`; true if the frame must be ignored. */
+  onFrame(frame: BinaryNode, target: FaultTarget): boolean {
+    let swallow = false;
+    for (let i = 0; i < this.frameHooks.length; i++) {
+      const hook = this.frameHooks[i]!;
+      if (!hook.pred(frame, target)) continue;
+      this.frameHooks.splice(i--, 1);
+      swallow ||= hook.swallow;
+      if (hook.swallow) this.runOn(hook.fault, target);
+      // Otherwise run after the current frame has been processed.
+      else setImmediate(() => this.runOn(hook.fault, target));
+    }
+    return swallow;
+  }
+
+  private runOn(fault: FaultName, target: FaultTarget): void {
+    switch (fault) {
+      case 'closeSocket':
+        return target.closeWith('server-close');
+      case 'terminateSocket':
+        return target.terminate('terminate');
+      case 'conflict':
+        return target.closeWith('conflict replaced', node('stream:error', {}, [node('conflict', { type: 'replaced' })]));
+      case 'streamError515':
+        return target.closeWith('stream:error 515', node('stream:error', { code: 515 }));
+      case 'streamError503':
+        return target.closeWith('stream:error 503', node('stream:error', { code: 503 }));
+      case 'goSilent':
+        this.silent.set(true);
+        return;
+      default:
+        assertNever(fault);
+    }
+  }
+
+  private each(account: AccountInfo | undefined, fn: (t: FaultTarget) => void): number {
+    const targets = this.host.liveConnections(account);
+    targets.forEach(fn);
+    return targets.length;
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected fault ${String(x)}`);
+}

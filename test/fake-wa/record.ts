@@ -1,0 +1,143 @@
+/**
+ * The fake server's record of everything that happened, for assertions: connections, frames,
+ * messages contacts received from clients (every copy, duplicates included), acks, receipts and
+ * iqs nobody handles. Kept in memory only; nothing here is printed.
+ */
+
+/** Summary of one frame: its tag, attrs and first child tag (payloads are not kept). */
+export interface FrameRecord {
+  dir: 'in' | 'out';
+  at: number;
+  tag: string;
+  attrs: Record<string, string>;
+  child?: string;
+}
+
+export type ConnectionKind = 'pending' | 'registration' | 'login' | 'refused';
+
+export interface ConnectionRecord {
+  id: number;
+  kind: ConnectionKind;
+  openedAt: number;
+  /** When the Noise handshake finished. */
+  handshakeAt?: number;
+  /** When `<success>` was sent. */
+  loggedInAt?: number;
+  /** When the offline queue was flushed (`<ib><offline/>` sent). */
+  readyAt?: number;
+  closedAt?: number;
+  /** Why it closed: 'client-close', 'server-close', 'terminate', 'stream:error 515', 'failure 401', ... */
+  closedReason?: string;
+  /** Account phone number, once known (login or pairing). */
+  account?: string;
+  deviceId?: number;
+  frames: FrameRecord[];
+  framesIn: number;
+  framesOut: number;
+}
+
+/** A message a contact (or an account's phone) decrypted from a client. */
+export interface ReceivedMessage {
+  /** Stanza id (`key.id` on the client). */
+  id: string;
+  /** Plain text (`conversation` or `extendedTextMessage.text`), if any. */
+  text: string | undefined;
+  /** Recipient: contact phone jid (or account phone jid for the own-phone copy). */
+  to: string;
+  /** Sending companion device, `PHONE:DEV@s.whatsapp.net`. */
+  from: string;
+  connectionId: number;
+  /** ms epoch. `at` and `receivedAt` are the same value. */
+  at: number;
+  receivedAt: number;
+  encType: string;
+  /** The decoded protobuf message (`proto.IMessage`), for anything beyond text. */
+  message: unknown;
+}
+
+export interface AckRecord {
+  id: string;
+  to: string;
+  connectionId: number;
+  at: number;
+  /** 'dropped': the connection closed before a delayed ack was due. */
+  outcome: 'sent' | 'withheld' | 'dropped';
+}
+
+export interface ClientReceiptRecord {
+  id: string;
+  type: string | undefined;
+  to: string | undefined;
+  connectionId: number;
+  at: number;
+}
+
+export interface UnknownIqRecord {
+  connectionId: number;
+  at: number;
+  xmlns: string | undefined;
+  type: string | undefined;
+  child: string | undefined;
+}
+
+/** Every stanza `<message>` a client sent, before any decryption. */
+export interface ClientStanzaRecord {
+  id: string;
+  to: string;
+  connectionId: number;
+  at: number;
+  recipients: string[];
+}
+
+/** Frames kept per connection before older ones are dropped (counts stay exact). */
+const MAX_FRAMES_PER_CONNECTION = 5000;
+
+export class Recorder {
+  readonly connections: ConnectionRecord[] = [];
+  /** Every message a contact or own phone decrypted, in arrival order. */
+  readonly messages: ReceivedMessage[] = [];
+  /** Every `<message>` stanza clients sent. */
+  readonly clientMessages: ClientStanzaRecord[] = [];
+  readonly acks: AckRecord[] = [];
+  readonly clientReceipts: ClientReceiptRecord[] = [];
+  readonly unknownIqs: UnknownIqRecord[] = [];
+  /** Decryption failures on the server side (should stay empty). */
+  readonly decryptErrors: { id: string; to: string; connectionId: number; error: string }[] = [];
+
+  openConnection(id: number): ConnectionRecord {
+    const rec: ConnectionRecord = { id, kind: 'pending', openedAt: Date.now(), frames: [], framesIn: 0, framesOut: 0 };
+    this.connections.push(rec);
+    return rec;
+  }
+
+  frame(rec: ConnectionRecord, f: FrameRecord): void {
+    if (f.dir === 'in') rec.framesIn++;
+    else rec.framesOut++;
+    rec.frames.push(f);
+    if (rec.frames.length > MAX_FRAMES_PER_CONNECTION) rec.frames.shift();
+  }
+
+  /** Every copy a given recipient received, duplicates included. */
+  messagesTo(recipient: { phoneJid: string } | string): ReceivedMessage[] {
+    const jid = typeof recipient === 'string' ? recipient : recipient.phoneJid;
+    return this.messages.filter((m) => m.to === jid);
+  }
+
+  /** Copies with a given id (exactly-once checks: expect length 1). */
+  messagesWithId(id: string): ReceivedMessage[] {
+    return this.messages.filter((m) => m.id === id);
+  }
+
+  /** Connections for one account (phone number or account object). */
+  connectionsOf(account: { phoneNumber: string } | string): ConnectionRecord[] {
+    const phone = typeof account === 'string' ? account : account.phoneNumber;
+    return this.connections.filter((c) => c.account === phone);
+  }
+
+  /** Frames received from clients with this tag (and optionally a first-child tag). */
+  framesIn(tag: string, child?: string): FrameRecord[] {
+    return this.connections.flatMap((c) =>
+      c.frames.filter((f) => f.dir === 'in' && f.tag === tag && (child === undefined || f.child === child)),
+    );
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * One Signal identity on the fake server's side: a contact's phone or an account's own phone.
+ * Holds an identity key, a signed prekey, one-time prekeys and an in-memory session store, and
+ * encrypts / decrypts 1:1 messages with the `libsignal` package Baileys itself uses.
+ */
+import { Curve, generateSignalPubKey, type KeyPair } from '@whiskeysockets/baileys';
+import * as libsignal from 'libsignal';
+
+/** A device's public prekey bundle, with raw 32-byte curve keys (no 0x05 prefix). */
+export interface PreKeyBundle {
+  registrationId: number;
+  identityKey: Buffer;
+  signedPreKey: { keyId: number; publicKey: Buffer; signature: Buffer };
+  preKey?: { keyId: number; publicKey: Buffer };
+}
+
+/** A libsignal address: `name` must not contain '.'. */
+export interface SignalAddress {
+  name: string;
+  device: number;
+}
+
+export type EncType = 'pkmsg' | 'msg';
+
+interface LibKeyPair {
+  pubKey: Buffer;
+  privKey: Buffer;
+}
+
+function toLib(pair: KeyPair): LibKeyPair {
+  return { pubKey: Buffer.from(generateSignalPubKey(pair.public)), privKey: Buffer.from(pair.private) };
+}
+
+/** Adds the 0x05 type byte libsignal expects on public keys. */
+export function signalPub(key: Uint8Array): Buffer {
+  return Buffer.from(generateSignalPubKey(key));
+}
+
+const PREKEY_BATCH = 20;
+
+export class SignalParty {
+  readonly identity: KeyPair;
+  readonly registrationId: number;
+  readonly signedPreKey: { keyId: number; keyPair: KeyPair; signature: Buffer };
+  private readonly preKeys = new Map<number, KeyPair>();
+  /** Prekey ids not yet handed out in a bundle. */
+  private readonly unpublished: number[] = [];
+  private nextPreKeyId = 1;
+  private readonly sessions = new Map<string, Uint8Array>();
+  private readonly storage: libsignal.SignalStorage;
+
+  constructor(identity: KeyPair = Curve.generateKeyPair()) {
+    this.identity = identity;
+    this.registrationId = 1 + Math.floor(Math.random() * 16380);
+    const spk = Curve.generateKeyPair();
+    this.signedPreKey = {
+      keyId: 1,
+      keyPair: spk,
+      signature: Buffer.from(Curve.sign(identity.private, signalPub(spk.public))),
+    };
+    const ownIdentity = toLib(identity);
+    this.storage = {
+      loadSession: async (id) => {
+        const raw = this.sessions.get(id);
+        return raw ? libsignal.SessionRecord.deserialize(raw) : undefined;
+      },
+      storeSession: async (id, record) => {
+        this.sessions.set(id, record.serialize());
+      },
+      isTrustedIdentity: () => true,
+      loadPreKey: async (id) => {
+        const pair = this.preKeys.get(Number(id));
+        return pair ? toLib(pair) : undefined;
+      },
+      removePreKey: (id) => {
+        this.preKeys.delete(Number(id));
+      },
+      loadSignedPreKey: () => toLib(this.signedPreKey.keyPair),
+      getOurRegistrationId: () => this.registrationId,
+      getOurIdentity: () => ownIdentity,
+    };
+  }
+
+  /** This party's bundle; hands out (and reserves) one fresh one-time prekey, like the server. */
+  takeBundle(): PreKeyBundle {
+    if (this.unpublished.length === 0) {
+      for (let i = 0; i < PREKEY_BATCH; i++) {
+        const id = this.nextPreKeyId++;
+        this.preKeys.set(id, Curve.generateKeyPair());
+        this.unpublished.push(id);
+      }
+    }
+    const preKeyId = this.unpublished.shift()!;
+    return {
+      registrationId: this.registrationId,
+      identityKey: Buffer.from(this.identity.public),
+      signedPreKey: {
+        keyId: this.signedPreKey.keyId,
+        publicKey: Buffer.from(this.signedPreKey.keyPair.public),
+        signature: this.signedPreKey.signature,
+      },
+      preKey: { keyId: preKeyId, publicKey: Buffer.from(this.preKeys.get(preKeyId)!.public) },
+    };
+  }
+
+  /** Whether an open session with `addr` exists. */
+  async hasSession(addr: SignalAddress): Promise<boolean> {
+    const raw = this.sessions.get(this.address(addr).toString());
+    return !!raw && libsignal.SessionRecord.deserialize(raw).haveOpenSession();
+  }
+
+  /** Forgets every session with `addr` (e.g. that device was re-paired). */
+  forgetSession(addr: SignalAddress): void {
+    this.sessions.delete(this.address(addr).toString());
+  }
+
+  /**
+   * Encrypts for `addr`, building a session from `bundle()` first if none is open.
+   * Throws if there is no session and no bundle.
+   */
+  async encrypt(
+    addr: SignalAddress,
+    plaintext: Uint8Array,
+    bundle: () => PreKeyBundle | undefined,
+  ): Promise<{ type: EncType; ciphertext: Buffer }> {
+    const address = this.address(addr);
+    if (!(await this.hasSession(addr))) {
+      const b = bundle();
+      if (!b) throw new Error('no prekey bundle for this device');
+      await new libsignal.SessionBuilder(this.storage, address).initOutgoing({
+        registrationId: b.registrationId,
+        identityKey: signalPub(b.identityKey),
+        signedPreKey: {
+          keyId: b.signedPreKey.keyId,
+          publicKey: signalPub(b.signedPreKey.publicKey),
+          signature: b.signedPreKey.signature,
+        },
+        preKey: b.preKey
+          ? { keyId: b.preKey.keyId, publicKey: signalPub(b.preKey.publicKey) }
+          : (undefined as unknown as { keyId: number; publicKey: Uint8Array }),
+      });
+    }
+    const { type, body } = await new libsignal.SessionCipher(this.storage, address).encrypt(plaintext);
+    return { type: type === 3 ? 'pkmsg' : 'msg', ciphertext: Buffer.from(body, 'binary') };
+  }
+
+  /** Decrypts a pkmsg/msg from `addr`. */
+  async decrypt(addr: SignalAddress, type: string, ciphertext: Uint8Array): Promise<Buffer> {
+    const cipher = new libsignal.SessionCipher(this.storage, this.address(addr));
+    if (type === 'pkmsg') return cipher.decryptPreKeyWhisperMessage(ciphertext);
+    if (type === 'msg') return cipher.decryptWhisperMessage(ciphertext);
+    throw new Error(`unsupported enc type ${type}`);
+  }
+
+  private address(addr: SignalAddress): libsignal.ProtocolAddress {
+    return new libsignal.ProtocolAddress(addr.name, addr.device);
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Suite-wide log privacy check. Before the suite: empty the capture folder. After it: every
+ * captured log line at info level or above must hold no full phone number, JID, QR payload or
+ * registered message text. A leak fails the run.
+ */
+import { readdirSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { findLeak } from './privacy-patterns.js';
+
+const DIR = path.resolve('test-results/logs');
+
+export function setup(): void {
+  rmSync(DIR, { recursive: true, force: true });
+  mkdirSync(DIR, { recursive: true });
+}
+
+export function teardown(): void {
+  const files = readdirSync(DIR);
+  const secrets = files
+    .filter((f) => f.startsWith('secrets-'))
+    .flatMap((f) => readFileSync(path.join(DIR, f), 'utf8').split('\n').filter(Boolean))
+    .map((l) => JSON.parse(l) as string);
+  const leaks: string[] = [];
+  let checked = 0;
+  for (const f of files.filter((n) => n.endsWith('.jsonl'))) {
+    for (const line of readFileSync(path.join(DIR, f), 'utf8').split('\n')) {
+      if (!line) continue;
+      let level = 0;
+      try {
+        level = (JSON.parse(line) as { level?: number }).level ?? 0;
+      } catch {
+        level = 60; // an unparseable line is checked as if it were an error line
+      }
+      if (level < 30) continue;
+      checked++;
+      const leak = findLeak(line, secrets);
+      if (leak) leaks.push(`${f}: ${leak}: ${line.slice(0, 300)}`);
+    }
+  }
+  if (leaks.length > 0) {
+    throw new Error(`log privacy: ${leaks.length} line(s) at info or above leak data:\n${leaks.slice(0, 10).join('\n')}`);
+  }
+  console.log(`log privacy: ${checked} captured log lines at info or above checked, no leaks`);
+}
