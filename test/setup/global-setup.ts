@@ -25,7 +25,7 @@ export function teardown(): void {
   for (const f of files.filter((n) => n.endsWith('.jsonl'))) {
     for (const line of readFileSync(path.join(DIR, f), 'utf8').split('\n')) {
       if (!line) continue;
-      let level = 0;
+      let level: number;
       try {
         level = (JSON.parse(line) as { level?: number }).level ?? 0;
       } catch {

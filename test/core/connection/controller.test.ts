@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeWaServer } from '../../fake-wa/index.js';
-import { ConnectionController } from '../../../main/core/connection/controller.js';
+import type { ConnectionController } from '../../../main/core/connection/controller.js';
 import { SessionLockedError } from '../../../main/core/connection/session-lock.js';
 import { ReconnectHistory } from '../../../main/core/history/reconnect-history.js';
 import { ManualScheduler } from '../../support/manual-scheduler.js';
