@@ -1,0 +1,166 @@
+/**
+ * The reply log: every reply Replyline decided to send, with contact (name and masked number),
+ * rule, text, status, attempts and last error. Filter by status, search, export as CSV (the
+ * core writes the CSV; this screen only saves it). New replies and status changes arrive as
+ * `reply` events.
+ */
+import type { ReplyStatus, ReplyView } from '../../main/contract/api.js';
+import { h, nextId, options, replaceChildren } from '../lib/dom.js';
+import { downloadText } from '../lib/download.js';
+import { contactLabel, exportName, formatFull, formatWhen } from '../lib/format.js';
+import type { View, ViewContext } from './context.js';
+
+const LIMIT = 500;
+
+/** Every status, in the order a reply moves through them (kept in step with the contract). */
+const STATUS_WORDS = {
+  generating: 'Writing',
+  queued: 'Queued',
+  sending: 'Sending',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  read: 'Read',
+  failed: 'Failed',
+  expired: 'Expired',
+  cancelled: 'Cancelled',
+} as const satisfies Record<ReplyStatus, string>;
+
+export function statusWord(status: ReplyStatus): string {
+  return STATUS_WORDS[status] ?? status;
+}
+
+export function createReplies(ctx: ViewContext): View {
+  const search = h('input', {
+    type: 'search',
+    id: nextId('f'),
+    'data-testid': 'reply-search',
+    placeholder: 'Name, rule or text',
+    maxlength: 200,
+    autocomplete: 'off',
+  });
+  const status = h(
+    'select',
+    { id: nextId('f'), 'data-testid': 'reply-status-filter' },
+    ...options([['', 'All statuses'], ...Object.entries(STATUS_WORDS)]),
+  );
+  const exportButton = h('button', { type: 'button', class: 'secondary', 'data-testid': 'reply-export' }, 'Export CSV');
+  const count = h('p', { class: 'count', role: 'status', 'data-testid': 'reply-count' });
+  const body = h('tbody');
+  const empty = h('p', { class: 'empty', 'data-testid': 'reply-empty', hidden: true }, 'No replies yet.');
+  const table = h(
+    'table',
+    { class: 'grid', 'data-testid': 'reply-table' },
+    h('caption', { class: 'sr-only' }, 'Replies, newest first'),
+    h(
+      'thead',
+      undefined,
+      h(
+        'tr',
+        undefined,
+        ...['Time', 'Contact', 'Rule', 'Reply', 'Status', 'Attempts', 'Last error'].map((t) => h('th', { scope: 'col' }, t)),
+      ),
+    ),
+    body,
+  );
+
+  const root = h(
+    'section',
+    { class: 'screen', 'aria-labelledby': 'replies-heading' },
+    h('h2', { id: 'replies-heading' }, 'Reply log'),
+    h(
+      'form',
+      { class: 'toolbar', role: 'search', 'data-testid': 'reply-filters' },
+      h('div', { class: 'field' }, h('label', { for: search.id }, 'Search'), search),
+      h('div', { class: 'field' }, h('label', { for: status.id }, 'Status'), status),
+      exportButton,
+    ),
+    count,
+    h('div', { class: 'table-wrap', tabindex: 0, 'aria-label': 'Reply log table' }, table),
+    empty,
+  );
+
+  let rows: ReplyView[] = [];
+  let loaded = false;
+  let seq = 0;
+
+  const query = () => {
+    const q: { search?: string; status?: ReplyStatus; limit: number } = { limit: LIMIT };
+    const text = search.value.trim();
+    if (text) q.search = text;
+    if (status.value) q.status = status.value as ReplyStatus;
+    return q;
+  };
+
+  const row = (r: ReplyView) => {
+    const who = contactLabel(r.contactName, r.contactMasked);
+    return h(
+      'tr',
+      { 'data-testid': 'reply-row', 'data-id': r.id, 'data-status': r.status },
+      h('td', { class: 'nowrap' }, h('time', { datetime: new Date(r.at).toISOString(), title: formatFull(r.at) }, formatWhen(r.at))),
+      h('td', undefined, who.name, who.masked ? h('span', { class: 'muted block nowrap' }, who.masked) : null),
+      h('td', undefined, r.ruleName),
+      h('td', { class: 'text' }, r.text),
+      h('td', undefined, h('span', { class: `badge status-${r.status}` }, statusWord(r.status))),
+      h('td', { class: 'num' }, r.attempts),
+      h('td', { class: 'error-text' }, r.lastError ?? ''),
+    );
+  };
+
+  const render = () => {
+    replaceChildren(body, ...rows.map(row));
+    table.hidden = rows.length === 0;
+    empty.hidden = rows.length > 0;
+    const filtered = search.value.trim() !== '' || status.value !== '';
+    empty.textContent = filtered ? 'No replies match.' : 'No replies yet.';
+    count.textContent =
+      rows.length >= LIMIT
+        ? `Showing the newest ${LIMIT} replies`
+        : `${rows.length} ${rows.length === 1 ? 'reply' : 'replies'}${filtered ? ' match' : ''}`;
+  };
+
+  const load = async () => {
+    const mine = ++seq;
+    const r = await ctx.run('listReplies', query());
+    if (mine !== seq || !r.ok) return;
+    rows = r.value;
+    loaded = true;
+    render();
+  };
+
+  let debounce: ReturnType<typeof setTimeout> | undefined;
+  const reloadSoon = (ms = 200) => {
+    clearTimeout(debounce);
+    debounce = setTimeout(() => void load(), ms);
+  };
+  search.addEventListener('input', () => reloadSoon());
+  status.addEventListener('change', () => reloadSoon(0));
+  root.querySelector('form')?.addEventListener('submit', (e) => {
+    e.preventDefault();
+    reloadSoon(0);
+  });
+
+  exportButton.addEventListener('click', () => {
+    exportButton.disabled = true;
+    const { limit: _limit, ...q } = query();
+    void ctx.run('exportReplies', q).then((r) => {
+      exportButton.disabled = false;
+      if (!r.ok) return;
+      downloadText(exportName('replies'), r.value);
+      ctx.notify.info('Reply log exported.');
+    });
+  });
+
+  ctx.api.on('reply', (reply) => {
+    const i = rows.findIndex((r) => r.id === reply.id);
+    if (i >= 0) {
+      // A status change of a shown reply: patch the row in place (unless it now falls outside the filter).
+      if (status.value && reply.status !== status.value) rows.splice(i, 1);
+      else rows[i] = reply;
+      render();
+    } else if (loaded) {
+      reloadSoon(300);
+    }
+  });
+
+  return { element: root, onShow: () => void load(), resync: () => void load() };
+}
