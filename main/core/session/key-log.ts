@@ -74,7 +74,7 @@ export interface KeyLogOptions {
   compactEveryBytes?: number;
 }
 
-const log = () => getLogger('session-store');
+const logger = () => getLogger('session-store');
 
 export class KeyLog {
   /** type → id → current value (encoded; never mutated, so it can be shared with `dirty`). */
@@ -127,7 +127,7 @@ export class KeyLog {
       // Shed the garbage of earlier runs; if that fails the log is merely longer.
       await keyLog.queue
         .run(() => keyLog.compact())
-        .catch((err: unknown) => log().warn({ err: (err as Error).message }, 'key log compaction failed'));
+        .catch((err: unknown) => logger().warn({ err: (err as Error).message }, 'key log compaction failed'));
     }
     return keyLog;
   }
@@ -238,7 +238,7 @@ export class KeyLog {
     } catch (err) {
       this.restoreDirty(taken);
       this.scheduleRetry();
-      log().error({ err: (err as Error).message, keys: count }, 'writing signal keys failed; will retry');
+      logger().error({ err: (err as Error).message, keys: count }, 'writing signal keys failed; will retry');
       throw err;
     }
     this.stats.batches++;
@@ -246,7 +246,7 @@ export class KeyLog {
     this.stats.bytesAppended += this.log.sizeBytes - before;
     if (this.log.sizeBytes >= Math.max(this.compactEveryBytes, GROWTH_FACTOR * this.snapshotBytes)) {
       // The batch is durable already; a failed compaction only leaves a longer log.
-      await this.compact().catch((err: unknown) => log().warn({ err: (err as Error).message }, 'key log compaction failed'));
+      await this.compact().catch((err: unknown) => logger().warn({ err: (err as Error).message }, 'key log compaction failed'));
     }
   }
 
@@ -300,7 +300,7 @@ export class KeyLog {
     this.snapshotBytes = this.log.sizeBytes;
     this.stats.compactions++;
     this.stats.bytesCompacted += this.log.sizeBytes;
-    log().debug({ before, after: this.log.sizeBytes, keys: chunks.count }, 'key log compacted');
+    logger().debug({ before, after: this.log.sizeBytes, keys: chunks.count }, 'key log compacted');
   }
 }
 

@@ -47,7 +47,7 @@ interface SessionFiles {
   dataKey: string;
 }
 
-const log = () => getLogger('session-store');
+const logger = () => getLogger('session-store');
 
 export class SessionStore {
   readonly encryption: 'os-keychain' | 'weak' | 'test' | 'none';
@@ -93,7 +93,7 @@ export class SessionStore {
           throw err;
         });
       }
-      log().info({ paired: store.hasSession(), keys: keyLog.size, encryption: store.encryption }, 'session store opened');
+      logger().info({ paired: store.hasSession(), keys: keyLog.size, encryption: store.encryption }, 'session store opened');
       return store;
     } catch (err) {
       throw asStoreError(err);
@@ -145,7 +145,7 @@ export class SessionStore {
         if (this.closed) throw new SessionStoreError('io', 'session store is closed');
         await this.keyLog.close().catch((err: unknown) => {
           // The keys are being thrown away; a failed last write does not matter.
-          log().debug({ err: (err as Error).message }, 'key log close before wipe failed');
+          logger().debug({ err: (err as Error).message }, 'key log close before wipe failed');
         });
         for (const file of [this.files.creds, this.files.keys, this.files.dataKey]) await fs.rm(file, { force: true });
         await fsyncDir(this.dir);
@@ -155,7 +155,7 @@ export class SessionStore {
         this.creds = initAuthCreds();
         this.keyLog = await KeyLog.open(this.files.keys, { cipher: this.cipher, compactEveryBytes: this.options.compactEveryBytes });
         this.current = authState(this.creds, this.keyLog);
-        log().info('session wiped; fresh creds');
+        logger().info('session wiped; fresh creds');
       })
       .catch((err: unknown) => {
         throw asStoreError(err);
@@ -241,7 +241,7 @@ async function setAside(files: SessionFiles, withDataKey: boolean): Promise<stri
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
-  log().warn({ files: moved.map((f) => path.basename(f)) }, 'saved session set aside; a new link is needed');
+  logger().warn({ files: moved.map((f) => path.basename(f)) }, 'saved session set aside; a new link is needed');
   return moved;
 }
 

@@ -297,3 +297,30 @@ describe('SessionStore encryption at rest', () => {
     await again.close();
   });
 });
+
+describe('SessionStore on a failing disk', () => {
+  it('reports a failed key write as io, keeps the keys in memory and writes them on the next flush', async () => {
+    const dir = tempDir();
+    const store = await SessionStore.open(dir);
+    await store.saveCreds();
+    const probe = await fs.open(path.join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const sync = vi.spyOn(proto, 'sync').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    try {
+      await store.state.keys.set({ 'lid-mapping': { a: '1' } }); // in memory at once
+      const err = await store.flush().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SessionStoreError);
+      expect((err as SessionStoreError).kind).toBe('io');
+      expect(await store.state.keys.get('lid-mapping', ['a'])).toEqual({ a: '1' });
+    } finally {
+      sync.mockRestore();
+    }
+    await store.state.keys.set({ 'lid-mapping': { b: '2' } });
+    await store.flush();
+    await store.close();
+    const again = await SessionStore.open(dir);
+    expect(await again.state.keys.get('lid-mapping', ['a', 'b'])).toEqual({ a: '1', b: '2' });
+    await again.close();
+  });
+});
