@@ -7,6 +7,7 @@
  * Browser-safe: no Node or Electron imports here or in what it imports.
  */
 import { z } from 'zod';
+import { EVENT_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL, type EventName } from './channels.js';
 import type { ConnectionState } from '../core/connection/connection-state.js';
 import type { CloseCause } from '../core/connection/close-policy.js';
 
@@ -201,12 +202,11 @@ export interface EventPayloads {
   missed: MissedView[];
   settings: Settings;
 }
-export type EventName = keyof EventPayloads;
-export const EVENT_NAMES: readonly EventName[] = ['state', 'auto-reply', 'reply', 'history', 'missed', 'settings'];
-
-/** IPC channel names: one per command, one for all events. */
-export const IPC_COMMAND_PREFIX = 'replyline:cmd:';
-export const IPC_EVENT_CHANNEL = 'replyline:event';
+export { EVENT_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL };
+export type { EventName };
+// Every event name has a payload type and vice versa (a compile error otherwise).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const EVENT_NAMES_MATCH_PAYLOADS: Same<EventName, keyof EventPayloads> = true;
 
 /**
  * The API object the renderer uses, whatever the transport (Electron preload or headless HTTP).

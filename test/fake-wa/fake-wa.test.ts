@@ -432,8 +432,8 @@ describe('ack faults', () => {
     expect(ackAt).toBeGreaterThan(resolvedAt);
   });
 
-  it('dropAfterNextMessage: delivered, never acked, link reset (428); a resend with the same id is a second copy', async () => {
-    await start();
+  it('dropAfterNextMessage without dedupe: delivered, never acked, link reset (428); a resend with the same id is a second copy', async () => {
+    await start({ dedupeClientMessages: false });
     const { auth, c } = await pairAndLogin();
     const kim = server.createContact({ name: 'Kim' });
     const acks: string[] = [];
@@ -448,6 +448,55 @@ describe('ack faults', () => {
     await back.sock.sendMessage(kim.phoneJid, { text: 'once?' }, { messageId: 'ONCE' });
     await server.waitFor(() => kim.received.length === 2);
     expect(server.record.messagesWithId('ONCE').filter((m) => m.to === kim.phoneJid)).toHaveLength(2);
+    expect(server.record.duplicateSends).toEqual([]);
+  });
+
+  it('dropAfterNextMessage (dedupe on, the default): the resend is acked but not delivered again', async () => {
+    await start();
+    const { auth, c } = await pairAndLogin();
+    const kim = server.createContact({ name: 'Kim' });
+    server.faults.dropAfterNextMessage();
+    await c.sock.sendMessage(kim.phoneJid, { text: 'once!' }, { messageId: 'ONCE' });
+    expect((await c.closed).statusCode).toBe(428);
+    expect(kim.received.map((m) => m.id)).toEqual(['ONCE']);
+    const back = client(auth);
+    await back.opened;
+    const acks: string[] = [];
+    back.sock.ws.on('CB:ack,class:message', (n: { attrs: { id: string } }) => acks.push(n.attrs.id));
+    await back.sock.sendMessage(kim.phoneJid, { text: 'once!' }, { messageId: 'ONCE' });
+    await server.waitFor(() => acks.includes('ONCE'), 5000, 'ack of the resend');
+    // Both stanzas are listed; each recipient (Kim and the own phone) decrypted the id once.
+    expect(server.record.clientMessages.map((m) => m.id)).toEqual(['ONCE', 'ONCE']);
+    expect(kim.received.map((m) => m.id)).toEqual(['ONCE']);
+    expect(server.record.messagesWithId('ONCE').map((m) => m.to).sort()).toEqual(
+      [kim.phoneJid, server.defaultAccount.phoneJid].sort(),
+    );
+    const backId = server.record.connections.at(-1)!.id;
+    expect(server.record.duplicateSends.map((d) => [d.id, d.to, d.chat, d.connectionId]).sort()).toEqual(
+      [
+        ['ONCE', kim.phoneJid, kim.phoneJid, backId],
+        ['ONCE', server.defaultAccount.phoneJid, kim.phoneJid, backId],
+      ].sort(),
+    );
+    // A new id in the same chat, and the same id in another chat, are delivered.
+    await back.sock.sendMessage(kim.phoneJid, { text: 'next' }, { messageId: 'NEXT' });
+    const lou = server.createContact({ name: 'Lou' });
+    await back.sock.sendMessage(lou.phoneJid, { text: 'same id, other chat' }, { messageId: 'ONCE' });
+    await server.waitFor(() => kim.received.length === 2 && lou.received.length === 1, 5000, 'new sends');
+    expect(server.record.duplicateSends).toHaveLength(2);
+  });
+
+  it('dedupe is per sender account: two accounts may use the same id for the same contact', async () => {
+    await start();
+    const a = server.createAccount({ name: 'A' });
+    const one = await pairAndLogin(a);
+    const two = await pairAndLogin();
+    const max = server.createContact({ name: 'Max' });
+    await one.c.sock.sendMessage(max.phoneJid, { text: 'from A' }, { messageId: 'SAME' });
+    await two.c.sock.sendMessage(max.phoneJid, { text: 'from Me' }, { messageId: 'SAME' });
+    await server.waitFor(() => max.received.length === 2, 5000, 'both copies');
+    expect(max.texts().sort()).toEqual(['from A', 'from Me']);
+    expect(server.record.duplicateSends).toEqual([]);
   });
 
   it('dropAfterNextMessage({ deliver: false }): lost before delivery', async () => {
@@ -516,5 +565,145 @@ describe('retry receipts', () => {
     );
     expect(server.record.clientReceipts.some((r) => r.id === 'R2' && r.type === 'retry')).toBe(true);
     await server.waitFor(() => server.pendingDeliveries().length === 0, 5000, 'queue drained');
+  });
+});
+
+describe('cross-account messages', () => {
+  /** Text of an upsert, whichever field Baileys used. */
+  const textOfUpsert = (u: TestClient['upserts'][number]) =>
+    u.message.message?.conversation ?? u.message.message?.extendedTextMessage?.text ?? undefined;
+  const inbound = (c: TestClient) => c.upserts.filter((u) => !u.message.key.fromMe);
+
+  async function twoAccounts() {
+    await start();
+    const a = server.createAccount({ name: 'Ann' });
+    const b = server.createAccount({ name: 'Ben' });
+    const A = await pairAndLogin(a);
+    const B = await pairAndLogin(b);
+    return { a, b, A, B };
+  }
+
+  it('A → B and back: Baileys decrypts on both sides (pkmsg, then msg), pushName and remoteJid', async () => {
+    const { a, b, A, B } = await twoAccounts();
+    const statuses: number[] = [];
+    A.c.sock.ev.on('messages.update', (updates) => {
+      for (const u of updates) if (u.key.id === 'PING1' && typeof u.update.status === 'number') statuses.push(u.update.status);
+    });
+    await A.c.sock.sendMessage(b.phoneJid, { text: 'ping' }, { messageId: 'PING1' });
+    await server.waitFor(() => inbound(B.c).length === 1, 5000, 'B gets ping');
+    const [ping] = inbound(B.c);
+    expect(ping!.type).toBe('notify');
+    expect(textOfUpsert(ping!)).toBe('ping');
+    expect(ping!.message.key).toMatchObject({ id: 'PING1', remoteJid: a.phoneJid, fromMe: false });
+    expect(ping!.message.pushName).toBe('Ann');
+    // B's client sent a receipt: nothing stays queued, and A's client sees the message delivered.
+    await server.waitFor(() => server.pendingDeliveries(b).length === 0, 5000, 'B receipt');
+    await server.waitFor(
+      () => statuses.includes(3) || A.c.upserts.some((u) => u.message.key.id === 'PING1' && u.message.status === 3),
+      5000,
+      'A sees DELIVERY_ACK',
+    );
+    // The server relayed one stanza to B's companion; B's phone (device 0) decrypted its own copy.
+    expect(server.record.crossAccountTo(b)).toMatchObject([
+      { id: 'PING1', from: `${a.phoneNumber}:1@s.whatsapp.net`, to: `${b.phoneNumber}:1@s.whatsapp.net`, chat: b.phoneJid, encType: 'pkmsg', offline: false },
+    ]);
+    expect(server.record.messagesTo(b).map((m) => [m.id, m.text])).toEqual([['PING1', 'ping']]);
+
+    await B.c.sock.sendMessage(a.phoneJid, { text: 'pong' }, { messageId: 'PONG1' });
+    await server.waitFor(() => inbound(A.c).length === 1, 5000, 'A gets pong');
+    expect(textOfUpsert(inbound(A.c)[0]!)).toBe('pong');
+    expect(inbound(A.c)[0]!.message.key).toMatchObject({ remoteJid: b.phoneJid, fromMe: false });
+    expect(inbound(A.c)[0]!.message.pushName).toBe('Ben');
+
+    for (let i = 2; i <= 4; i++) {
+      await A.c.sock.sendMessage(b.phoneJid, { text: `ping ${i}` }, { messageId: `PING${i}` });
+      await server.waitFor(() => inbound(B.c).length === i, 5000, `B gets ping ${i}`);
+      await B.c.sock.sendMessage(a.phoneJid, { text: `pong ${i}` }, { messageId: `PONG${i}` });
+      await server.waitFor(() => inbound(A.c).length === i, 5000, `A gets pong ${i}`);
+    }
+    expect(inbound(B.c).map(textOfUpsert)).toEqual(['ping', 'ping 2', 'ping 3', 'ping 4']);
+    expect(inbound(A.c).map(textOfUpsert)).toEqual(['pong', 'pong 2', 'pong 3', 'pong 4']);
+    expect(inbound(B.c).every((u) => u.type === 'notify' && u.message.key.remoteJid === a.phoneJid)).toBe(true);
+    // Once both sides have heard from each other, the sessions are established: plain msg.
+    expect(server.record.crossAccountTo(b).at(-1)!.encType).toBe('msg');
+    expect(server.record.crossAccountTo(a).at(-1)!.encType).toBe('msg');
+    expect(server.record.crossAccount).toHaveLength(8);
+    expect(server.record.decryptErrors).toEqual([]);
+    expect(server.record.duplicateSends).toEqual([]);
+    expect(server.record.unknownIqs).toEqual([]);
+  });
+
+  it('A writes to B by LID: B sees remoteJid = A LID with remoteJidAlt = A PN', async () => {
+    const { a, b, A, B } = await twoAccounts();
+    await A.c.sock.sendMessage(b.lid, { text: 'by lid' }, { messageId: 'LID1' });
+    await server.waitFor(() => inbound(B.c).length === 1, 5000, 'B gets it');
+    const [m] = inbound(B.c);
+    expect(textOfUpsert(m!)).toBe('by lid');
+    expect(m!.message.key).toMatchObject({ id: 'LID1', remoteJid: a.lid, remoteJidAlt: a.phoneJid, fromMe: false });
+    expect(server.record.crossAccountTo(b)[0]).toMatchObject({ id: 'LID1', chat: b.lid });
+    await B.c.sock.sendMessage(a.lid, { text: 'lid back' }, { messageId: 'LID2' });
+    await server.waitFor(() => inbound(A.c).length === 1, 5000, 'A gets the answer');
+    expect(textOfUpsert(inbound(A.c)[0]!)).toBe('lid back');
+  });
+
+  it('B offline: A\'s message is queued and delivered at B\'s next login (offline → append)', async () => {
+    const { a, b, A, B } = await twoAccounts();
+    B.c.end();
+    await B.c.closed;
+    await A.c.sock.sendMessage(b.phoneJid, { text: 'while away' }, { messageId: 'AWAY' });
+    await server.waitFor(() => server.pendingDeliveries(b).length === 1, 5000, 'queued for B');
+    expect(server.pendingDeliveries(b)).toEqual([{ deviceId: 1, id: 'AWAY' }]);
+    expect(server.record.crossAccount).toEqual([]);
+    const back = client(B.auth);
+    await back.opened;
+    await server.waitFor(() => inbound(back).length === 1, 5000, 'delivered at login');
+    expect(inbound(back)[0]).toMatchObject({ type: 'append' });
+    expect(textOfUpsert(inbound(back)[0]!)).toBe('while away');
+    expect(inbound(back)[0]!.message.key.remoteJid).toBe(a.phoneJid);
+    expect(server.record.crossAccountTo(b)).toMatchObject([{ id: 'AWAY', offline: true }]);
+    await server.waitFor(() => server.pendingDeliveries(b).length === 0, 5000, 'receipt');
+    // The conversation goes on live.
+    await back.sock.sendMessage(a.phoneJid, { text: 'back now' });
+    await server.waitFor(() => inbound(A.c).length === 1, 5000, 'A gets the answer');
+    expect(textOfUpsert(inbound(A.c)[0]!)).toBe('back now');
+  });
+
+  it('A resends the same id after a dropped ack: B receives it once', async () => {
+    const { a, b, A, B } = await twoAccounts();
+    server.faults.dropAfterNextMessage(a);
+    await A.c.sock.sendMessage(b.phoneJid, { text: 'just once' }, { messageId: 'DUP1' });
+    expect((await A.c.closed).statusCode).toBe(428);
+    await server.waitFor(() => inbound(B.c).length === 1, 5000, 'first copy');
+    const again = client(A.auth);
+    await again.opened;
+    const acks: string[] = [];
+    again.sock.ws.on('CB:ack,class:message', (n: { attrs: { id: string } }) => acks.push(n.attrs.id));
+    await again.sock.sendMessage(b.phoneJid, { text: 'just once' }, { messageId: 'DUP1' });
+    await server.waitFor(() => acks.includes('DUP1'), 5000, 'resend acked');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(inbound(B.c).map((u) => u.message.key.id)).toEqual(['DUP1']);
+    expect(server.record.crossAccountTo(b).map((m) => m.id)).toEqual(['DUP1']);
+    expect(server.record.messagesWithId('DUP1').map((m) => m.to).sort()).toEqual([b.phoneJid, A.auth.creds.me!.id.split(':')[0] + '@s.whatsapp.net'].sort());
+    expect(server.record.duplicateSends.map((d) => d.to).sort()).toEqual(
+      [b.phoneJid, `${b.phoneNumber}:1@s.whatsapp.net`, A.auth.creds.me!.id.split(':')[0] + '@s.whatsapp.net'].sort(),
+    );
+  });
+
+  it('B lost its sessions: B asks A for a retry through the server, A re-sends, B decrypts', async () => {
+    const { a, b, A, B } = await twoAccounts();
+    await A.c.sock.sendMessage(b.phoneJid, { text: 'one' }, { messageId: 'RA1' });
+    await server.waitFor(() => inbound(B.c).length === 1, 5000, 'first');
+    await B.c.sock.sendMessage(a.phoneJid, { text: 'ok' });
+    await server.waitFor(() => inbound(A.c).length === 1, 5000, 'answer');
+    for (const key of [...B.auth.data.keys()]) if (key.startsWith('session:')) B.auth.data.delete(key);
+    await A.c.sock.sendMessage(b.phoneJid, { text: 'two' }, { messageId: 'RA2' });
+    await server.waitFor(
+      () => inbound(B.c).some((u) => u.message.key.id === 'RA2' && textOfUpsert(u) === 'two'),
+      10_000,
+      'retried message decrypted',
+    );
+    expect(server.record.clientReceipts.some((r) => r.id === 'RA2' && r.type === 'retry')).toBe(true);
+    expect(server.record.crossAccountTo(b).filter((m) => m.id === 'RA2').length).toBeGreaterThanOrEqual(2);
+    await server.waitFor(() => server.pendingDeliveries(b).length === 0, 5000, 'queue drained');
   });
 });

@@ -19,6 +19,8 @@ export type {
   ClientReceiptRecord,
   UnknownIqRecord,
   ClientStanzaRecord,
+  DuplicateSendRecord,
+  CrossAccountRecord,
 } from './record.js';
 export { parseQr } from './pairing/phone.js';
 export { createMemoryAuth, connectClient } from './client.js';

@@ -1,7 +1,8 @@
 /**
  * The fake server's record of everything that happened, for assertions: connections, frames,
- * messages contacts received from clients (every copy, duplicates included), acks, receipts and
- * iqs nobody handles. Kept in memory only; nothing here is printed.
+ * messages contacts received from clients, resent copies the server suppressed, messages relayed
+ * between accounts, acks, receipts and iqs nobody handles. Kept in memory only; nothing here is
+ * printed.
  */
 
 /** Summary of one frame: its tag, attrs and first child tag (payloads are not kept). */
@@ -89,6 +90,48 @@ export interface ClientStanzaRecord {
   recipients: string[];
 }
 
+/**
+ * A copy of a client `<message>` the server did not deliver again because it had already accepted
+ * that id from the same sender account, in the same chat, for the same recipient (duplicate
+ * suppression, `dedupeClientMessages`). The stanza itself is still in `clientMessages` and is acked.
+ */
+export interface DuplicateSendRecord {
+  id: string;
+  /**
+   * The recipient whose copy was suppressed: a contact's phone jid, an account's phone jid (device
+   * 0, for example the sender's own phone), or a companion device jid `PHONE:DEV@s.whatsapp.net`.
+   */
+  to: string;
+  /** The chat, as the stanza's `to` attr named it. */
+  chat: string;
+  /** The connection the duplicate arrived on. */
+  connectionId: number;
+  at: number;
+}
+
+/**
+ * A message one account's client sent to another account, relayed by the server to a linked
+ * companion device of the recipient (one entry per stanza written to a recipient connection). The
+ * server cannot decrypt it, so there is no text: check it on the recipient's Baileys client.
+ */
+export interface CrossAccountRecord {
+  id: string;
+  /** Sending companion device, `PHONE:DEV@s.whatsapp.net`. */
+  from: string;
+  /** Receiving companion device, `PHONE:DEV@s.whatsapp.net`. */
+  to: string;
+  /** The chat as the sender addressed it: the recipient's phone jid or LID. */
+  chat: string;
+  /** The recipient's connection the stanza was written to. */
+  connectionId: number;
+  /** The sender's connection the stanza came from. */
+  senderConnectionId: number;
+  at: number;
+  encType: string;
+  /** Written as offline delivery (on a fresh login, with the `offline` attr). */
+  offline: boolean;
+}
+
 /** Frames kept per connection before older ones are dropped (counts stay exact). */
 const MAX_FRAMES_PER_CONNECTION = 5000;
 
@@ -96,8 +139,12 @@ export class Recorder {
   readonly connections: ConnectionRecord[] = [];
   /** Every message a contact or own phone decrypted, in arrival order. */
   readonly messages: ReceivedMessage[] = [];
-  /** Every `<message>` stanza clients sent. */
+  /** Every `<message>` stanza clients sent, resends included. */
   readonly clientMessages: ClientStanzaRecord[] = [];
+  /** Copies of resent stanzas the server acked but did not deliver again. */
+  readonly duplicateSends: DuplicateSendRecord[] = [];
+  /** Messages relayed from one account's client to another account's companion devices. */
+  readonly crossAccount: CrossAccountRecord[] = [];
   readonly acks: AckRecord[] = [];
   readonly clientReceipts: ClientReceiptRecord[] = [];
   readonly unknownIqs: UnknownIqRecord[] = [];
@@ -117,7 +164,10 @@ export class Recorder {
     if (rec.frames.length > MAX_FRAMES_PER_CONNECTION) rec.frames.shift();
   }
 
-  /** Every copy a given recipient received, duplicates included. */
+  /**
+   * Every copy a given recipient (a contact, or an account's phone) decrypted. With duplicate
+   * suppression on (the default), a resent id appears once per recipient.
+   */
   messagesTo(recipient: { phoneJid: string } | string): ReceivedMessage[] {
     const jid = typeof recipient === 'string' ? recipient : recipient.phoneJid;
     return this.messages.filter((m) => m.to === jid);
@@ -126,6 +176,12 @@ export class Recorder {
   /** Copies with a given id (exactly-once checks: expect length 1). */
   messagesWithId(id: string): ReceivedMessage[] {
     return this.messages.filter((m) => m.id === id);
+  }
+
+  /** Messages relayed to `account`'s companion devices from other accounts (or to one device jid). */
+  crossAccountTo(recipient: { phoneNumber: string } | string): CrossAccountRecord[] {
+    if (typeof recipient !== 'string') return this.crossAccount.filter((m) => userOf(m.to) === recipient.phoneNumber);
+    return this.crossAccount.filter((m) => (recipient.includes(':') ? m.to === recipient : userOf(m.to) === userOf(recipient)));
   }
 
   /** Connections for one account (phone number or account object). */
@@ -140,4 +196,9 @@ export class Recorder {
       c.frames.filter((f) => f.dir === 'in' && f.tag === tag && (child === undefined || f.child === child)),
     );
   }
+}
+
+/** The user part of a jid: `15550100001` for `15550100001:2@s.whatsapp.net`. */
+function userOf(jid: string): string {
+  return jid.split('@')[0]!.split(':')[0]!;
 }

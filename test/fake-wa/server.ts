@@ -33,6 +33,13 @@ export interface FakeWaServerOptions {
   autoReceipt?: AutoReceipt;
   /** Name (push name) of the default account; default 'Me'. Use '' for an account without a name. */
   defaultAccountName?: string;
+  /**
+   * Duplicate suppression, as on WhatsApp (default true): a client `<message>` copy whose id the
+   * server already accepted from the same sender account, in the same chat, for the same recipient
+   * is acked but not delivered again (recorded in `record.duplicateSends`). Retry resends
+   * (`<enc count>`) always go through. `false`: every copy is delivered.
+   */
+  dedupeClientMessages?: boolean;
 }
 
 export interface CreateAccountOptions {
@@ -103,6 +110,7 @@ export class FakeWaServer extends EventEmitter {
       directory: this.directory,
       recorder: this.record,
       faults: this.faults,
+      dedupeClientMessages: opts.dedupeClientMessages ?? true,
       readyConnection: (device) => this.readyConnection(device),
       emit: (event, payload) => this.emit(event, payload),
     });

@@ -1,0 +1,343 @@
+/**
+ * The composition root of the core: opens every store under the data folder, wires the
+ * connection controller, the reply pipeline, the outbox and the logs together, and answers the
+ * contract's commands. The desktop app and headless mode both start here, so what a person
+ * sees in the window is the same in both.
+ */
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import type { UserFacingSocketConfig } from '@whiskeysockets/baileys';
+import {
+  commandSchemas,
+  type ApiError,
+  type CommandName,
+  type CommandResults,
+  type EventName,
+  type EventPayloads,
+  type HistoryView,
+  type Result,
+  type Snapshot,
+} from '../../contract/api.js';
+import type { CoreService } from './core-service.js';
+import { dataPaths } from './paths.js';
+import { JsonSettingsStore, type SettingsStore } from './settings-store.js';
+import { PersistedContactMemory } from './contact-memory.js';
+import { ConnectionController, type ControllerOptions } from '../connection/controller.js';
+import { describeState } from '../connection/connection-state.js';
+import { CLOSE_POLICY, type CloseCause } from '../connection/close-policy.js';
+import { TypedEmitter } from '../connection/typed-emitter.js';
+import { ReconnectHistory, type HistoryEntry } from '../history/reconnect-history.js';
+import { Outbox } from '../outbox/index.js';
+import { ReplyLog, toReplyView } from '../replylog/index.js';
+import { attachInbound, DedupeStore, fromAutoReplyEngine, MissedStore, ReplyPipeline, toMissedView } from '../inbound/index.js';
+import { AutoReplyEngine, validateRules, type Rule } from '../autoreply/index.js';
+import type { RateLimits } from '../autoreply/limits.js';
+import { loadOrCreateDataKey, type ByteCipher, type KeyWrapper } from '../storage/cipher.js';
+import { writeFileAtomic } from '../storage/atomic-file.js';
+import { getLogger } from '../logging/logger.js';
+
+export interface CreateCoreOptions {
+  /** The data folder (session, logs, outbox …); see paths.ts for the layout. */
+  dataDir: string;
+  /** Protects the session and personal data at rest (Electron safeStorage in the app). */
+  keyWrapper?: KeyWrapper;
+  /** Defaults to `settings.json` in the data folder. */
+  settings?: SettingsStore;
+  /** Passed to Baileys (tests: the fake server's URL and short timeouts). */
+  socketConfig?: Partial<UserFacingSocketConfig>;
+  /** Extra controller options (tests: scheduler, clock, backoff). */
+  controller?: Partial<Omit<ControllerOptions, 'sessionDir' | 'keyWrapper' | 'history' | 'socketConfig'>>;
+  /** Outbox tuning (tests: short ack timeouts). */
+  outbox?: { ackTimeoutMs?: number; maxAttempts?: number };
+  /** Auto-reply limits (benchmarks and load tests raise the global rate limit). */
+  rateLimits?: Partial<RateLimits>;
+  /** Secrets referenced by responders (API keys); headless and tests may inject them. */
+  getSecret?: (ref: string) => Promise<string | undefined>;
+  fetch?: typeof fetch;
+  now?: () => number;
+  timeZone?: string;
+  version?: string;
+  /** Connect at once (default true). */
+  autoStart?: boolean;
+}
+
+/** The core service plus handles for tests and benchmarks. */
+export interface Core extends CoreService {
+  readonly controller: ConnectionController;
+  readonly outbox: Outbox;
+  readonly replyLog: ReplyLog;
+  readonly pipeline: ReplyPipeline;
+  readonly history: ReconnectHistory;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export async function createCoreService(options: CreateCoreOptions): Promise<Core> {
+  const log = getLogger('core');
+  const now = options.now ?? Date.now;
+  const paths = dataPaths(options.dataDir);
+  await fs.mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
+  const settings = options.settings ?? new JsonSettingsStore(paths.settings);
+  const cipher: ByteCipher | undefined = options.keyWrapper
+    ? await loadOrCreateDataKey(path.join(paths.dataDir, 'data.key'), options.keyWrapper)
+    : undefined;
+
+  const history = await ReconnectHistory.open(paths.history);
+  const outboxRef: { current?: Outbox } = {};
+  const controller = await ConnectionController.create({
+    ...options.controller,
+    sessionDir: paths.session,
+    keyWrapper: options.keyWrapper,
+    history,
+    socketConfig: options.socketConfig,
+    now: options.controller?.now ?? now,
+    // A contact's phone may ask for a resend of a reply it could not decrypt.
+    getMessage: async (key) => (key.id ? outboxRef.current?.messageFor(key.id) : undefined),
+  });
+  const outbox = await Outbox.open({ dir: paths.outbox, link: controller, cipher, now, ...options.outbox });
+  outboxRef.current = outbox;
+  const replyLog = await ReplyLog.open({ dir: paths.replyLog, cipher, now });
+  const dedupe = await DedupeStore.open({ dir: paths.inbound, cipher, now });
+  const missed = await MissedStore.open({ dir: paths.inbound, cipher, now });
+  const contacts = await PersistedContactMemory.open(paths.inbound, cipher);
+
+  const enginePath = path.join(paths.dataDir, 'autoreply-state.json');
+  const engine = new AutoReplyEngine({
+    clock: now,
+    random: Math.random,
+    timeZone: options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    contactMemory: contacts,
+    rateLimits: options.rateLimits,
+  });
+  // Cooldowns survive a restart, so a reply loop cannot restart with the app.
+  try {
+    engine.importState(JSON.parse(await fs.readFile(enginePath, 'utf8')));
+  } catch {
+    // first start, or unreadable: start with no cooldowns
+  }
+
+  let rules: Rule[] = [];
+  const loadRules = () => {
+    const r = validateRules(settings.getRules());
+    rules = r.ok ? r.rules : [];
+    if (!r.ok) log.warn({ problems: r.errors.length }, 'stored rules are invalid; auto-reply has no rules');
+  };
+  loadRules();
+
+  const pipeline = new ReplyPipeline({
+    engine: fromAutoReplyEngine(
+      engine,
+      () => ({ ...settings.getAutoReply(), rules }),
+      () => ({ fetch: options.fetch, getSecret: options.getSecret }),
+    ),
+    outbox,
+    replyLog,
+    dedupe,
+    missed,
+    account: () => controller.account(),
+    now,
+    catchUpWindowMs: settings.getSettings().catchUpWindowMinutes * 60_000,
+    replyTtlMs: settings.getSettings().replyTtlMinutes * 60_000,
+  });
+
+  // ---- events to the window -----------------------------------------------------------------
+  const events = new TypedEmitter<EventPayloads>();
+  const offs: Array<() => void> = [];
+  offs.push(
+    controller.on('state', (state) => events.emit('state', { state, stateText: describeState(state, now()) })),
+    outbox.on('change', ({ entry }) => {
+      void replyLog.applyOutbox(entry).catch((err: unknown) => log.error({ err }, 'reply log update failed'));
+    }),
+    replyLog.on('change', (entry) => events.emit('reply', toReplyView(entry))),
+    missed.on('change', (entries) => events.emit('missed', entries.map(toMissedView))),
+    history.onEntry((entry) => events.emit('history', entry)),
+    attachInbound(controller, pipeline, now),
+  );
+  await pipeline.start();
+
+  // ---- commands -----------------------------------------------------------------------------
+  const autoReply = () => {
+    const a = settings.getAutoReply();
+    // An elapsed pause is over: show it as such.
+    return a.pausedUntil !== undefined && a.pausedUntil <= now() ? { enabled: a.enabled } : a;
+  };
+
+  const snapshot = (): Snapshot => ({
+    state: controller.state,
+    stateText: describeState(controller.state, now()),
+    autoReply: autoReply(),
+    encryption: controller.session?.encryption ?? (options.keyWrapper?.strength ?? 'none'),
+    dataDir: paths.dataDir,
+    version: options.version ?? '0.1.0',
+  });
+
+  const historyView = (limit = 500): HistoryView => {
+    const t = now();
+    const counts = history.countsByCause(t - 7 * DAY);
+    const meanings: HistoryView['causeMeanings'] = {};
+    for (const cause of Object.keys(counts) as CloseCause[]) meanings[cause] = CLOSE_POLICY[cause].meaning;
+    return {
+      entries: history.list({ limit }),
+      countsByCause: counts,
+      causeMeanings: meanings,
+      day: history.uptime(t - DAY, t, 24),
+      week: history.uptime(t - 7 * DAY, t, 28),
+    };
+  };
+
+  const setAutoReply = (next: Snapshot['autoReply']) => {
+    const stored = settings.setAutoReply(next);
+    events.emit('auto-reply', stored);
+    return stored;
+  };
+
+  type Handlers = { [C in CommandName]: (args: never) => Promise<CommandResults[C]> | CommandResults[C] };
+  const fail = (kind: ApiError['kind'], message: string, details?: ApiError['details']): never => {
+    throw Object.assign(new Error(message), { apiError: { kind, message, details } satisfies ApiError });
+  };
+
+  const handlers: Handlers = {
+    getSnapshot: () => snapshot(),
+    listReplies: (q: { search?: string; status?: never; contact?: string; limit?: number } | undefined) =>
+      replyLog.query(q ?? {}).map(toReplyView),
+    exportReplies: (q: { search?: string; status?: never; contact?: string } | undefined) => replyLog.exportCsv(q ?? {}),
+    getHistory: (q: { limit?: number } | undefined) => historyView(q?.limit),
+    exportHistory: () => historyCsv(history.list()),
+    getSettings: () => settings.getSettings(),
+    updateSettings: (patch: never) => {
+      const next = settings.updateSettings(patch);
+      events.emit('settings', next);
+      return next;
+    },
+    getRules: () => ({ rules: settings.getRules() }),
+    setRules: (args: { rules: unknown[] }) => {
+      const r = validateRules(args.rules);
+      if (!r.ok) {
+        const details = r.errors.map((e) => ({ path: e.path.join('.'), message: e.message }));
+        return fail('invalid-rules', 'Some rules need fixing before they can be saved.', details);
+      }
+      settings.setRules(r.rules);
+      rules = r.rules;
+      return { rules: r.rules };
+    },
+    setAutoReply: (args: { enabled: boolean }) => setAutoReply({ enabled: args.enabled }),
+    pauseAutoReply: (args: { until: number | null }) =>
+      setAutoReply(
+        args.until === null
+          ? { enabled: settings.getAutoReply().enabled }
+          : { enabled: settings.getAutoReply().enabled, pausedUntil: args.until },
+      ),
+    reconnectNow: () => {
+      controller.reconnectNow('user');
+      return null;
+    },
+    useHere: () => {
+      if (controller.state.kind !== 'conflict') fail('not-allowed-now', 'WhatsApp is not open elsewhere right now.');
+      controller.useHere();
+      return null;
+    },
+    relink: async () => {
+      await controller.relink();
+      return null;
+    },
+    requestQr: () => {
+      if (controller.state.kind !== 'qr-expired') fail('not-allowed-now', 'There is no expired QR code to replace.');
+      controller.requestQr();
+      return null;
+    },
+    listMissed: () => missed.list().map(toMissedView),
+    sendMissed: async (args: { id: string }) => {
+      const r = await pipeline.sendMissed(args.id);
+      if (!r.ok) fail(r.error.kind === 'not-found' ? 'not-found' : 'internal', r.error.message);
+      return null;
+    },
+    skipMissed: async (args: { id: string }) => {
+      const r = await pipeline.skipMissed(args.id);
+      if (!r.ok) fail(r.error.kind === 'not-found' ? 'not-found' : 'internal', r.error.message);
+      return null;
+    },
+  };
+
+  async function handle<C extends CommandName>(command: C, args: unknown): Promise<Result<CommandResults[C]>> {
+    if (!Object.hasOwn(commandSchemas, command)) {
+      return { ok: false, error: { kind: 'invalid-payload', message: 'Unknown command.' } };
+    }
+    const parsed = commandSchemas[command].safeParse(args);
+    if (!parsed.success) {
+      return {
+        ok: false,
+        error: {
+          kind: 'invalid-payload',
+          message: 'The request was not in the expected form.',
+          details: parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })),
+        },
+      };
+    }
+    try {
+      const handler = handlers[command] as (a: unknown) => Promise<CommandResults[C]> | CommandResults[C];
+      return { ok: true, value: await handler(parsed.data) };
+    } catch (err) {
+      const apiError = (err as { apiError?: ApiError }).apiError;
+      if (apiError) return { ok: false, error: apiError };
+      log.error({ err, command }, 'command failed');
+      return { ok: false, error: { kind: 'internal', message: 'Something went wrong inside Replyline.' } };
+    }
+  }
+
+  if (options.autoStart ?? true) controller.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    controller,
+    outbox,
+    replyLog,
+    pipeline,
+    history,
+    handle,
+    on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void) {
+      return events.on(event, listener);
+    },
+    snapshot,
+    reconnectNow: (trigger) => controller.reconnectNow(trigger),
+    close() {
+      return (closing ??= (async () => {
+        for (const off of offs) off();
+        pipeline.stop();
+        await controller.close();
+        await writeFileAtomic(enginePath, JSON.stringify(engine.exportState())).catch(() => undefined);
+        await Promise.all([
+          outbox.close(),
+          replyLog.close(),
+          dedupe.close(),
+          missed.close(),
+          contacts.close(),
+          history.close(),
+        ]);
+        if (settings instanceof JsonSettingsStore) await settings.flush();
+      })());
+    },
+  };
+}
+
+function historyCsv(entries: HistoryEntry[]): string {
+  const cell = (v: unknown) => {
+    const s = v === undefined ? '' : String(v);
+    const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
+    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  const rows = [['time', 'state', 'cause', 'code', 'meaning', 'attempt', 'delay_ms', 'outage_ms', 'recovered_by']];
+  for (const e of [...entries].reverse()) {
+    rows.push([
+      new Date(e.at).toISOString(),
+      e.state,
+      e.cause ?? '',
+      e.code?.toString() ?? '',
+      e.meaning,
+      e.attempt?.toString() ?? '',
+      e.delayMs?.toString() ?? '',
+      e.outageMs?.toString() ?? '',
+      e.recoveredBy ?? '',
+    ]);
+  }
+  return rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}

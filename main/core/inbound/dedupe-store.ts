@@ -1,0 +1,102 @@
+/**
+ * The durable set of inbound messages already handled, keyed by chat + message id, so a
+ * message delivered again (reconnect, offline sync, restart) never yields a second reply.
+ * Bounded by age (default 30 days) and size (default 50,000 keys, oldest dropped first).
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import type { ByteCipher } from '../storage/cipher.js';
+import { Journal } from '../outbox/journal.js';
+
+export interface DedupeStoreOptions {
+  /** Folder holding `inbound-seen.log`. */
+  dir: string;
+  cipher?: ByteCipher;
+  now?: () => number;
+  maxEntries?: number;
+  maxAgeMs?: number;
+  compactAfterRecords?: number;
+}
+
+const recordSchema = z.object({ k: z.string().min(1), at: z.number() });
+type SeenRecord = z.infer<typeof recordSchema>;
+
+export class DedupeStore {
+  /** Key → when it was seen; insertion order is age order. */
+  private readonly seen = new Map<string, number>();
+  private readonly now: () => number;
+  private readonly maxEntries: number;
+  private readonly maxAgeMs: number;
+  private readonly compactAfterRecords: number;
+
+  private constructor(
+    private readonly journal: Journal<SeenRecord>,
+    options: DedupeStoreOptions,
+  ) {
+    this.now = options.now ?? (() => Date.now());
+    this.maxEntries = options.maxEntries ?? 50_000;
+    this.maxAgeMs = options.maxAgeMs ?? 30 * 24 * 60 * 60_000;
+    this.compactAfterRecords = options.compactAfterRecords ?? 5_000;
+  }
+
+  static async open(options: DedupeStoreOptions): Promise<DedupeStore> {
+    const { journal, records } = await Journal.open(path.join(options.dir, 'inbound-seen.log'), {
+      parse: (v) => {
+        const r = recordSchema.safeParse(v);
+        return r.success ? r.data : undefined;
+      },
+      cipher: options.cipher,
+    });
+    const store = new DedupeStore(journal, options);
+    for (const r of records) store.remember(r.k, r.at);
+    store.prune();
+    store.maybeCompact();
+    return store;
+  }
+
+  /** Any of the keys was seen. */
+  has(keys: readonly string[]): boolean {
+    return keys.some((k) => this.seen.has(k));
+  }
+
+  /** Mark the keys seen: at once in memory, resolved once durable. */
+  add(keys: readonly string[]): Promise<void> {
+    const at = this.now();
+    for (const k of keys) this.remember(k, at);
+    this.prune();
+    const written = this.journal.append(...keys.map((k) => ({ k, at })));
+    this.maybeCompact();
+    return written;
+  }
+
+  get size(): number {
+    return this.seen.size;
+  }
+
+  flush(): Promise<void> {
+    return this.journal.flush();
+  }
+
+  close(): Promise<void> {
+    return this.journal.close();
+  }
+
+  private remember(k: string, at: number): void {
+    this.seen.delete(k);
+    this.seen.set(k, at);
+  }
+
+  private prune(): void {
+    const cutoff = this.now() - this.maxAgeMs;
+    for (const [k, at] of this.seen) {
+      if (this.seen.size <= this.maxEntries && at >= cutoff) break;
+      this.seen.delete(k);
+    }
+  }
+
+  private maybeCompact(): void {
+    if (this.journal.compacting) return;
+    if (this.journal.recordCount < Math.max(this.compactAfterRecords, 2 * this.seen.size)) return;
+    void this.journal.compact([...this.seen].map(([k, at]) => ({ k, at })));
+  }
+}

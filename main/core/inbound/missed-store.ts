@@ -1,0 +1,178 @@
+/**
+ * "Missed while offline": messages from offline sync older than the catch-up window that a rule
+ * would have answered. They wait here, durably, until the person sends the rule's reply or
+ * skips them. Bounded (default 1,000; the oldest are dropped).
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import type { Unsubscribe } from '../connection/link.js';
+import { TypedEmitter } from '../connection/typed-emitter.js';
+import type { ByteCipher } from '../storage/cipher.js';
+import { Journal } from '../outbox/journal.js';
+
+export interface MissedEntry {
+  /** The inbound's dedupe key (chat + id). */
+  id: string;
+  /** Message time. */
+  at: number;
+  receivedAt: number;
+  contactName: string;
+  contactMasked: string;
+  /** The message text (shown in the list; encrypted at rest when a cipher is given). */
+  text: string;
+  rule: { id: string; name: string };
+  /** The engine's decision, stored to render the reply if the person sends it (opaque here). */
+  decision: unknown;
+  /** The account that received it (JSON of `AccountIdentity`). */
+  account?: { phoneJid: string; lid?: string };
+}
+
+export type MissedResolution = 'sent' | 'skipped';
+
+export interface MissedStoreOptions {
+  /** Folder holding `missed.log`. */
+  dir: string;
+  cipher?: ByteCipher;
+  now?: () => number;
+  maxEntries?: number;
+}
+
+export interface MissedEvents {
+  change: MissedEntry[];
+}
+
+const entrySchema = z.object({
+  id: z.string().min(1),
+  at: z.number(),
+  receivedAt: z.number(),
+  contactName: z.string(),
+  contactMasked: z.string(),
+  text: z.string(),
+  rule: z.object({ id: z.string(), name: z.string() }),
+  decision: z.unknown(),
+  account: z.object({ phoneJid: z.string(), lid: z.string().optional() }).optional(),
+});
+const recordSchema = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('add'), e: entrySchema }),
+  z.object({ t: z.literal('done'), id: z.string(), how: z.enum(['sent', 'skipped']), at: z.number() }),
+]);
+type MissedRecord = z.infer<typeof recordSchema>;
+
+export class MissedStore {
+  private readonly entries = new Map<string, MissedEntry>();
+  private readonly events = new TypedEmitter<MissedEvents>();
+  private readonly now: () => number;
+  private readonly maxEntries: number;
+
+  private constructor(
+    private readonly journal: Journal<MissedRecord>,
+    options: MissedStoreOptions,
+  ) {
+    this.now = options.now ?? (() => Date.now());
+    this.maxEntries = options.maxEntries ?? 1_000;
+  }
+
+  static async open(options: MissedStoreOptions): Promise<MissedStore> {
+    const { journal, records } = await Journal.open(path.join(options.dir, 'missed.log'), {
+      parse: (v) => {
+        const r = recordSchema.safeParse(v);
+        return r.success ? r.data : undefined;
+      },
+      cipher: options.cipher,
+    });
+    const store = new MissedStore(journal, options);
+    for (const r of records) {
+      if (r.t === 'add') store.entries.set(r.e.id, r.e);
+      else store.entries.delete(r.id);
+    }
+    store.trim();
+    store.maybeCompact();
+    return store;
+  }
+
+  on<E extends keyof MissedEvents>(event: E, listener: (payload: MissedEvents[E]) => void): Unsubscribe {
+    return this.events.on(event, listener);
+  }
+
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
+  get(id: string): MissedEntry | undefined {
+    const e = this.entries.get(id);
+    return e ? { ...e } : undefined;
+  }
+
+  /** Oldest first. */
+  list(): MissedEntry[] {
+    return [...this.entries.values()].map((e) => ({ ...e }));
+  }
+
+  /** Add an entry; resolves once durable. A known id is left as it is. */
+  async add(entry: MissedEntry): Promise<void> {
+    if (this.entries.has(entry.id)) return;
+    this.entries.set(entry.id, entry);
+    this.trim();
+    this.changed();
+    await this.write({ t: 'add', e: entry });
+  }
+
+  /** Take an entry off the list (sent or skipped); resolves once durable. False if unknown. */
+  async resolve(id: string, how: MissedResolution): Promise<boolean> {
+    if (!this.entries.delete(id)) return false;
+    this.changed();
+    await this.write({ t: 'done', id, how, at: this.now() });
+    return true;
+  }
+
+  flush(): Promise<void> {
+    return this.journal.flush();
+  }
+
+  close(): Promise<void> {
+    return this.journal.close();
+  }
+
+  private changed(): void {
+    this.events.emit('change', this.list());
+  }
+
+  private trim(): void {
+    for (const id of this.entries.keys()) {
+      if (this.entries.size <= this.maxEntries) break;
+      this.entries.delete(id);
+    }
+  }
+
+  private async write(record: MissedRecord): Promise<void> {
+    const written = this.journal.append(record);
+    this.maybeCompact();
+    await written;
+  }
+
+  private maybeCompact(): void {
+    if (this.journal.compacting || this.journal.recordCount < Math.max(200, 3 * this.entries.size)) return;
+    void this.journal.compact([...this.entries.values()].map((e) => ({ t: 'add' as const, e })));
+  }
+}
+
+/** What the window shows of a missed entry (the contract's `MissedView`): no decision, no account. */
+export interface MissedListView {
+  id: string;
+  at: number;
+  contactName: string;
+  contactMasked: string;
+  text: string;
+  ruleName?: string;
+}
+
+export function toMissedView(e: MissedEntry): MissedListView {
+  return {
+    id: e.id,
+    at: e.at,
+    contactName: e.contactName,
+    contactMasked: e.contactMasked,
+    text: e.text,
+    ruleName: e.rule.name,
+  };
+}

@@ -1,0 +1,643 @@
+/**
+ * The durable outbox: every reply Replyline decides to send goes through here, and leaves only
+ * as "sent" (the server acknowledged it) or with a plain reason why not.
+ *
+ * It owns: the reply entries and their log (written before the first attempt), the message id
+ * chosen at enqueue time and reused on every attempt, per-chat order, the not-before times,
+ * time-to-live, the account check after a relink, and the server ack per message id.
+ *
+ * How it waits, by design:
+ * - Nothing captures a socket. Each attempt resolves `link.currentSocket()` at send time.
+ * - While the link is down, the outbox holds at most ONE `link.whenReady()` wait, whatever the
+ *   number of waiting replies; no reply has a timer or a poll of its own.
+ * - One scan (`pump`) walks the head of every chat's queue, sends what may go, and arms ONE
+ *   timer (`WakeTimer`) for the earliest moment something needs another look: a delayed
+ *   reply's not-before time or an ack deadline. Everything else re-runs the scan through
+ *   `kick()` (coalesced to one scan per microtask).
+ */
+import { assertNever } from '../connection/connection-state.js';
+import type { Link, LiveSocket, Unsubscribe } from '../connection/link.js';
+import { TypedEmitter } from '../connection/typed-emitter.js';
+import type { ByteCipher } from '../storage/cipher.js';
+import { getLogger } from '../logging/logger.js';
+import path from 'node:path';
+import { Journal } from './journal.js';
+import { sameAccount } from './account.js';
+import { ChatQueues } from './chat-queues.js';
+import { isReplyableJid, normalizeJid } from './jid.js';
+import { isValidMessageId, newMessageId } from './message-id.js';
+import { parseOutboxRecord, putRecord, replay, setRecord, type OutboxRecord, type StoredEntry } from './outbox-records.js';
+import { WakeTimer } from './wake-timer.js';
+import {
+  accountChangedError,
+  cancelledError,
+  classifyAckError,
+  classifySendError,
+  disconnectedError,
+  emptyTextError,
+  expiredError,
+  gaveUpError,
+  invalidAddressError,
+  noAckError,
+  type DeliveryError,
+} from './errors.js';
+import {
+  confirmationRank,
+  isConfirmed,
+  isFinished,
+  type DeliveryState,
+  type NewReply,
+  type OutboxEntry,
+  type OutboxEvents,
+} from './types.js';
+
+export interface OutboxOptions {
+  /** Folder holding `outbox.log`. */
+  dir: string;
+  link: Link;
+  /** Encrypts the log at rest (reply text is personal). */
+  cipher?: ByteCipher;
+  now?: () => number;
+  /** How long after the write the server's ack may take before the outcome counts as uncertain. */
+  ackTimeoutMs?: number;
+  /** How long `sendMessage` may take to write the stanza (device list and key fetches included). */
+  writeTimeoutMs?: number;
+  /** Counted attempts before a reply fails. Disconnects are not counted. */
+  maxAttempts?: number;
+  /** Time-to-live of a reply that does not say; null = never expires. */
+  defaultTtlMs?: number | null;
+  /** First spacing after a retryable send error; doubles per attempt, capped at one minute. */
+  retryDelayMs?: number;
+  /** Finished entries kept in the log after compaction (the reply log keeps the history). */
+  keepFinished?: number;
+  /** Never compact below this many records. */
+  compactAfterRecords?: number;
+}
+
+export type OutboxErrorKind = 'closed' | 'no-account' | 'invalid-id';
+
+/** A reply that could not be queued at all (nothing was written). */
+export class OutboxError extends Error {
+  constructor(
+    readonly kind: OutboxErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OutboxError';
+  }
+}
+
+export type CancelResult =
+  | { ok: true; entry: OutboxEntry }
+  | { ok: false; error: { kind: 'not-found' | 'finished' | 'in-flight'; message: string } };
+
+export interface OutboxDiagnostics {
+  /** Entries not finished. */
+  pending: number;
+  /** Entries written on a socket and waiting for the server's ack. */
+  sending: number;
+  /** Shared `whenReady()` waits held (0 or 1, whatever the number of replies). */
+  waiterCount: number;
+  /** When the one timer fires next (ms since epoch), or null. */
+  wakeAt: number | null;
+  /** Records in the log file. */
+  logRecords: number;
+}
+
+/** An attempt in flight. Late callbacks of an older attempt are told apart by identity. */
+interface Attempt {
+  socketId: number;
+  startedAt: number;
+  writtenAt?: number;
+}
+
+const DEFAULTS = {
+  ackTimeoutMs: 15_000,
+  writeTimeoutMs: 60_000,
+  maxAttempts: 5,
+  defaultTtlMs: 60 * 60_000,
+  retryDelayMs: 2_000,
+  keepFinished: 200,
+  compactAfterRecords: 1_000,
+};
+const MAX_RETRY_DELAY_MS = 60_000;
+
+/** Baileys' `WebMessageInfo.Status`: SERVER_ACK 2, DELIVERY_ACK 3, READ 4, PLAYED 5. */
+function confirmationOf(status: unknown): DeliveryState | undefined {
+  if (typeof status !== 'number') return undefined;
+  if (status >= 4) return 'read';
+  if (status === 3) return 'delivered';
+  if (status === 2) return 'sent';
+  return undefined;
+}
+
+export class Outbox {
+  private readonly log = getLogger('outbox');
+  private readonly events = new TypedEmitter<OutboxEvents>();
+  /** Every entry in memory, in enqueue order. */
+  private readonly entries = new Map<string, StoredEntry>();
+  /** Unfinished entries per chat, oldest first; the head is the only one that may be sent. */
+  private readonly chats = new ChatQueues<StoredEntry>();
+  private readonly inFlight = new Map<string, Attempt>();
+  private readonly enqueuing = new Map<string, Promise<OutboxEntry>>();
+  /** Sockets a send found dead before the controller said so; skipped until their `closed`. */
+  private readonly deadSockets = new Set<number>();
+  /** Entries an attempt was made for since start (an expiry then says it may have arrived). */
+  private readonly everAttempted = new Set<string>();
+  private readonly typingShown = new Set<string>();
+  private readonly unsubscribe: Unsubscribe[] = [];
+  private readonly timer: WakeTimer;
+  private readyWait: Promise<LiveSocket> | undefined;
+  private lastReady: Promise<LiveSocket> | undefined;
+  private kickQueued = false;
+  private closed = false;
+  private readonly now: () => number;
+  private readonly opts: Omit<typeof DEFAULTS, 'defaultTtlMs'> & { defaultTtlMs: number | null };
+
+  private constructor(
+    private readonly link: Link,
+    private readonly journal: Journal<OutboxRecord>,
+    options: OutboxOptions,
+  ) {
+    this.now = options.now ?? (() => Date.now());
+    this.opts = {
+      ackTimeoutMs: options.ackTimeoutMs ?? DEFAULTS.ackTimeoutMs,
+      writeTimeoutMs: options.writeTimeoutMs ?? DEFAULTS.writeTimeoutMs,
+      maxAttempts: options.maxAttempts ?? DEFAULTS.maxAttempts,
+      defaultTtlMs: options.defaultTtlMs === undefined ? DEFAULTS.defaultTtlMs : options.defaultTtlMs,
+      retryDelayMs: options.retryDelayMs ?? DEFAULTS.retryDelayMs,
+      keepFinished: options.keepFinished ?? DEFAULTS.keepFinished,
+      compactAfterRecords: options.compactAfterRecords ?? DEFAULTS.compactAfterRecords,
+    };
+    this.timer = new WakeTimer(() => this.pump(), this.now);
+  }
+
+  /** Open the outbox in `dir`, replay its log and resume whatever a crash or quit left pending. */
+  static async open(options: OutboxOptions): Promise<Outbox> {
+    const { journal, records, recovery } = await Journal.open(path.join(options.dir, 'outbox.log'), {
+      parse: parseOutboxRecord,
+      cipher: options.cipher,
+    });
+    const outbox = new Outbox(options.link, journal, options);
+    outbox.resume(replay(records));
+    if (recovery.truncatedBytes > 0 || recovery.quarantinedTo) {
+      outbox.log.warn({ truncatedBytes: recovery.truncatedBytes, quarantined: !!recovery.quarantinedTo }, 'outbox log recovered');
+    }
+    outbox.subscribe();
+    outbox.maybeCompact();
+    outbox.kick();
+    return outbox;
+  }
+
+  private resume(stored: Map<string, StoredEntry>): void {
+    let resumed = 0;
+    for (const e of stored.values()) {
+      if (e.state === 'sending') {
+        // Written (maybe) before the crash, never acknowledged: send again with the same id.
+        // The interrupted attempt is not the reply's fault, so it is not counted.
+        e.state = 'queued';
+        e.attempts = Math.max(0, e.attempts - 1);
+        this.everAttempted.add(e.id);
+      } else if (e.attempts > 0 || e.lastError?.kind === 'disconnected') {
+        this.everAttempted.add(e.id);
+      }
+      this.entries.set(e.id, e);
+      if (!isFinished(e.state)) {
+        this.chats.push(e);
+        resumed++;
+      }
+    }
+    if (resumed > 0) this.log.info({ resumed }, 'resuming pending replies');
+  }
+
+  private subscribe(): void {
+    const link = this.link;
+    this.unsubscribe.push(
+      link.on('message-ack', (a) => this.onAck(a.id, a.error)),
+      link.on('closed', (c) => this.onSocketClosed(c.socketId)),
+      link.on('open', () => this.kick()),
+      link.on('account-changed', () => this.kick()),
+      link.on('messages-update', ({ updates }) => {
+        for (const u of updates) {
+          const level = u.key.fromMe && u.key.id ? confirmationOf(u.update.status) : undefined;
+          if (level && u.key.id) this.onConfirmed(u.key.id, level);
+        }
+      }),
+      // Baileys merges an ack or receipt that comes within ~100 ms of the send into its own
+      // `append` upsert instead of emitting an update.
+      link.on('messages', ({ upsert }) => {
+        for (const m of upsert.messages) {
+          const level = m.key.fromMe && m.key.id ? confirmationOf(m.status) : undefined;
+          if (level && m.key.id) this.onConfirmed(m.key.id, level);
+        }
+      }),
+    );
+  }
+
+  // ---- Public API ---------------------------------------------------------------------------
+
+  on<E extends keyof OutboxEvents>(event: E, listener: (payload: OutboxEvents[E]) => void): Unsubscribe {
+    return this.events.on(event, listener);
+  }
+
+  /**
+   * Queue a reply. Resolves once the entry is durably written, before any attempt; only then
+   * may it be sent. Enqueueing an id that is already known returns the known entry.
+   */
+  enqueue(reply: NewReply): Promise<OutboxEntry> {
+    if (this.closed) return Promise.reject(new OutboxError('closed', 'The outbox is closed'));
+    const id = reply.id ?? newMessageId();
+    if (!isValidMessageId(id)) return Promise.reject(new OutboxError('invalid-id', 'The message id is not valid'));
+    const known = this.entries.get(id);
+    if (known) return Promise.resolve(snapshot(known));
+    const pending = this.enqueuing.get(id);
+    if (pending) return pending;
+    const account = reply.account ?? this.link.account();
+    if (!account) {
+      return Promise.reject(new OutboxError('no-account', 'No WhatsApp account is linked, so the reply cannot be queued'));
+    }
+
+    const now = this.now();
+    const chatJid = normalizeJid(reply.chatJid.trim());
+    const ttl = reply.ttlMs === undefined ? this.opts.defaultTtlMs : reply.ttlMs;
+    const invalid = !isReplyableJid(chatJid) ? invalidAddressError : reply.text.trim() === '' ? emptyTextError : undefined;
+    const entry: StoredEntry = {
+      id,
+      chatJid,
+      text: reply.text,
+      account: { ...account },
+      createdAt: now,
+      notBefore: reply.notBefore ?? now,
+      expiresAt: ttl === null ? null : now + ttl,
+      typing: reply.typing ?? false,
+      ref: reply.ref,
+      state: invalid ? 'failed' : 'queued',
+      attempts: 0,
+      lastError: invalid,
+      updatedAt: now,
+    };
+    const done = this.journal.append(putRecord(entry)).then(() => {
+      // Durable: from here on the reply exists, even if the app dies this instant.
+      this.entries.set(id, entry);
+      if (invalid) {
+        this.log.warn({ id, error: invalid.kind }, 'reply not queued');
+      } else {
+        this.chats.push(entry);
+      }
+      this.emit(entry, undefined);
+      this.maybeCompact();
+      this.kick();
+      return snapshot(entry);
+    });
+    this.enqueuing.set(id, done);
+    const forget = () => this.enqueuing.delete(id);
+    done.then(forget, forget);
+    return done;
+  }
+
+  /** Cancel a reply that has not been handed to WhatsApp yet. */
+  async cancel(id: string): Promise<CancelResult> {
+    const e = this.entries.get(id);
+    if (!e) return { ok: false, error: { kind: 'not-found', message: 'No such reply in the outbox' } };
+    switch (e.state) {
+      case 'queued': {
+        const written = this.transition(e, 'cancelled', { error: cancelledError });
+        this.kick();
+        await written;
+        return { ok: true, entry: snapshot(e) };
+      }
+      case 'sending':
+        return {
+          ok: false,
+          error: { kind: 'in-flight', message: 'The reply is already with WhatsApp and cannot be called back' },
+        };
+      case 'sent':
+      case 'delivered':
+      case 'read':
+      case 'failed':
+      case 'expired':
+      case 'cancelled':
+        return { ok: false, error: { kind: 'finished', message: `The reply is already ${e.state}` } };
+      default:
+        return assertNever(e.state);
+    }
+  }
+
+  get(id: string): OutboxEntry | undefined {
+    const e = this.entries.get(id);
+    return e ? snapshot(e) : undefined;
+  }
+
+  /** Every entry the outbox still holds, in enqueue order. */
+  list(): OutboxEntry[] {
+    return [...this.entries.values()].map(snapshot);
+  }
+
+  /** The message content of a reply, for Baileys' `getMessage` (a contact's retry request). */
+  messageFor(id: string): { extendedTextMessage: { text: string } } | undefined {
+    const e = this.entries.get(id);
+    return e ? { extendedTextMessage: { text: e.text } } : undefined;
+  }
+
+  /** Shared `whenReady()` waits held: 0 or 1, however many replies wait for the link. */
+  get waiterCount(): number {
+    return this.readyWait ? 1 : 0;
+  }
+
+  diagnostics(): OutboxDiagnostics {
+    return {
+      pending: this.chats.size,
+      sending: this.inFlight.size,
+      waiterCount: this.waiterCount,
+      wakeAt: this.timer.wakeAt === Infinity ? null : this.timer.wakeAt,
+      logRecords: this.journal.recordCount,
+    };
+  }
+
+  /** Wait until every change made so far is on disk. */
+  flush(): Promise<void> {
+    return this.journal.flush();
+  }
+
+  /** Stop sending, write out what is pending in memory and close the log. Pending replies resume on the next open. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.timer.disarm();
+    for (const u of this.unsubscribe.splice(0)) u();
+    await Promise.allSettled([...this.enqueuing.values()]);
+    await this.journal.close();
+  }
+
+  // ---- The scan -----------------------------------------------------------------------------
+
+  /** Ask for a scan; any number of kicks in one tick make one scan. */
+  private kick(): void {
+    if (this.kickQueued || this.closed) return;
+    this.kickQueued = true;
+    queueMicrotask(() => {
+      this.kickQueued = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    const now = this.now();
+    const live = this.link.currentSocket();
+    const usable = live && !this.deadSockets.has(live.id) ? live : undefined;
+    const account = this.link.account();
+    let wakeAt = Infinity;
+    let needLink = false;
+
+    for (const queue of this.chats.chats()) {
+      while (queue.length > 0) {
+        const e = queue[0]!;
+        if (e.state === 'sending') {
+          const attempt = this.inFlight.get(e.id);
+          const deadline = attempt ? this.deadlineOf(attempt) : now;
+          if (now >= deadline) {
+            this.onAckTimeout(e);
+            continue;
+          }
+          wakeAt = Math.min(wakeAt, deadline);
+          break;
+        }
+        // queued
+        if (e.expiresAt !== null && now >= e.expiresAt) {
+          this.transition(e, 'expired', {
+            error: expiredError(e.expiresAt - e.createdAt, this.everAttempted.has(e.id)),
+          });
+          continue;
+        }
+        if (account && e.account && !sameAccount(e.account, account)) {
+          this.transition(e, 'cancelled', { error: accountChangedError });
+          continue;
+        }
+        if (!live) {
+          needLink = true;
+          break;
+        }
+        if (!usable || !account) break; // a dead socket or no account yet: the next `closed`/`open` kicks
+        if (e.notBefore > now) {
+          if (e.typing) this.showTyping(usable, e);
+          wakeAt = Math.min(wakeAt, e.notBefore);
+          break;
+        }
+        const attempt = this.attempt(e, usable, now);
+        wakeAt = Math.min(wakeAt, this.deadlineOf(attempt));
+        break;
+      }
+    }
+
+    this.timer.armAt(wakeAt);
+    if (needLink) this.waitForLink();
+  }
+
+  /** Hold the one shared wait for the link. */
+  private waitForLink(): void {
+    if (this.readyWait) return;
+    const wait = this.link.whenReady();
+    // Already resolved and still no socket: the next `open` event kicks instead (no busy loop).
+    if (wait === this.lastReady) return;
+    this.readyWait = wait;
+    void wait.then(() => {
+      this.lastReady = wait;
+      if (this.readyWait === wait) this.readyWait = undefined;
+      this.kick();
+    });
+  }
+
+  private deadlineOf(a: Attempt): number {
+    return a.writtenAt === undefined ? a.startedAt + this.opts.writeTimeoutMs : a.writtenAt + this.opts.ackTimeoutMs;
+  }
+
+  // ---- Attempts and their outcomes -----------------------------------------------------------
+
+  private attempt(e: StoredEntry, live: LiveSocket, now: number): Attempt {
+    const attempt: Attempt = { socketId: live.id, startedAt: now };
+    this.inFlight.set(e.id, attempt);
+    this.everAttempted.add(e.id);
+    this.transition(e, 'sending', { attempts: e.attempts + 1 });
+    this.log.debug({ id: e.id, socketId: live.id, attempt: e.attempts }, 'sending reply');
+    let sent: Promise<unknown>;
+    try {
+      sent = live.sock.sendMessage(e.chatJid, { text: e.text }, { messageId: e.id });
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    sent.then(
+      () => {
+        if (this.inFlight.get(e.id) !== attempt) return;
+        attempt.writtenAt = this.now();
+        this.kick(); // the deadline moved from "written by" to "acked by"
+      },
+      (err: unknown) => {
+        if (this.closed || this.inFlight.get(e.id) !== attempt) return;
+        this.onSendError(e, attempt, err);
+      },
+    );
+    return attempt;
+  }
+
+  private onSendError(e: StoredEntry, attempt: Attempt, err: unknown): void {
+    const current = this.link.currentSocket();
+    const socketGone = !current || current.id !== attempt.socketId;
+    const { outcome, error } = classifySendError(err, socketGone);
+    this.log.warn({ id: e.id, outcome, error: error.kind, code: error.code }, 'reply attempt failed');
+    switch (outcome) {
+      case 'disconnect':
+        if (!socketGone) this.deadSockets.add(attempt.socketId);
+        this.requeue(e, error, { refund: true });
+        break;
+      case 'transient':
+        this.retryOrGiveUp(e, error, this.retryDelay(e.attempts));
+        break;
+      case 'permanent':
+        this.transition(e, 'failed', { error });
+        break;
+      default:
+        assertNever(outcome);
+    }
+    this.kick();
+  }
+
+  private onAckTimeout(e: StoredEntry): void {
+    const error = noAckError(this.opts.ackTimeoutMs);
+    this.log.info({ id: e.id, attempt: e.attempts }, 'no ack in time; retrying with the same id');
+    this.retryOrGiveUp(e, error, 0);
+  }
+
+  private onAck(id: string, errorCode: number | undefined): void {
+    if (errorCode === undefined) {
+      this.onConfirmed(id, 'sent');
+      return;
+    }
+    const e = this.entries.get(id);
+    // Only the attempt in flight can fail; an error ack for a finished or requeued reply changes nothing.
+    if (!e || e.state !== 'sending') return;
+    const { outcome, error } = classifyAckError(errorCode);
+    this.log.warn({ id, code: errorCode, outcome }, 'server refused the reply');
+    if (outcome === 'permanent') this.transition(e, 'failed', { error });
+    else this.retryOrGiveUp(e, error, this.retryDelay(e.attempts));
+    this.kick();
+  }
+
+  /** The server acknowledged the reply (or a receipt showed it arrived): the truth wins, even over a failure. */
+  private onConfirmed(id: string, level: DeliveryState): void {
+    const e = this.entries.get(id);
+    if (!e || confirmationRank(level) <= confirmationRank(e.state)) return;
+    const firstConfirmation = !isConfirmed(e.state);
+    if (firstConfirmation && e.state !== 'sending' && e.state !== 'queued') {
+      this.log.info({ id, was: e.state }, 'a reply given up on was confirmed by the server after all');
+    }
+    this.transition(e, level, { sentAt: e.sentAt ?? this.now() });
+    if (firstConfirmation) this.kick();
+  }
+
+  private onSocketClosed(socketId: number): void {
+    this.deadSockets.delete(socketId);
+    for (const [id, attempt] of [...this.inFlight]) {
+      if (attempt.socketId !== socketId) continue;
+      const e = this.entries.get(id);
+      if (e?.state === 'sending') this.requeue(e, disconnectedError, { refund: true });
+    }
+    this.kick();
+  }
+
+  private retryOrGiveUp(e: StoredEntry, error: DeliveryError, delayMs: number): void {
+    if (e.attempts >= this.opts.maxAttempts) {
+      this.transition(e, 'failed', { error: gaveUpError(e.attempts, error) });
+    } else {
+      this.requeue(e, error, { refund: false, notBefore: delayMs > 0 ? this.now() + delayMs : undefined });
+    }
+  }
+
+  private requeue(e: StoredEntry, error: DeliveryError, how: { refund: boolean; notBefore?: number }): void {
+    this.transition(e, 'queued', {
+      error,
+      attempts: how.refund ? Math.max(0, e.attempts - 1) : e.attempts,
+      notBefore: how.notBefore,
+    });
+  }
+
+  private retryDelay(attempts: number): number {
+    return Math.min(this.opts.retryDelayMs * 2 ** Math.max(0, attempts - 1), MAX_RETRY_DELAY_MS);
+  }
+
+  private showTyping(live: LiveSocket, e: StoredEntry): void {
+    if (this.typingShown.has(e.id)) return;
+    this.typingShown.add(e.id);
+    try {
+      void live.sock.sendPresenceUpdate('composing', e.chatJid).catch(() => undefined);
+    } catch {
+      // best effort: typing never holds a reply back
+    }
+  }
+
+  // ---- State changes, persistence, compaction ------------------------------------------------
+
+  private transition(
+    e: StoredEntry,
+    state: DeliveryState,
+    patch: { error?: DeliveryError; attempts?: number; notBefore?: number; sentAt?: number },
+  ): Promise<void> {
+    const previous = e.state;
+    e.state = state;
+    e.updatedAt = this.now();
+    if (patch.error) e.lastError = patch.error;
+    if (patch.attempts !== undefined) e.attempts = patch.attempts;
+    if (patch.notBefore !== undefined) e.notBefore = patch.notBefore;
+    if (patch.sentAt !== undefined) e.sentAt = patch.sentAt;
+    if (state !== 'sending') this.inFlight.delete(e.id);
+    if (isFinished(state)) {
+      this.chats.remove(e);
+      this.typingShown.delete(e.id);
+      if (state === 'failed' || state === 'expired' || state === 'cancelled') {
+        this.log.info({ id: e.id, state, reason: e.lastError?.kind }, 'reply finished without being sent');
+      }
+    }
+    const written = this.persist(setRecord(e));
+    this.emit(e, previous);
+    return written;
+  }
+
+  private persist(record: OutboxRecord): Promise<void> {
+    const written = this.journal.append(record).catch((err: unknown) => {
+      if (!this.closed) this.log.error({ err }, 'writing the outbox log failed');
+    });
+    this.maybeCompact();
+    return written;
+  }
+
+  private emit(e: StoredEntry, previous: DeliveryState | undefined): void {
+    this.events.emit('change', { entry: snapshot(e), previous });
+  }
+
+  /** Compact once finished entries dominate the log: keep pending ones and the newest finished. */
+  private maybeCompact(): void {
+    if (this.closed || this.journal.compacting) return;
+    const pending = this.chats.size;
+    const kept = pending + Math.min(this.entries.size - pending, this.opts.keepFinished);
+    if (this.journal.recordCount < Math.max(this.opts.compactAfterRecords, 4 * kept)) return;
+    let dropFinished = this.entries.size - pending - this.opts.keepFinished;
+    for (const e of [...this.entries.values()]) {
+      if (dropFinished <= 0) break;
+      if (isFinished(e.state)) {
+        this.entries.delete(e.id);
+        this.everAttempted.delete(e.id);
+        dropFinished--;
+      }
+    }
+    const snapshotRecords = [...this.entries.values()].map(putRecord);
+    this.log.debug({ records: this.journal.recordCount, kept: snapshotRecords.length }, 'compacting the outbox log');
+    void this.journal.compact(snapshotRecords);
+  }
+}
+
+function snapshot(e: StoredEntry): OutboxEntry {
+  const copy: StoredEntry = { ...e };
+  if (e.account) copy.account = { ...e.account };
+  if (e.lastError) copy.lastError = { ...e.lastError };
+  return copy;
+}

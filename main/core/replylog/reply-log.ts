@@ -1,0 +1,300 @@
+/**
+ * The reply log: one entry per decision to reply, with who it was for (name and masked
+ * number), the rule, the reply text, the message id, every status with its time, attempts and
+ * the last error in plain words. Durable (record log, optionally encrypted), bounded (oldest
+ * finished entries dropped beyond `maxEntries`), searchable and exportable as CSV.
+ *
+ * It mirrors the outbox through `applyOutbox()`; it never sends anything itself.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import type { Unsubscribe } from '../connection/link.js';
+import { TypedEmitter } from '../connection/typed-emitter.js';
+import { getLogger } from '../logging/logger.js';
+import type { ByteCipher } from '../storage/cipher.js';
+import { Journal } from '../outbox/journal.js';
+import type { OutboxEntry } from '../outbox/types.js';
+import { toCsv } from './csv.js';
+import {
+  isOpenStatus,
+  REPLY_STATUSES,
+  type NewReplyLogEntry,
+  type ReplyLogEntry,
+  type ReplyLogPatch,
+  type ReplyQuery,
+  type ReplyStatus,
+} from './types.js';
+
+export interface ReplyLogOptions {
+  /** Folder holding `replies.log`. */
+  dir: string;
+  cipher?: ByteCipher;
+  now?: () => number;
+  /** Entries kept (default 10,000); the oldest finished ones are dropped beyond it. */
+  maxEntries?: number;
+  /** Never compact below this many records (default 2,000). */
+  compactAfterRecords?: number;
+}
+
+export interface ReplyLogEvents {
+  change: ReplyLogEntry;
+}
+
+const statusSchema = z.enum(REPLY_STATUSES as [ReplyStatus, ...ReplyStatus[]]);
+const entrySchema = z.object({
+  id: z.string().min(1),
+  at: z.number(),
+  contactName: z.string(),
+  contactMasked: z.string(),
+  contactJid: z.string(),
+  chatJid: z.string(),
+  inboundId: z.string(),
+  inboundKey: z.string(),
+  rule: z.object({ id: z.string(), name: z.string() }),
+  text: z.string(),
+  status: statusSchema,
+  statusHistory: z.array(z.object({ status: statusSchema, at: z.number() })),
+  attempts: z.number().int().min(0),
+  lastError: z.string().optional(),
+  job: z.unknown().optional(),
+});
+const recordSchema = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('put'), e: entrySchema }),
+  z.object({
+    t: z.literal('upd'),
+    id: z.string(),
+    at: z.number(),
+    status: statusSchema.optional(),
+    text: z.string().optional(),
+    attempts: z.number().int().min(0).optional(),
+    lastError: z.string().optional(),
+    clearJob: z.boolean().optional(),
+  }),
+]);
+type ReplyLogRecord = z.infer<typeof recordSchema>;
+type UpdateRecord = Extract<ReplyLogRecord, { t: 'upd' }>;
+
+const CSV_HEADER = ['Time', 'Contact', 'Number', 'Rule', 'Status', 'Attempts', 'Last error', 'Reply', 'Reply id', 'Inbound id'];
+
+export class ReplyLog {
+  private readonly log = getLogger('reply-log');
+  private readonly events = new TypedEmitter<ReplyLogEvents>();
+  /** In decision order (oldest first). */
+  private readonly entries = new Map<string, ReplyLogEntry>();
+  private readonly byInbound = new Map<string, string>();
+  private readonly now: () => number;
+  private readonly maxEntries: number;
+  private readonly compactAfterRecords: number;
+
+  private constructor(
+    private readonly journal: Journal<ReplyLogRecord>,
+    options: ReplyLogOptions,
+  ) {
+    this.now = options.now ?? (() => Date.now());
+    this.maxEntries = options.maxEntries ?? 10_000;
+    this.compactAfterRecords = options.compactAfterRecords ?? 2_000;
+  }
+
+  static async open(options: ReplyLogOptions): Promise<ReplyLog> {
+    const { journal, records } = await Journal.open(path.join(options.dir, 'replies.log'), {
+      parse: (v) => {
+        const r = recordSchema.safeParse(v);
+        return r.success ? r.data : undefined;
+      },
+      cipher: options.cipher,
+    });
+    const replyLog = new ReplyLog(journal, options);
+    for (const r of records) replyLog.applyRecord(r);
+    replyLog.trim();
+    replyLog.maybeCompact();
+    return replyLog;
+  }
+
+  on<E extends keyof ReplyLogEvents>(event: E, listener: (payload: ReplyLogEvents[E]) => void): Unsubscribe {
+    return this.events.on(event, listener);
+  }
+
+  /** Record a decision. Resolves once durable. An id already known returns the known entry. */
+  async add(input: NewReplyLogEntry): Promise<ReplyLogEntry> {
+    const known = this.entries.get(input.id);
+    if (known) return copy(known);
+    const at = input.at ?? this.now();
+    const status = input.status ?? 'generating';
+    const entry: ReplyLogEntry = { ...input, at, status, statusHistory: [{ status, at }], attempts: 0 };
+    this.insert(entry);
+    this.trim();
+    this.events.emit('change', copy(entry));
+    await this.write({ t: 'put', e: entry });
+    return copy(entry);
+  }
+
+  /** Change an entry; a new status is added to its history. Unknown ids are ignored. */
+  async update(id: string, patch: ReplyLogPatch): Promise<void> {
+    const e = this.entries.get(id);
+    if (!e) return;
+    const rec: UpdateRecord = { t: 'upd', id, at: this.now() };
+    if (patch.status !== undefined && patch.status !== e.status) rec.status = patch.status;
+    if (patch.text !== undefined && patch.text !== e.text) rec.text = patch.text;
+    if (patch.attempts !== undefined && patch.attempts !== e.attempts) rec.attempts = patch.attempts;
+    if (patch.lastError !== undefined && patch.lastError !== e.lastError) rec.lastError = patch.lastError;
+    if (patch.clearJob && e.job !== undefined) rec.clearJob = true;
+    if (Object.keys(rec).length === 3) return; // nothing changed
+    this.applyRecord(rec);
+    this.events.emit('change', copy(e));
+    await this.write(rec);
+  }
+
+  /** Mirror an outbox entry (same id) into the log: status, text, attempts, last error. */
+  applyOutbox(o: OutboxEntry): Promise<void> {
+    return this.update(o.id, {
+      status: o.state,
+      text: o.text,
+      attempts: o.attempts,
+      lastError: o.lastError?.message,
+      clearJob: true,
+    });
+  }
+
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
+  get(id: string): ReplyLogEntry | undefined {
+    const e = this.entries.get(id);
+    return e ? copy(e) : undefined;
+  }
+
+  /** The entry answering an inbound message (by its dedupe key), if any. */
+  findByInbound(inboundKey: string): ReplyLogEntry | undefined {
+    const id = this.byInbound.get(inboundKey);
+    return id ? this.get(id) : undefined;
+  }
+
+  /** Entries whose reply was still being generated (for the pipeline at start-up). */
+  generating(): ReplyLogEntry[] {
+    return [...this.entries.values()].filter((e) => e.status === 'generating').map(copy);
+  }
+
+  /** Entries not finished yet (generating, queued, sending). */
+  open(): ReplyLogEntry[] {
+    return [...this.entries.values()].filter((e) => isOpenStatus(e.status)).map(copy);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Newest first. */
+  query(q: ReplyQuery = {}): ReplyLogEntry[] {
+    const statuses = q.status === undefined ? undefined : new Set(typeof q.status === 'string' ? [q.status] : q.status);
+    const text = q.search?.trim().toLowerCase() || undefined;
+    const contact = q.contact ? contactMatcher(q.contact) : undefined;
+    const out: ReplyLogEntry[] = [];
+    const all = [...this.entries.values()];
+    for (let i = all.length - 1; i >= 0; i--) {
+      const e = all[i]!;
+      if (statuses && !statuses.has(e.status)) continue;
+      if (q.since !== undefined && e.at < q.since) continue;
+      if (q.until !== undefined && e.at > q.until) continue;
+      if (text && !e.text.toLowerCase().includes(text)) continue;
+      if (contact && !contact(e)) continue;
+      out.push(copy(e));
+      if (q.limit !== undefined && out.length >= q.limit) break;
+    }
+    return out;
+  }
+
+  /** The entries as CSV (RFC 4180, injection-guarded), oldest first. */
+  exportCsv(q: ReplyQuery = {}): string {
+    const rows = this.query(q)
+      .reverse()
+      .map((e) => [
+        new Date(e.at).toISOString(),
+        e.contactName,
+        e.contactMasked,
+        e.rule.name,
+        e.status,
+        e.attempts,
+        e.lastError,
+        e.text,
+        e.id,
+        e.inboundId,
+      ]);
+    return toCsv(CSV_HEADER, rows);
+  }
+
+  flush(): Promise<void> {
+    return this.journal.flush();
+  }
+
+  close(): Promise<void> {
+    return this.journal.close();
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private insert(e: ReplyLogEntry): void {
+    this.entries.set(e.id, e);
+    this.byInbound.set(e.inboundKey, e.id);
+  }
+
+  private applyRecord(r: ReplyLogRecord): void {
+    switch (r.t) {
+      case 'put':
+        this.insert({ ...r.e, statusHistory: [...r.e.statusHistory] });
+        break;
+      case 'upd': {
+        const e = this.entries.get(r.id);
+        if (!e) break;
+        if (r.status !== undefined) {
+          e.status = r.status;
+          e.statusHistory.push({ status: r.status, at: r.at });
+        }
+        if (r.text !== undefined) e.text = r.text;
+        if (r.attempts !== undefined) e.attempts = r.attempts;
+        if (r.lastError !== undefined) e.lastError = r.lastError;
+        if (r.clearJob) delete e.job;
+        break;
+      }
+    }
+  }
+
+  /** Keep at most `maxEntries`: drop the oldest finished entries (open ones are never dropped). */
+  private trim(): void {
+    let excess = this.entries.size - this.maxEntries;
+    if (excess <= 0) return;
+    for (const e of this.entries.values()) {
+      if (excess <= 0) break;
+      if (isOpenStatus(e.status)) continue;
+      this.entries.delete(e.id);
+      if (this.byInbound.get(e.inboundKey) === e.id) this.byInbound.delete(e.inboundKey);
+      excess--;
+    }
+  }
+
+  private async write(record: ReplyLogRecord): Promise<void> {
+    const written = this.journal.append(record);
+    this.maybeCompact();
+    await written;
+  }
+
+  private maybeCompact(): void {
+    if (this.journal.compacting) return;
+    if (this.journal.recordCount < Math.max(this.compactAfterRecords, 3 * this.entries.size)) return;
+    this.log.debug({ records: this.journal.recordCount, kept: this.entries.size }, 'compacting the reply log');
+    void this.journal.compact([...this.entries.values()].map((e) => ({ t: 'put' as const, e: { ...e } })));
+  }
+}
+
+function copy(e: ReplyLogEntry): ReplyLogEntry {
+  return { ...e, rule: { ...e.rule }, statusHistory: e.statusHistory.map((h) => ({ ...h })) };
+}
+
+function contactMatcher(query: string): (e: ReplyLogEntry) => boolean {
+  const q = query.trim().toLowerCase();
+  const digits = q.replace(/\D/g, '');
+  return (e) =>
+    e.contactName.toLowerCase().includes(q) ||
+    e.contactMasked.toLowerCase().includes(q) ||
+    (digits.length >= 3 && (e.contactJid.split('@')[0] ?? '').includes(digits));
+}

@@ -1,0 +1,100 @@
+/**
+ * The reply log's vocabulary. `ReplyStatus` is the outbox's delivery state plus `generating`
+ * (decided, the reply text is still being written by a responder); the names match the
+ * window contract's `ReplyStatus`.
+ */
+import type { DeliveryState } from '../outbox/types.js';
+import { assertNever } from '../connection/connection-state.js';
+
+export type ReplyStatus = 'generating' | DeliveryState;
+
+export const REPLY_STATUSES: readonly ReplyStatus[] = [
+  'generating',
+  'queued',
+  'sending',
+  'sent',
+  'delivered',
+  'read',
+  'failed',
+  'expired',
+  'cancelled',
+];
+
+/** Still moving: the log must not drop it, and a restart must pick it up. */
+export function isOpenStatus(status: ReplyStatus): boolean {
+  switch (status) {
+    case 'generating':
+    case 'queued':
+    case 'sending':
+      return true;
+    case 'sent':
+    case 'delivered':
+    case 'read':
+    case 'failed':
+    case 'expired':
+    case 'cancelled':
+      return false;
+    default:
+      return assertNever(status);
+  }
+}
+
+export interface RuleRef {
+  id: string;
+  name: string;
+}
+
+export interface ReplyLogEntry {
+  /** The reply's WhatsApp message id (also its outbox id). */
+  id: string;
+  /** When the decision was made. */
+  at: number;
+  /** Push name, or '' when unknown. */
+  contactName: string;
+  /** e.g. `+1 ••• ••• 12 34`. */
+  contactMasked: string;
+  /** The contact's JID: kept for search, never shown or logged. */
+  contactJid: string;
+  chatJid: string;
+  inboundId: string;
+  /** The inbound's dedupe key (chat + id). */
+  inboundKey: string;
+  rule: RuleRef;
+  /** The reply text; '' while generating. */
+  text: string;
+  status: ReplyStatus;
+  statusHistory: Array<{ status: ReplyStatus; at: number }>;
+  attempts: number;
+  lastError?: string;
+  /**
+   * While `generating`: what the reply pipeline needs to generate the reply again after a crash
+   * (opaque here, validated by the pipeline). Dropped once the reply is queued or finished.
+   */
+  job?: unknown;
+}
+
+export type NewReplyLogEntry = Omit<ReplyLogEntry, 'status' | 'statusHistory' | 'attempts' | 'lastError' | 'at'> & {
+  at?: number;
+  status?: ReplyStatus;
+};
+
+export interface ReplyLogPatch {
+  status?: ReplyStatus;
+  text?: string;
+  attempts?: number;
+  lastError?: string;
+  /** Drop the generation job (the reply is queued or finished). */
+  clearJob?: boolean;
+}
+
+export interface ReplyQuery {
+  /** Name, masked number or digits of the number (3 or more). */
+  contact?: string;
+  status?: ReplyStatus | readonly ReplyStatus[];
+  /** Case-insensitive substring of the reply text (the window contract's `search`). */
+  search?: string;
+  since?: number;
+  until?: number;
+  /** Newest first; default: all. */
+  limit?: number;
+}

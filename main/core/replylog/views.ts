@@ -1,0 +1,36 @@
+/**
+ * What the window shows of the reply log: the stored entry minus what stays in the core
+ * (contact JIDs, generation jobs). The shape matches the contract's `ReplyView`.
+ */
+import type { ReplyLogEntry, ReplyStatus } from './types.js';
+
+export interface ReplyLogView {
+  id: string;
+  at: number;
+  contactName: string;
+  contactMasked: string;
+  inboundId: string;
+  ruleName: string;
+  text: string;
+  status: ReplyStatus;
+  statusHistory: Array<{ status: ReplyStatus; at: number }>;
+  attempts: number;
+  lastError?: string;
+}
+
+export function toReplyView(e: ReplyLogEntry): ReplyLogView {
+  const view: ReplyLogView = {
+    id: e.id,
+    at: e.at,
+    contactName: e.contactName,
+    contactMasked: e.contactMasked,
+    inboundId: e.inboundId,
+    ruleName: e.rule.name,
+    text: e.text,
+    status: e.status,
+    statusHistory: e.statusHistory.map((h) => ({ ...h })),
+    attempts: e.attempts,
+  };
+  if (e.lastError !== undefined) view.lastError = e.lastError;
+  return view;
+}

@@ -1,0 +1,55 @@
+/**
+ * Where things live. Two roots:
+ *
+ *  - the app folder (`app.getAppPath()`: the repo in development, `resources/app.asar` when
+ *    packaged) holds the built code: `dist/main`, `dist/preload/preload.cjs`, `dist/renderer`;
+ *  - the user data folder (`app.getPath('userData')`) holds what is the person's:
+ *
+ *        settings.json        electron-store (settings, auto-reply switch, rules)
+ *        data/                the core's durable files (outbox, reply log, history, …)
+ *        data/session/        the encrypted WhatsApp session and its lock
+ *        logs/replyline.log   the redacting logger's file
+ *
+ * Chromium keeps its own folders (Cache, Local Storage, …) beside these; nothing of ours mixes
+ * with them. Pure functions: no Electron import, so tests and scripts can use them.
+ */
+import path from 'node:path';
+
+export interface UserDataLayout {
+  userData: string;
+  /** Passed to the core as `dataDir`. */
+  dataDir: string;
+  /** The core keeps the session here (`dataDir/session`). */
+  sessionDir: string;
+  logsDir: string;
+  logFile: string;
+  /** Folder of the electron-store file (`settings.json`). */
+  settingsDir: string;
+  settingsName: string;
+}
+
+export function userDataLayout(userData: string): UserDataLayout {
+  const dataDir = path.join(userData, 'data');
+  const logsDir = path.join(userData, 'logs');
+  return {
+    userData,
+    dataDir,
+    sessionDir: path.join(dataDir, 'session'),
+    logsDir,
+    logFile: path.join(logsDir, 'replyline.log'),
+    settingsDir: userData,
+    settingsName: 'settings',
+  };
+}
+
+export interface BuiltLayout {
+  preloadFile: string;
+  rendererDir: string;
+}
+
+export function builtLayout(appPath: string): BuiltLayout {
+  return {
+    preloadFile: path.join(appPath, 'dist', 'preload', 'preload.cjs'),
+    rendererDir: path.join(appPath, 'dist', 'renderer'),
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * The one window: created hidden, hardened, loaded from the app's own origin, and hidden (not
+ * closed) when the person closes it, so the app keeps running in the tray.
+ *
+ * Hardening (Electron security checklist): context isolation, sandbox, no Node integration
+ * anywhere, web security on, no webview, no insecure content; navigation and redirects away from
+ * the app blocked; `window.open` denied; http(s) links (and only those) go to the system browser.
+ */
+import { BrowserWindow, shell, type NativeImage, type WebContents } from 'electron';
+import { isAppUrl, RENDERER_ENTRY_URL } from './app-protocol.js';
+import { getLogger } from '../core/logging/logger.js';
+
+export interface MainWindowOptions {
+  preloadFile: string;
+  icon?: NativeImage;
+  /** Allow devtools (development builds only). */
+  devTools?: boolean;
+}
+
+export function createMainWindow(options: MainWindowOptions): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1100,
+    height: 760,
+    minWidth: 720,
+    minHeight: 520,
+    show: false,
+    title: 'Replyline',
+    icon: options.icon,
+    autoHideMenuBar: true,
+    webPreferences: {
+      // Reviewed (electronegativity PRELOAD_JS_CHECK): the preload is the bundled typed bridge of
+      // preload/preload.ts; it exposes two verbs, never ipcRenderer, Node or the raw event.
+      preload: options.preloadFile, // eng-disable PRELOAD_JS_CHECK
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      disableBlinkFeatures: 'Auxclick', // middle-click opens no windows
+      safeDialogs: true,
+      spellcheck: false,
+      devTools: options.devTools ?? false,
+    },
+  });
+  hardenWebContents(win.webContents);
+  void win.loadURL(RENDERER_ENTRY_URL).catch((err: unknown) => {
+    getLogger('window').error({ err }, 'the window could not load');
+  });
+  return win;
+}
+
+/** Only plain web links may leave the app, and only to the system browser. */
+export function isExternalHttpUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** The one place that hands a URL to the OS. */
+export function openExternalHttp(url: string): void {
+  if (!isExternalHttpUrl(url)) return;
+  // Reviewed (electronegativity OPEN_EXTERNAL_JS_CHECK): only http(s) URLs reach this call.
+  shell.openExternal(url).catch((err: unknown) => getLogger('window').warn({ err }, 'could not open a link')); // eng-disable OPEN_EXTERNAL_JS_CHECK
+}
+
+export function hardenWebContents(contents: WebContents): void {
+  contents.on('will-navigate', (event) => {
+    event.preventDefault();
+    openExternalHttp(event.url);
+  });
+  contents.on('will-redirect', (event) => {
+    if (!isAppUrl(event.url)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    openExternalHttp(url);
+    return { action: 'deny' };
+  });
+}
+
+/** Closing the window hides it; the app lives on in the tray until Quit. */
+export function keepInTrayOnClose(win: BrowserWindow, isQuitting: () => boolean): void {
+  win.on('close', (event) => {
+    if (isQuitting()) return;
+    event.preventDefault();
+    win.hide();
+  });
+}
+
+export function showWindow(win: BrowserWindow): void {
+  if (win.isDestroyed()) return;
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+}

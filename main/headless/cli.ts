@@ -1,0 +1,153 @@
+/**
+ * `npm run headless -- [flags]`: the Replyline core in plain Node, without Electron. Prints the
+ * QR in the terminal and serves the same window on 127.0.0.1 behind a random token.
+ *
+ * Flags (an interface scripts rely on):
+ *   --data-dir DIR   data folder (default: the per-user folder the desktop app uses)
+ *   --port N         port for the UI and API (default 0: any free port)
+ *   --json           one JSON object per line on stdout; the first carries the URL and token
+ *   --wa-url URL     tests only: WhatsApp WebSocket URL (loopback addresses only)
+ *   --noise-ca HEX   tests only: the fake server's CA public key
+ * SIGINT / SIGTERM flush the stores and exit 0.
+ */
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import QRCode from 'qrcode';
+import { WA_CERT_DETAILS } from '@whiskeysockets/baileys';
+import { defaultDataDir } from '../core/app/paths.js';
+import { createCoreService } from '../core/app/create-core.js';
+import { describeState } from '../core/connection/connection-state.js';
+import { configureLogging, getLogger } from '../core/logging/logger.js';
+import { EVENT_NAMES } from '../contract/api.js';
+import { startHeadlessServer } from './http-server.js';
+
+export interface HeadlessArgs {
+  dataDir: string;
+  port: number;
+  json: boolean;
+  waUrl?: string;
+  noiseCa?: string;
+}
+
+export class UsageError extends Error {}
+
+export function parseHeadlessArgs(argv: string[]): HeadlessArgs {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      'data-dir': { type: 'string' },
+      port: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'wa-url': { type: 'string' },
+      'noise-ca': { type: 'string' },
+    },
+  });
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError('--port must be 0..65535');
+  const waUrl = values['wa-url'];
+  if (waUrl !== undefined && !isLoopbackWsUrl(waUrl)) {
+    throw new UsageError('--wa-url is for tests only and must point at a loopback address');
+  }
+  const noiseCa = values['noise-ca'];
+  if (noiseCa !== undefined) {
+    if (waUrl === undefined) throw new UsageError('--noise-ca needs --wa-url');
+    if (!/^[0-9a-fA-F]{64}$/.test(noiseCa)) throw new UsageError('--noise-ca must be 32 bytes in hex');
+  }
+  return {
+    dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()),
+    port,
+    json: values.json ?? false,
+    waUrl,
+    noiseCa,
+  };
+}
+
+function isLoopbackWsUrl(raw: string): boolean {
+  try {
+    const u = new URL(raw);
+    return (u.protocol === 'ws:' || u.protocol === 'wss:') && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+  } catch {
+    return false;
+  }
+}
+
+export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Promise<void> }> {
+  const out = (obj: Record<string, unknown>) => process.stdout.write(JSON.stringify(obj) + '\n');
+  configureLogging({ level: (process.env.REPLYLINE_LOG_LEVEL as 'info' | undefined) ?? 'warn' });
+  if (args.noiseCa) WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(args.noiseCa, 'hex');
+
+  const core = await createCoreService({
+    dataDir: args.dataDir,
+    socketConfig: args.waUrl ? { waWebSocketUrl: args.waUrl } : undefined,
+  });
+  const token = randomBytes(24).toString('base64url');
+  const staticDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/renderer');
+  const server = await startHeadlessServer({ core, token, staticDir, port: args.port });
+  const uiUrl = `${server.url}#token=${token}`;
+
+  if (args.json) {
+    out({ type: 'ready', url: uiUrl, apiBase: `${server.url}api`, token, dataDir: args.dataDir, pid: process.pid });
+    for (const event of EVENT_NAMES) {
+      core.on(event, (payload) => {
+        if (event === 'state') {
+          const { state } = payload as { state: { kind: string; qr?: string } };
+          if (state.kind === 'awaiting-qr') out({ type: 'qr', qr: state.qr });
+        }
+        out({ type: event, payload });
+      });
+    }
+  } else {
+    process.stdout.write(`Replyline (headless)\n  window: ${uiUrl}\n  data:   ${args.dataDir}\n\n`);
+    core.on('state', ({ state }) => {
+      if (state.kind === 'awaiting-qr') {
+        void QRCode.toString(state.qr, { type: 'terminal', small: true }).then((qr) => {
+          process.stdout.write(`\nScan this with WhatsApp → Linked devices:\n${qr}\n`);
+        });
+      } else {
+        process.stdout.write(`[${new Date().toLocaleTimeString()}] ${describeState(state)}\n`);
+      }
+    });
+  }
+  const first = core.snapshot();
+  if (args.json) out({ type: 'state', payload: { state: first.state, stateText: first.stateText } });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await server.close();
+      await core.close();
+    })());
+  return { stop };
+}
+
+async function main(): Promise<void> {
+  let args: HeadlessArgs;
+  try {
+    args = parseHeadlessArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`replyline headless: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const { stop } = await runHeadless(args);
+  const onSignal = () => {
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        getLogger('headless').error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`replyline headless: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+}

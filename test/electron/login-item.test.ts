@@ -1,0 +1,46 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { applyStartAtLogin, desktopEntry, quoteExecArg, startedAtLogin } from '../../main/electron/login-item.js';
+import { tempDir } from '../support/temp-dir.js';
+import { app, resetFakeElectron } from './support/fake-electron.js';
+
+vi.mock('electron', () => import('./support/fake-electron.js'));
+
+describe('start at login', () => {
+  beforeEach(() => resetFakeElectron());
+
+  it('Windows/macOS: uses the login item API, opening hidden, and skips no-ops', async () => {
+    await applyStartAtLogin(true, { platform: 'win32' });
+    expect(app.setLoginItemSettings).toHaveBeenCalledWith({ openAtLogin: true, args: ['--hidden'] });
+    await applyStartAtLogin(true, { platform: 'darwin' });
+    expect(app.setLoginItemSettings).toHaveBeenCalledTimes(1);
+    await applyStartAtLogin(false, { platform: 'darwin' });
+    expect(app.setLoginItemSettings).toHaveBeenLastCalledWith({ openAtLogin: false, args: ['--hidden'] });
+  });
+
+  it('Linux: writes and removes an XDG autostart entry', async () => {
+    const autostartDir = path.join(tempDir(), 'autostart');
+    await applyStartAtLogin(true, { platform: 'linux', autostartDir });
+    const file = path.join(autostartDir, 'replyline.desktop');
+    const text = readFileSync(file, 'utf8');
+    expect(text).toMatch(/^\[Desktop Entry\]\nType=Application\nName=Replyline/);
+    expect(text).toMatch(/^Exec=.* --hidden$/m);
+    expect(app.setLoginItemSettings).not.toHaveBeenCalled();
+    await applyStartAtLogin(false, { platform: 'linux', autostartDir });
+    expect(existsSync(file)).toBe(false);
+    await applyStartAtLogin(false, { platform: 'linux', autostartDir }); // already gone: fine
+  });
+
+  it('quotes Exec arguments per the desktop entry spec', () => {
+    expect(quoteExecArg('/opt/Replyline/replyline')).toBe('/opt/Replyline/replyline');
+    expect(quoteExecArg('/home/a b/Replyline.AppImage')).toBe('"/home/a b/Replyline.AppImage"');
+    expect(quoteExecArg('/x/$HOME"`\\')).toBe('"/x/\\$HOME\\"\\`\\\\"');
+    expect(desktopEntry(['/usr/bin/electron', '/src/app'])).toContain('Exec=/usr/bin/electron /src/app --hidden');
+  });
+
+  it('knows a start at login by its flag', () => {
+    expect(startedAtLogin(['electron', '.', '--hidden'])).toBe(true);
+    expect(startedAtLogin(['electron', '.'])).toBe(false);
+  });
+});

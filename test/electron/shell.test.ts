@@ -1,0 +1,174 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_SETTINGS, IPC_COMMAND_PREFIX } from '../../main/contract/api.js';
+import type { SettingsStore } from '../../main/electron/settings-store.js';
+import { startShell } from '../../main/electron/shell.js';
+import { HOUR_MS } from '../../main/electron/tray.js';
+import { FakeCore } from './support/fake-core.js';
+import {
+  app,
+  FakeBrowserWindow,
+  FakeNotification,
+  FakeTray,
+  ipcMain,
+  powerMonitor,
+  resetFakeElectron,
+} from './support/fake-electron.js';
+
+vi.mock('electron', () => import('./support/fake-electron.js'));
+
+function memorySettings(): SettingsStore {
+  let settings = { ...DEFAULT_SETTINGS };
+  let autoReply = { enabled: false } as { enabled: boolean; pausedUntil?: number };
+  let rules: unknown[] = [];
+  return {
+    getSettings: () => ({ ...settings }),
+    updateSettings: (patch) => (settings = { ...settings, ...patch }),
+    getAutoReply: () => autoReply,
+    setAutoReply: (v) => (autoReply = v),
+    getRules: () => rules,
+    setRules: (r) => void (rules = r),
+  };
+}
+
+function start(options: { startHidden?: boolean } = {}) {
+  const core = new FakeCore();
+  const shell = startShell({
+    core,
+    settings: memorySettings(),
+    preloadFile: '/app/dist/preload/preload.cjs',
+    platform: 'win32',
+    startHidden: options.startHidden,
+    networkPollMs: 1000,
+  });
+  const win = FakeBrowserWindow.instances[0]!;
+  const tray = FakeTray.instances[0]!;
+  return { core, shell, win, tray };
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+describe('shell', () => {
+  beforeEach(() => resetFakeElectron());
+
+  it('opens one hardened window, the IPC handlers and the tray', () => {
+    const { shell, win, tray } = start();
+    expect(FakeBrowserWindow.instances).toHaveLength(1);
+    expect(win.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
+    expect(ipcMain.handlers.has(IPC_COMMAND_PREFIX + 'getSnapshot')).toBe(true);
+    expect(tray.tooltip).toMatch(/^Replyline — Not started/);
+    shell.dispose();
+    expect(ipcMain.handlers.size).toBe(0);
+  });
+
+  it('shows the window when ready, unless started at login', () => {
+    const { win } = start();
+    win.emit('ready-to-show');
+    expect(win.show).toHaveBeenCalled();
+    resetFakeElectron();
+    const hidden = start({ startHidden: true });
+    hidden.win.emit('ready-to-show');
+    expect(hidden.win.show).not.toHaveBeenCalled();
+  });
+
+  describe('tray menu items call the core', () => {
+    it('Auto-reply toggles through setAutoReply, and the tray follows the core', async () => {
+      const { core, tray } = start();
+      tray.menu!.click('auto-reply');
+      await flush();
+      expect(core.handle).toHaveBeenCalledWith('setAutoReply', { enabled: true });
+      expect(tray.menu!.getMenuItemById('auto-reply')!.checked).toBe(true);
+      tray.menu!.click('auto-reply');
+      await flush();
+      expect(core.handle).toHaveBeenLastCalledWith('setAutoReply', { enabled: false });
+    });
+
+    it('Reconnect now calls reconnectNow("user")', () => {
+      const { core, tray } = start();
+      tray.menu!.click('reconnect');
+      expect(core.reconnectNow).toHaveBeenCalledWith('user');
+    });
+
+    it('Pause for 1 hour / until tomorrow call pauseAutoReply', async () => {
+      vi.useFakeTimers({ now: new Date(2025, 0, 15, 9, 0), toFake: ['Date'] });
+      try {
+        const { core, tray } = start();
+        core.snap.autoReply = { enabled: true };
+        core.emit('auto-reply', { enabled: true });
+        tray.menu!.click('pause-hour');
+        expect(core.handle).toHaveBeenCalledWith('pauseAutoReply', { until: Date.now() + HOUR_MS });
+        await flush();
+        tray.menu!.click('auto-reply'); // lift the pause
+        await flush();
+        expect(core.handle).toHaveBeenLastCalledWith('pauseAutoReply', { until: null });
+        tray.menu!.click('pause-tomorrow');
+        expect(core.handle).toHaveBeenLastCalledWith('pauseAutoReply', { until: new Date(2025, 0, 16).getTime() });
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('Start at login saves the setting and registers the login item', async () => {
+      const { core, tray } = start();
+      tray.menu!.click('start-at-login');
+      await flush();
+      expect(core.handle).toHaveBeenCalledWith('updateSettings', { startAtLogin: true });
+      expect(app.setLoginItemSettings).toHaveBeenCalledWith({ openAtLogin: true, args: ['--hidden'] });
+      expect(tray.menu!.getMenuItemById('start-at-login')!.checked).toBe(true);
+      tray.menu!.click('start-at-login');
+      await flush();
+      expect(app.setLoginItemSettings).toHaveBeenLastCalledWith({ openAtLogin: false, args: ['--hidden'] });
+    });
+
+    it('a settings change from the window also updates the login item and the tray', async () => {
+      const { core, tray } = start();
+      core.emit('settings', { ...DEFAULT_SETTINGS, startAtLogin: true });
+      await flush();
+      expect(app.setLoginItemSettings).toHaveBeenCalledWith({ openAtLogin: true, args: ['--hidden'] });
+      expect(tray.menu!.getMenuItemById('start-at-login')!.checked).toBe(true);
+    });
+
+    it('Open shows the window; Quit quits', () => {
+      const { win, tray } = start();
+      tray.menu!.click('open');
+      expect(win.show).toHaveBeenCalled();
+      expect(win.focus).toHaveBeenCalled();
+      tray.menu!.click('quit');
+      expect(app.quit).toHaveBeenCalled();
+    });
+  });
+
+  it('follows connection state in the tray and notifies on 440', () => {
+    const { core, tray } = start();
+    core.setState({ kind: 'conflict' });
+    expect(tray.tooltip).toContain('open elsewhere');
+    expect(FakeNotification.instances).toHaveLength(1);
+    FakeNotification.instances[0]!.emit('click');
+    expect(FakeBrowserWindow.instances[0]!.show).toHaveBeenCalled();
+  });
+
+  it('system resume calls reconnectNow("resume")', () => {
+    const { core } = start();
+    powerMonitor.emit('resume');
+    expect(core.reconnectNow).toHaveBeenCalledWith('resume');
+  });
+
+  it('closing the window hides it; quitting closes the core first, then quits', async () => {
+    const { core, win, tray } = start();
+    expect(win.close()).toBe(false);
+    expect(win.hide).toHaveBeenCalled();
+
+    let release!: () => void;
+    core.close.mockImplementation(() => new Promise<undefined>((r) => (release = () => r(undefined))));
+    expect(app.fireBeforeQuit()).toBe(true); // held back while the core closes
+    expect(app.fireBeforeQuit()).toBe(true); // a second Quit does not close twice
+    expect(core.close).toHaveBeenCalledTimes(1);
+    expect(app.quit).not.toHaveBeenCalled();
+    core.setState({ kind: 'stopped' });
+    expect(tray.setContextMenu).toHaveBeenCalledTimes(1); // the tray stopped rendering
+    release();
+    await flush();
+    expect(app.quit).toHaveBeenCalledTimes(1);
+    expect(app.fireBeforeQuit()).toBe(false); // now the quit goes through
+    expect(win.close()).toBe(true);
+  });
+});

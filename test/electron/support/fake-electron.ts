@@ -1,0 +1,348 @@
+/**
+ * A fake `electron` module for main-process and preload specs (they run in plain Node). Each spec
+ * file installs it with one line:
+ *
+ *     vi.mock('electron', () => import('./support/fake-electron.js'));
+ *
+ * and calls `resetFakeElectron()` in `beforeEach`. The fakes record what the code under test did
+ * (window options, handlers, menus, notifications) and let a spec play the OS or the renderer
+ * (emit `resume`, invoke an IPC channel from some frame, click a menu item).
+ */
+import { EventEmitter } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import { vi } from 'vitest';
+
+// ---- web contents, frames, windows ------------------------------------------------------------
+
+export class FakeFrame {
+  constructor(
+    public url: string,
+    public parent: FakeFrame | null = null,
+  ) {}
+}
+
+type OpenHandler = (details: { url: string }) => { action: 'allow' | 'deny' };
+
+let nextContentsId = 1;
+
+export class FakeWebContents extends EventEmitter {
+  readonly id = nextContentsId++;
+  destroyed = false;
+  readonly mainFrame = new FakeFrame('about:blank');
+  windowOpenHandler: OpenHandler | undefined;
+  readonly send = vi.fn();
+  readonly setWindowOpenHandler = vi.fn((handler: OpenHandler) => {
+    this.windowOpenHandler = handler;
+  });
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+  /** Fire a cancelable Electron-style event; returns whether a listener prevented it. */
+  fire(name: string, url: string): boolean {
+    let prevented = false;
+    const event = { url, preventDefault: () => (prevented = true) };
+    this.emit(name, event, url);
+    return prevented;
+  }
+}
+
+export class FakeBrowserWindow extends EventEmitter {
+  static instances: FakeBrowserWindow[] = [];
+  readonly webContents = new FakeWebContents();
+  visible = false;
+  minimized = false;
+  destroyed = false;
+  readonly loadURL = vi.fn(async (url: string) => {
+    this.webContents.mainFrame.url = url;
+  });
+  readonly show = vi.fn(() => {
+    this.visible = true;
+  });
+  readonly hide = vi.fn(() => {
+    this.visible = false;
+  });
+  readonly focus = vi.fn();
+  readonly restore = vi.fn(() => {
+    this.minimized = false;
+  });
+
+  constructor(public readonly options: Electron.BrowserWindowConstructorOptions) {
+    super();
+    FakeBrowserWindow.instances.push(this);
+  }
+  isVisible(): boolean {
+    return this.visible;
+  }
+  isMinimized(): boolean {
+    return this.minimized;
+  }
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+  /** The person clicks the close button. Returns whether the window is gone. */
+  close(): boolean {
+    let prevented = false;
+    this.emit('close', { preventDefault: () => (prevented = true) });
+    if (prevented) return false;
+    this.destroyed = true;
+    this.webContents.destroyed = true;
+    this.emit('closed');
+    return true;
+  }
+  static getAllWindows(): FakeBrowserWindow[] {
+    return FakeBrowserWindow.instances.filter((w) => !w.destroyed);
+  }
+}
+
+// ---- app ------------------------------------------------------------------------------------
+
+class FakeApp extends EventEmitter {
+  singleInstanceLock = true;
+  isPackaged = false;
+  userData = path.join(os.tmpdir(), 'replyline-fake-user-data');
+  appPath = '/fake/app';
+  loginItem = { openAtLogin: false };
+  readonly requestSingleInstanceLock = vi.fn(() => this.singleInstanceLock);
+  readonly quit = vi.fn();
+  readonly exit = vi.fn();
+  readonly whenReady = vi.fn(async () => undefined);
+  readonly enableSandbox = vi.fn();
+  readonly setAppUserModelId = vi.fn();
+  readonly getVersion = vi.fn(() => '0.1.0');
+  readonly getName = vi.fn(() => 'Replyline');
+  readonly getAppPath = vi.fn(() => this.appPath);
+  readonly getPath = vi.fn((name: string) => (name === 'userData' ? this.userData : path.join(this.userData, '..', name)));
+  readonly setPath = vi.fn();
+  readonly setLoginItemSettings = vi.fn((settings: { openAtLogin?: boolean }) => {
+    this.loginItem = { openAtLogin: settings.openAtLogin ?? false };
+  });
+  readonly getLoginItemSettings = vi.fn(() => ({ ...this.loginItem, wasOpenedAtLogin: false }));
+
+  /** Play the OS asking the app to quit. Returns whether a listener held it back. */
+  fireBeforeQuit(): boolean {
+    let prevented = false;
+    this.emit('before-quit', { preventDefault: () => (prevented = true) });
+    return prevented;
+  }
+}
+
+// ---- tray, menu, images, notifications --------------------------------------------------------
+
+export class FakeNativeImage {
+  readonly representations: Array<{ scaleFactor: number; buffer?: Buffer }> = [];
+  constructor(
+    readonly buffer: Buffer,
+    readonly options?: { scaleFactor?: number },
+  ) {}
+  readonly addRepresentation = vi.fn((r: { scaleFactor: number; buffer?: Buffer }) => {
+    this.representations.push(r);
+  });
+  isEmpty(): boolean {
+    return this.buffer.length === 0;
+  }
+}
+
+export class FakeMenu {
+  constructor(readonly items: Electron.MenuItemConstructorOptions[]) {}
+  getMenuItemById(id: string): Electron.MenuItemConstructorOptions | undefined {
+    return this.items.find((i) => i.id === id);
+  }
+  /** Click an item the way Electron does (checkboxes flip first). */
+  click(id: string): void {
+    const item = this.getMenuItemById(id);
+    if (!item) throw new Error(`no menu item ${id}`);
+    if (item.enabled === false) throw new Error(`menu item ${id} is disabled`);
+    const clicked = { ...item, checked: item.type === 'checkbox' ? !item.checked : item.checked };
+    item.click?.(clicked as unknown as Electron.MenuItem, undefined, {} as Electron.KeyboardEvent);
+  }
+}
+
+export class FakeTray extends EventEmitter {
+  static instances: FakeTray[] = [];
+  image: FakeNativeImage;
+  tooltip = '';
+  menu: FakeMenu | undefined;
+  destroyed = false;
+  readonly setImage = vi.fn((image: FakeNativeImage) => {
+    this.image = image;
+  });
+  readonly setToolTip = vi.fn((text: string) => {
+    this.tooltip = text;
+  });
+  readonly setContextMenu = vi.fn((menu: FakeMenu | null) => {
+    this.menu = menu ?? undefined;
+  });
+  readonly destroy = vi.fn(() => {
+    this.destroyed = true;
+  });
+  constructor(image: FakeNativeImage) {
+    super();
+    this.image = image;
+    FakeTray.instances.push(this);
+  }
+}
+
+export class FakeNotification extends EventEmitter {
+  static instances: FakeNotification[] = [];
+  static supported = true;
+  static isSupported(): boolean {
+    return FakeNotification.supported;
+  }
+  readonly show = vi.fn();
+  constructor(readonly options: { title: string; body: string }) {
+    super();
+    FakeNotification.instances.push(this);
+  }
+}
+
+// ---- sessions -------------------------------------------------------------------------------
+
+type HeadersListener = (
+  details: { url: string; responseHeaders?: Record<string, string[]> },
+  callback: (response: { responseHeaders?: Record<string, string[]> }) => void,
+) => void;
+
+class FakeSession extends EventEmitter {
+  headersListener: HeadersListener | undefined;
+  permissionRequestHandler: ((wc: unknown, permission: string, callback: (granted: boolean) => void, details: unknown) => void) | undefined;
+  permissionCheckHandler: ((wc: unknown, permission: string, origin: string, details: unknown) => boolean) | undefined;
+  devicePermissionHandler: ((details: unknown) => boolean) | undefined;
+  readonly protocolHandlers = new Map<string, (request: Request) => Response | Promise<Response>>();
+  readonly webRequest = {
+    onHeadersReceived: vi.fn((listener: HeadersListener) => {
+      this.headersListener = listener;
+    }),
+  };
+  readonly protocol = {
+    handle: vi.fn((scheme: string, handler: (request: Request) => Response | Promise<Response>) => {
+      this.protocolHandlers.set(scheme, handler);
+    }),
+  };
+  readonly setPermissionRequestHandler = vi.fn((h: FakeSession['permissionRequestHandler']) => {
+    this.permissionRequestHandler = h;
+  });
+  readonly setPermissionCheckHandler = vi.fn((h: FakeSession['permissionCheckHandler']) => {
+    this.permissionCheckHandler = h;
+  });
+  readonly setDevicePermissionHandler = vi.fn((h: FakeSession['devicePermissionHandler']) => {
+    this.devicePermissionHandler = h;
+  });
+}
+
+// ---- IPC ------------------------------------------------------------------------------------
+
+type InvokeHandler = (event: unknown, ...args: unknown[]) => unknown;
+
+class FakeIpcMain extends EventEmitter {
+  readonly handlers = new Map<string, InvokeHandler>();
+  readonly handle = vi.fn((channel: string, handler: InvokeHandler) => {
+    if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
+    this.handlers.set(channel, handler);
+  });
+  readonly removeHandler = vi.fn((channel: string) => {
+    this.handlers.delete(channel);
+  });
+  /** Call a handler as Electron would for an `ipcRenderer.invoke` from `sender`/`senderFrame`. */
+  async invoke(channel: string, from: { sender: FakeWebContents; senderFrame: FakeFrame | null }, ...args: unknown[]): Promise<unknown> {
+    const handler = this.handlers.get(channel);
+    if (!handler) throw new Error(`No handler registered for '${channel}'`);
+    return handler({ sender: from.sender, senderFrame: from.senderFrame, frameId: 1, processId: 1 }, ...args);
+  }
+}
+
+class FakeIpcRenderer extends EventEmitter {
+  readonly invoke = vi.fn(async (_channel: string, ..._args: unknown[]): Promise<unknown> => ({ ok: true, value: null }));
+}
+
+// ---- the module's exports -----------------------------------------------------------------------
+
+export const app = new FakeApp();
+export const ipcMain = new FakeIpcMain();
+export const ipcRenderer = new FakeIpcRenderer();
+export const powerMonitor = new EventEmitter();
+export const BrowserWindow = FakeBrowserWindow;
+export const Tray = FakeTray;
+export const Notification = FakeNotification;
+export const Menu = { buildFromTemplate: vi.fn((template: Electron.MenuItemConstructorOptions[]) => new FakeMenu(template)) };
+export const nativeImage = {
+  createFromBuffer: vi.fn((buffer: Buffer, options?: { scaleFactor?: number }) => new FakeNativeImage(buffer, options)),
+  createEmpty: vi.fn(() => new FakeNativeImage(Buffer.alloc(0))),
+};
+export const shell = { openExternal: vi.fn(async (_url: string) => undefined), openPath: vi.fn(async () => '') };
+export const session = { defaultSession: new FakeSession() };
+export const protocol = { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() };
+export const dialog = { showErrorBox: vi.fn() };
+
+export const net = {
+  online: true,
+  isOnline: vi.fn((): boolean => net.online),
+};
+
+export const safeStorage = {
+  available: true,
+  backend: 'gnome_libsecret' as string,
+  isEncryptionAvailable: vi.fn((): boolean => safeStorage.available),
+  getSelectedStorageBackend: vi.fn((): string => safeStorage.backend),
+  // A reversible stand-in for the OS: not encryption, but the bytes differ from the input.
+  encryptString: vi.fn((plain: string): Buffer => {
+    if (!safeStorage.available) throw new Error('Encryption is not available.');
+    return Buffer.from(`v11:${Buffer.from(plain, 'utf8').reverse().toString('base64')}`);
+  }),
+  decryptString: vi.fn((encrypted: Buffer): string => {
+    const text = encrypted.toString();
+    if (!safeStorage.available || !text.startsWith('v11:')) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+    return Buffer.from(text.slice(4), 'base64').reverse().toString('utf8');
+  }),
+};
+
+export const contextBridge = {
+  exposed: new Map<string, unknown>(),
+  exposeInMainWorld: vi.fn((key: string, api: unknown) => {
+    contextBridge.exposed.set(key, api);
+  }),
+};
+
+const fakeElectron = {
+  app,
+  ipcMain,
+  ipcRenderer,
+  powerMonitor,
+  BrowserWindow,
+  Tray,
+  Notification,
+  Menu,
+  nativeImage,
+  shell,
+  session,
+  protocol,
+  dialog,
+  net,
+  safeStorage,
+  contextBridge,
+};
+export default fakeElectron;
+
+/** Forget everything the previous test did. */
+export function resetFakeElectron(): void {
+  vi.clearAllMocks();
+  for (const emitter of [app, ipcMain, ipcRenderer, powerMonitor, session.defaultSession]) emitter.removeAllListeners();
+  app.singleInstanceLock = true;
+  app.isPackaged = false;
+  app.loginItem = { openAtLogin: false };
+  ipcMain.handlers.clear();
+  FakeBrowserWindow.instances = [];
+  FakeTray.instances = [];
+  FakeNotification.instances = [];
+  FakeNotification.supported = true;
+  const s = session.defaultSession;
+  s.headersListener = undefined;
+  s.permissionRequestHandler = undefined;
+  s.permissionCheckHandler = undefined;
+  s.devicePermissionHandler = undefined;
+  s.protocolHandlers.clear();
+  net.online = true;
+  safeStorage.available = true;
+  safeStorage.backend = 'gnome_libsecret';
+  contextBridge.exposed.clear();
+}
