@@ -8,19 +8,18 @@
  * "everyone except", blocks) that whole group.
  */
 import type { InboundMessage } from './inbound.js';
+import { normalizeJid as normalizeProtocolJid } from '../connection/jid.js';
 import type { ContactScope } from './schema.js';
 
 const PN_SERVERS = new Set(['s.whatsapp.net', 'c.us']);
 const KNOWN_SERVERS = new Set(['s.whatsapp.net', 'c.us', 'lid', 'g.us']);
 
-/** Lower-case, drop device/agent suffixes (`123:4@…`, `123_1:4@…`), `c.us` → `s.whatsapp.net`. */
+/**
+ * A JID as a person may type it: trimmed, lower-cased, then device/agent suffixes dropped
+ * (`123:4@…`, `123_1:4@…`) and `c.us` read as `s.whatsapp.net`.
+ */
 export function normalizeJid(jid: string): string {
-  const trimmed = jid.trim().toLowerCase();
-  const at = trimmed.lastIndexOf('@');
-  if (at < 0) return trimmed;
-  const user = trimmed.slice(0, at).split(':')[0]!.split('_')[0]!;
-  const server = trimmed.slice(at + 1);
-  return `${user}@${server === 'c.us' ? 's.whatsapp.net' : server}`;
+  return normalizeProtocolJid(jid.trim().toLowerCase());
 }
 
 /** Digits of an international phone number (`+49 (0)151 …`, `0049…`), or undefined if it isn't one. */

@@ -22,6 +22,7 @@ import { describeState, type AccountIdentity, type ConnectionState } from './con
 import { deferred, type Deferred } from './deferred.js';
 import type { Link, LinkEventMap, LiveSocket, Unsubscribe } from './link.js';
 import { acquireSessionLock, type SessionLock } from './session-lock.js';
+import { sameAccount } from './account.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { getLogger, type Logger } from '../logging/logger.js';
 import type { ReconnectHistory, RecoveredBy } from '../history/reconnect-history.js';
@@ -539,10 +540,4 @@ function accountFromCreds(creds: SessionStore['state']['creds']): AccountIdentit
     lid: me.lid ? jidNormalizedUser(me.lid) : undefined,
     name: me.name ?? undefined,
   };
-}
-
-/** Same WhatsApp account: same phone number, or the same LID when both are known. */
-export function sameAccount(a: AccountIdentity, b: AccountIdentity): boolean {
-  if (a.phoneJid === b.phoneJid) return true;
-  return a.lid !== undefined && a.lid === b.lid;
 }

@@ -6,7 +6,7 @@
  */
 import type { proto, WAMessage } from '@whiskeysockets/baileys';
 import type { AccountIdentity } from '../connection/connection-state.js';
-import { isPhoneJid, normalizeJid, parseJid, sameUser } from '../outbox/jid.js';
+import { isPhoneJid, normalizeJid, parseJid, sameUser } from '../connection/jid.js';
 import type { InboundMessage, ReceivedMessage } from './types.js';
 
 type Content = proto.IMessage;

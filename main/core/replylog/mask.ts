@@ -3,7 +3,7 @@
  * digits, nothing else, in a fixed shape that does not even reveal the number's length —
  * `+1 ••• ••• 12 34`. A contact known only by LID (WhatsApp hides the number) shows as such.
  */
-import { parseJid } from '../outbox/jid.js';
+import { parseJid } from '../connection/jid.js';
 
 /** ITU-T E.164 country codes of one and two digits; every other code has three. */
 const ONE_DIGIT = new Set(['1', '7']);
