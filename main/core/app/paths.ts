@@ -1,14 +1,16 @@
 /**
- * Where Replyline keeps its files. The default is the same per-user folder Electron uses for
- * `app.getPath('userData')`, so the desktop app and headless mode share one data folder (and its
- * session lock stops both from running the same session at once).
+ * Where Replyline keeps its files. The per-user folder is the one Electron uses for
+ * `app.getPath('userData')`; the core's files live in its `data/` subfolder, so the desktop app
+ * and headless mode share one session, outbox and reply log (and the session lock stops both
+ * from running the same session at once).
  */
 import os from 'node:os';
 import path from 'node:path';
 
 export const APP_NAME = 'Replyline';
 
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+/** The per-user folder Electron would use for this app. */
+export function defaultUserDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
   const home = os.homedir();
   switch (platform) {
     case 'win32':
@@ -18,6 +20,11 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = 
     default:
       return path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), APP_NAME);
   }
+}
+
+/** The core's default data folder: `data/` in the per-user folder (as in the desktop app). */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+  return path.join(defaultUserDataDir(env, platform), 'data');
 }
 
 /** The layout inside a data folder. */
