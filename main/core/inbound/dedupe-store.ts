@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { ByteCipher } from '../storage/cipher.js';
-import { Journal } from '../outbox/journal.js';
+import { Journal } from '../storage/journal.js';
 
 export interface DedupeStoreOptions {
   /** Folder holding `inbound-seen.log`. */

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Unsubscribe } from '../connection/link.js';
 import { TypedEmitter } from '../connection/typed-emitter.js';
 import type { ByteCipher } from '../storage/cipher.js';
-import { Journal } from '../outbox/journal.js';
+import { Journal } from '../storage/journal.js';
 
 export interface MissedEntry {
   /** The inbound's dedupe key (chat + id). */

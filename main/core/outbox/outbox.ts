@@ -21,7 +21,7 @@ import { TypedEmitter } from '../connection/typed-emitter.js';
 import type { ByteCipher } from '../storage/cipher.js';
 import { getLogger } from '../logging/logger.js';
 import path from 'node:path';
-import { Journal } from './journal.js';
+import { Journal } from '../storage/journal.js';
 import { sameAccount } from '../connection/account.js';
 import { ChatQueues } from './chat-queues.js';
 import { isReplyableJid, normalizeJid } from '../connection/jid.js';

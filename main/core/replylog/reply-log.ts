@@ -12,7 +12,7 @@ import type { Unsubscribe } from '../connection/link.js';
 import { TypedEmitter } from '../connection/typed-emitter.js';
 import { getLogger } from '../logging/logger.js';
 import type { ByteCipher } from '../storage/cipher.js';
-import { Journal } from '../outbox/journal.js';
+import { Journal } from '../storage/journal.js';
 import type { OutboxEntry } from '../outbox/types.js';
 import { toCsv } from './csv.js';
 import {

@@ -1,20 +1,12 @@
 /**
- * A record log with safe compaction, shared by the outbox, the inbound stores and the reply
- * log. `RecordLog.rewrite()` must not overlap an append, so while a compaction runs, appends
- * are held and issued, in order, right after it; callers never have to think about it.
- * Also counts records since the last compaction, which is what compaction policies look at.
+ * A record log that counts its records, for the compaction policies of the outbox, the inbound
+ * stores and the reply log (they compact when finished records dominate). Ordering between
+ * appends and a rewrite is `RecordLog`'s job; this adds the count and one compaction at a time.
  */
-import { RecordLog, type RecordLogOptions, type RecordLogRecovery } from '../storage/record-log.js';
+import { RecordLog, type RecordLogOptions, type RecordLogRecovery } from './record-log.js';
 import { getLogger } from '../logging/logger.js';
 
-interface Held<T> {
-  records: T[];
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
 export class Journal<T> {
-  private held: Held<T>[] | null = null;
   private compaction: Promise<void> | null = null;
   private count: number;
 
@@ -48,10 +40,6 @@ export class Journal<T> {
 
   /** Append; resolves once durable. Appends made together share one fsync. */
   append(...records: T[]): Promise<void> {
-    if (this.held) {
-      const held = this.held;
-      return new Promise((resolve, reject) => held.push({ records, resolve, reject }));
-    }
     this.count += records.length;
     return this.log.append(...records);
   }
@@ -62,21 +50,16 @@ export class Journal<T> {
    */
   compact(records: readonly T[]): Promise<void> {
     if (this.compaction) return this.compaction;
-    this.held = [];
+    const appendedBefore = this.count;
     const run = async () => {
       try {
         await this.log.rewrite(records);
-        this.count = records.length;
+        // Appends made while the rewrite ran landed after the snapshot.
+        this.count = records.length + (this.count - appendedBefore);
       } catch (err) {
         getLogger('journal').error({ err }, 'compaction failed; the log keeps its old records');
       } finally {
-        const held = this.held ?? [];
-        this.held = null;
         this.compaction = null;
-        for (const h of held) {
-          this.count += h.records.length;
-          this.log.append(...h.records).then(h.resolve, h.reject);
-        }
       }
     };
     this.compaction = run();
