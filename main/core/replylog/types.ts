@@ -5,20 +5,13 @@
  */
 import type { DeliveryState } from '../outbox/types.js';
 import { assertNever } from '../connection/connection-state.js';
+import type { ReplyStatus } from '../../contract/api.js';
 
-export type ReplyStatus = 'generating' | DeliveryState;
+export { REPLY_STATUSES, type ReplyStatus } from '../../contract/api.js';
 
-export const REPLY_STATUSES: readonly ReplyStatus[] = [
-  'generating',
-  'queued',
-  'sending',
-  'sent',
-  'delivered',
-  'read',
-  'failed',
-  'expired',
-  'cancelled',
-];
+// The contract's statuses are exactly the outbox's delivery states plus `generating`.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const REPLY_STATUSES_MATCH_OUTBOX: Same<ReplyStatus, 'generating' | DeliveryState> = true;
 
 /** Still moving: the log must not drop it, and a restart must pick it up. */
 export function isOpenStatus(status: ReplyStatus): boolean {

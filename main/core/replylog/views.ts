@@ -2,21 +2,10 @@
  * What the window shows of the reply log: the stored entry minus what stays in the core
  * (contact JIDs, generation jobs). The shape matches the contract's `ReplyView`.
  */
-import type { ReplyLogEntry, ReplyStatus } from './types.js';
+import type { ReplyView } from '../../contract/api.js';
+import type { ReplyLogEntry } from './types.js';
 
-export interface ReplyLogView {
-  id: string;
-  at: number;
-  contactName: string;
-  contactMasked: string;
-  inboundId: string;
-  ruleName: string;
-  text: string;
-  status: ReplyStatus;
-  statusHistory: Array<{ status: ReplyStatus; at: number }>;
-  attempts: number;
-  lastError?: string;
-}
+export type ReplyLogView = ReplyView;
 
 export function toReplyView(e: ReplyLogEntry): ReplyLogView {
   const view: ReplyLogView = {
