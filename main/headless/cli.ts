@@ -8,6 +8,8 @@
  *   --json           one JSON object per line on stdout; the first carries the URL and token
  *   --wa-url URL     tests only: WhatsApp WebSocket URL (loopback addresses only)
  *   --noise-ca HEX   tests only: the fake server's CA public key
+ *   --renderer-dir DIR  serve the window from DIR instead of the built dist/renderer
+ *   --max-replies-per-minute N  global auto-reply rate limit (default 10; load tests raise it)
  * SIGINT / SIGTERM flush the stores and exit 0.
  */
 import { parseArgs } from 'node:util';
@@ -29,6 +31,8 @@ export interface HeadlessArgs {
   json: boolean;
   waUrl?: string;
   noiseCa?: string;
+  rendererDir?: string;
+  maxRepliesPerMinute?: number;
 }
 
 export class UsageError extends Error {}
@@ -43,10 +47,18 @@ export function parseHeadlessArgs(argv: string[]): HeadlessArgs {
       json: { type: 'boolean', default: false },
       'wa-url': { type: 'string' },
       'noise-ca': { type: 'string' },
+      'renderer-dir': { type: 'string' },
+      'max-replies-per-minute': { type: 'string' },
     },
   });
-  const port = values.port === undefined ? 0 : Number(values.port);
+  // Digits only: Number() would read '' as 0 and '1e3' or '0x50' as ports.
+  const port = values.port === undefined ? 0 : /^\d{1,5}$/.test(values.port) ? Number(values.port) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError('--port must be 0..65535');
+  const rate = values['max-replies-per-minute'];
+  const maxRepliesPerMinute = rate === undefined ? undefined : /^\d{1,5}$/.test(rate) ? Number(rate) : NaN;
+  if (maxRepliesPerMinute !== undefined && !(maxRepliesPerMinute >= 1 && maxRepliesPerMinute <= 10_000)) {
+    throw new UsageError('--max-replies-per-minute must be 1..10000');
+  }
   const waUrl = values['wa-url'];
   if (waUrl !== undefined && !isLoopbackWsUrl(waUrl)) {
     throw new UsageError('--wa-url is for tests only and must point at a loopback address');
@@ -62,6 +74,8 @@ export function parseHeadlessArgs(argv: string[]): HeadlessArgs {
     json: values.json ?? false,
     waUrl,
     noiseCa,
+    rendererDir: values['renderer-dir'] === undefined ? undefined : path.resolve(values['renderer-dir']),
+    maxRepliesPerMinute,
   };
 }
 
@@ -82,9 +96,12 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
   const core = await createCoreService({
     dataDir: args.dataDir,
     socketConfig: args.waUrl ? { waWebSocketUrl: args.waUrl } : undefined,
+    rateLimits: args.maxRepliesPerMinute ? { global: { max: args.maxRepliesPerMinute, windowMs: 60_000 } } : undefined,
+    // Connect only once the listeners below are attached, so the first QR cannot be missed.
+    autoStart: false,
   });
   const token = randomBytes(24).toString('base64url');
-  const staticDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/renderer');
+  const staticDir = args.rendererDir ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/renderer');
   const server = await startHeadlessServer({ core, token, staticDir, port: args.port });
   const uiUrl = `${server.url}#token=${token}`;
 
@@ -113,6 +130,7 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
   }
   const first = core.snapshot();
   if (args.json) out({ type: 'state', payload: { state: first.state, stateText: first.stateText } });
+  core.controller.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -3,6 +3,7 @@
  * would have answered. They wait here, durably, until the person sends the rule's reply or
  * skips them. Bounded (default 1,000; the oldest are dropped).
  */
+import type { MissedView } from '../../contract/api.js';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Unsubscribe } from '../connection/link.js';
@@ -156,15 +157,8 @@ export class MissedStore {
   }
 }
 
-/** What the window shows of a missed entry (the contract's `MissedView`): no decision, no account. */
-export interface MissedListView {
-  id: string;
-  at: number;
-  contactName: string;
-  contactMasked: string;
-  text: string;
-  ruleName?: string;
-}
+/** What the window shows of a missed entry: no decision, no account. */
+export type MissedListView = MissedView;
 
 export function toMissedView(e: MissedEntry): MissedListView {
   return {
