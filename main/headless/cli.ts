@@ -12,7 +12,7 @@
  *   --max-replies-per-minute N  global auto-reply rate limit (default 10; load tests raise it)
  * SIGINT / SIGTERM flush the stores and exit 0.
  */
-import { parseArgs } from 'node:util';
+import { format, parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,6 +141,21 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
   return { stop };
 }
 
+/**
+ * Libraries print to the console: libsignal dumps whole Signal sessions, private keys included,
+ * with console.info ("Closing session: SessionEntry {…}") and console.warn. On stdout that breaks
+ * the --json stream, and key material belongs in no terminal or service journal: send it to the
+ * logger at debug level (off unless REPLYLINE_LOG_LEVEL=debug). console.error stays on stderr.
+ */
+function quietLibraryConsole(): void {
+  for (const method of ['log', 'info', 'warn', 'debug'] as const) {
+    console[method] = (...items: unknown[]) => {
+      const log = getLogger('console');
+      if (log.isLevelEnabled('debug')) log.debug(format(...items));
+    };
+  }
+}
+
 async function main(): Promise<void> {
   let args: HeadlessArgs;
   try {
@@ -149,9 +164,13 @@ async function main(): Promise<void> {
     process.stderr.write(`replyline headless: ${(err as Error).message}\n`);
     process.exit(2);
   }
-  const { stop } = await runHeadless(args);
-  const onSignal = () => {
-    stop().then(
+  quietLibraryConsole();
+  // Listen before starting: a signal while the stores open waits for them and then shuts down
+  // cleanly, instead of killing the process halfway (a second signal still ends it at once).
+  const running: { stop?: () => Promise<void> } = {};
+  let signalled = false;
+  const shutDown = () => {
+    running.stop!().then(
       () => process.exit(0),
       (err: unknown) => {
         getLogger('headless').error({ err }, 'shutdown failed');
@@ -159,13 +178,21 @@ async function main(): Promise<void> {
       },
     );
   };
+  const onSignal = () => {
+    signalled = true;
+    if (running.stop) shutDown();
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  running.stop = (await runHeadless(args)).stop;
+  if (signalled) shutDown();
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((err: unknown) => {
-    process.stderr.write(`replyline headless: ${(err as Error).message}\n`);
+    // Typed core errors (a locked session folder, say) carry words meant for the person.
+    const { userMessage, message } = err as { userMessage?: unknown; message?: unknown };
+    process.stderr.write(`replyline headless: ${typeof userMessage === 'string' ? userMessage : String(message)}\n`);
     process.exit(1);
   });
 }
