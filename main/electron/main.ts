@@ -8,6 +8,7 @@ import path from 'node:path';
 import { app, dialog, session } from 'electron';
 import pino from 'pino';
 import { configureLogging, getLogger } from '../core/logging/logger.js';
+import { quietLibraryConsole } from '../core/logging/library-console.js';
 import { registerAppScheme, setupAppProtocol } from './app-protocol.js';
 import { setupSessionSecurity } from './content-security.js';
 import { loadCoreFactory } from './core-factory.js';
@@ -65,6 +66,7 @@ function setupLogging(logFile: string): void {
   configureLogging({
     sink: app.isPackaged ? file : pino.multistream([{ stream: file }, { stream: process.stderr }]),
   });
+  quietLibraryConsole();
 }
 
 function fatal(err: unknown): void {

@@ -12,7 +12,7 @@
  *   --max-replies-per-minute N  global auto-reply rate limit (default 10; load tests raise it)
  * SIGINT / SIGTERM flush the stores and exit 0.
  */
-import { format, parseArgs } from 'node:util';
+import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ import { defaultDataDir } from '../core/app/paths.js';
 import { createCoreService } from '../core/app/create-core.js';
 import { describeState } from '../core/connection/connection-state.js';
 import { configureLogging, getLogger } from '../core/logging/logger.js';
+import { quietLibraryConsole } from '../core/logging/library-console.js';
 import { EVENT_NAMES } from '../contract/api.js';
 import { startHeadlessServer } from './http-server.js';
 
@@ -139,21 +140,6 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
       await core.close();
     })());
   return { stop };
-}
-
-/**
- * Libraries print to the console: libsignal dumps whole Signal sessions, private keys included,
- * with console.info ("Closing session: SessionEntry {…}") and console.warn. On stdout that breaks
- * the --json stream, and key material belongs in no terminal or service journal: send it to the
- * logger at debug level (off unless REPLYLINE_LOG_LEVEL=debug). console.error stays on stderr.
- */
-function quietLibraryConsole(): void {
-  for (const method of ['log', 'info', 'warn', 'debug'] as const) {
-    console[method] = (...items: unknown[]) => {
-      const log = getLogger('console');
-      if (log.isLevelEnabled('debug')) log.debug(format(...items));
-    };
-  }
 }
 
 async function main(): Promise<void> {

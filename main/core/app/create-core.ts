@@ -23,6 +23,7 @@ import { dataPaths } from './paths.js';
 import { JsonSettingsStore, type SettingsStore } from './settings-store.js';
 import { PersistedContactMemory } from './contact-memory.js';
 import { ConnectionController, type ControllerOptions } from '../connection/controller.js';
+import { acquireSessionLock, type SessionLock } from '../connection/session-lock.js';
 import { describeState } from '../connection/connection-state.js';
 import { CLOSE_POLICY, type CloseCause } from '../connection/close-policy.js';
 import { TypedEmitter } from '../connection/typed-emitter.js';
@@ -46,7 +47,7 @@ export interface CreateCoreOptions {
   /** Passed to Baileys (tests: the fake server's URL and short timeouts). */
   socketConfig?: Partial<UserFacingSocketConfig>;
   /** Extra controller options (tests: scheduler, clock, backoff). */
-  controller?: Partial<Omit<ControllerOptions, 'sessionDir' | 'keyWrapper' | 'history' | 'socketConfig'>>;
+  controller?: Partial<Omit<ControllerOptions, 'sessionDir' | 'keyWrapper' | 'history' | 'socketConfig' | 'lock'>>;
   /** Outbox tuning (tests: short ack timeouts). */
   outbox?: { ackTimeoutMs?: number; maxAttempts?: number };
   /** Auto-reply limits (benchmarks and load tests raise the global rate limit). */
@@ -77,6 +78,24 @@ export async function createCoreService(options: CreateCoreOptions): Promise<Cor
   const now = options.now ?? Date.now;
   const paths = dataPaths(options.dataDir);
   await fs.mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
+  // The lock first: a second copy on this folder must be refused before it touches any file
+  // (opening a record log may cut a torn tail or compact it).
+  const lock = await acquireSessionLock(paths.session);
+  try {
+    return await openCore(options, paths, lock, log, now);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function openCore(
+  options: CreateCoreOptions,
+  paths: ReturnType<typeof dataPaths>,
+  lock: SessionLock,
+  log: ReturnType<typeof getLogger>,
+  now: () => number,
+): Promise<Core> {
   const settings = options.settings ?? new JsonSettingsStore(paths.settings);
   const cipher: ByteCipher | undefined = options.keyWrapper
     ? await loadOrCreateDataKey(path.join(paths.dataDir, 'data.key'), options.keyWrapper)
@@ -87,6 +106,7 @@ export async function createCoreService(options: CreateCoreOptions): Promise<Cor
   const controller = await ConnectionController.create({
     ...options.controller,
     sessionDir: paths.session,
+    lock,
     keyWrapper: options.keyWrapper,
     history,
     socketConfig: options.socketConfig,

@@ -22,6 +22,7 @@ import { describeState, type AccountIdentity, type ConnectionState } from './con
 import { deferred, type Deferred } from './deferred.js';
 import type { Link, LinkEventMap, LiveSocket, Unsubscribe } from './link.js';
 import { acquireSessionLock, type SessionLock } from './session-lock.js';
+import { DeviceListCache } from './device-cache.js';
 import { sameAccount } from './account.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { getLogger, type Logger } from '../logging/logger.js';
@@ -50,6 +51,11 @@ export interface ControllerOptions {
   baileysLogLevel?: string;
   /** Clock for backoff, history and the watchdog (tests inject a manual one). */
   now?: () => number;
+  /**
+   * The session folder's lock when the caller took it already (the core takes it before it
+   * opens any other file in the data folder); otherwise `create()` takes it.
+   */
+  lock?: SessionLock;
   /** Scheduler for the backoff wait only; Baileys keeps real timers (tests inject a manual one). */
   scheduler?: Scheduler;
 }
@@ -78,6 +84,8 @@ interface SocketSlot {
 
 export class ConnectionController implements Link {
   private readonly events = new TypedEmitter<LinkEventMap>();
+  /** Shared by every socket, so a reconnect does not re-fetch device lists and sessions. */
+  private readonly deviceCache = new DeviceListCache();
   private readonly log: Logger;
   private readonly backoff: Backoff;
   private readonly now: () => number;
@@ -117,7 +125,7 @@ export class ConnectionController implements Link {
    * starts in `needs-relink` and `relink()` pairs afresh.
    */
   static async create(options: ControllerOptions): Promise<ConnectionController> {
-    const lock = await acquireSessionLock(options.sessionDir);
+    const lock = options.lock ?? (await acquireSessionLock(options.sessionDir));
     try {
       const store = await SessionStore.open(options.sessionDir, { keyWrapper: options.keyWrapper });
       return new ConnectionController(options, store, lock, undefined);
@@ -264,6 +272,7 @@ export class ConnectionController implements Link {
       markOnlineOnConnect: false,
       syncFullHistory: false,
       getMessage: this.options.getMessage,
+      userDevicesCache: this.deviceCache,
       ...this.options.socketConfig,
       auth: store.state,
       logger: this.baileysLogger(),
@@ -494,6 +503,7 @@ export class ConnectionController implements Link {
       this.log.error({ err }, 'wiping the session failed');
     }
     this.lastAccount = undefined;
+    this.deviceCache.flushAll();
     if (previous) this.events.emit('account-changed', { previous, current: undefined });
   }
 
