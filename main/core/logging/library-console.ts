@@ -10,6 +10,7 @@ import { getLogger } from './logger.js';
 
 export function quietLibraryConsole(): void {
   for (const method of ['log', 'info', 'warn', 'debug'] as const) {
+    // eslint-disable-next-line no-console -- replacing the console is this module's job
     console[method] = (...items: unknown[]) => {
       const log = getLogger('console');
       if (log.isLevelEnabled('debug')) log.debug(format(...items));
