@@ -93,12 +93,20 @@ function start(app: HTMLElement): void {
     views[id].onShow?.();
   });
 
-  const notice = h(
-    'p',
-    { class: 'notice', 'data-testid': 'encryption-notice', hidden: true },
-    h('strong', undefined, 'Your system offers no keychain; the session is stored without OS encryption. '),
-    'Anyone who can read your user files could use this WhatsApp link. Installing a keyring (for example GNOME Keyring or KWallet) fixes this on the next start.',
-  );
+  // 'weak': the desktop app found no keychain; 'none': headless mode, which never has one.
+  const noticeHeadline = h('strong');
+  const noticeBody = document.createTextNode('');
+  const notice = h('p', { class: 'notice', 'data-testid': 'encryption-notice', hidden: true }, noticeHeadline, noticeBody);
+  const showEncryptionNotice = (encryption: string | undefined) => {
+    if (encryption === 'weak') {
+      noticeHeadline.textContent = 'Your system offers no keychain; the session is stored without OS encryption. ';
+      noticeBody.textContent =
+        'Anyone who can read your user files could use this WhatsApp link. Installing a keyring (for example GNOME Keyring or KWallet) fixes this on the next start.';
+    } else {
+      noticeHeadline.textContent = 'Headless mode stores the session without encryption. ';
+      noticeBody.textContent = 'Anyone who can read its data folder could use this WhatsApp link: keep that folder private.';
+    }
+  };
 
   app.replaceChildren(
     h(
@@ -117,6 +125,7 @@ function start(app: HTMLElement): void {
 
   store.subscribe((s, prev) => {
     notice.hidden = !(s.ready && (s.encryption === 'weak' || s.encryption === 'none'));
+    if (!notice.hidden) showEncryptionNotice(s.encryption);
     if (s.missed !== prev.missed) {
       missedBadge.textContent = String(s.missed.length);
       missedBadge.hidden = s.missed.length === 0;

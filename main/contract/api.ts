@@ -68,7 +68,10 @@ export interface HistoryEntryView {
 export interface UptimeBucketView {
   start: number;
   end: number;
+  /** Fraction of the bucket the link was open. */
   up: number;
+  /** Fraction of the bucket the history covers; the rest is "no data" (before the first record). */
+  known: number;
 }
 
 export interface HistoryView {

@@ -153,24 +153,27 @@ export function createHistory(ctx: ViewContext): View {
     const gap = n > 60 ? 0 : Math.min(2, slot * 0.15);
     const bars = buckets.map((b, i) => {
       const future = b.start >= now;
+      // Before the first record there is no data: drawn like the future, not as downtime.
+      const noData = future || b.known <= 0;
       const up = Math.max(0, Math.min(1, b.up));
-      const height = future ? 0 : up * CHART_H;
+      const height = noData ? 0 : up * CHART_H;
       const x = i * slot;
       const label = `${range === 'day' ? formatClock(b.start) : formatWhen(b.start)}–${formatClock(b.end)}: ${
-        future ? 'not yet' : `connected ${formatPercent(up)}`
+        future ? 'not yet' : noData ? 'no data' : `connected ${formatPercent(up)}`
       }`;
       return svg(
         'g',
         { 'data-testid': 'uptime-bar', 'data-up': up.toFixed(3) },
         svg('title', undefined, label),
-        svg('rect', { class: future ? 'track future' : 'track', x, y: 0, width: slot - gap, height: CHART_H }),
+        svg('rect', { class: noData ? 'track future' : 'track', x, y: 0, width: slot - gap, height: CHART_H }),
         svg('rect', { class: 'bar', x, y: CHART_H - height, width: slot - gap, height }),
       );
     });
     replaceChildren(chart, ...bars);
 
     const past = buckets.filter((b) => b.start < now);
-    const total = past.reduce((sum, b) => sum + (Math.min(b.end, now) - b.start), 0);
+    // Only the time the history covers counts (a new install is not "down" before it ran).
+    const total = past.reduce((sum, b) => sum + Math.max(0, Math.min(1, b.known)) * (Math.min(b.end, now) - b.start), 0);
     const upMs = past.reduce((sum, b) => sum + Math.max(0, Math.min(1, b.up)) * (Math.min(b.end, now) - b.start), 0);
     const span = range === 'day' ? 'the last 24 hours' : 'the last 7 days';
     const text = total > 0 ? `Connected ${formatPercent(upMs / total)} of ${span}.` : `No uptime data for ${span} yet.`;

@@ -47,7 +47,7 @@ const entries: HistoryEntryView[] = [
 ];
 
 const buckets = (start: number, n: number, width: number, up: (i: number) => number): UptimeBucketView[] =>
-  Array.from({ length: n }, (_, i) => ({ start: start + i * width, end: start + (i + 1) * width, up: up(i) }));
+  Array.from({ length: n }, (_, i) => ({ start: start + i * width, end: start + (i + 1) * width, up: up(i), known: 1 }));
 
 export function fakeData(patch: Partial<FakeData> = {}): FakeData {
   return {

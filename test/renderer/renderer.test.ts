@@ -223,6 +223,15 @@ describe.skipIf(!HAS_CHROMIUM)('renderer (headless Chromium, fake API)', () => {
     await shot(page, 'connection-no-keychain');
   });
 
+  it('says plainly that headless mode stores the session without encryption', async () => {
+    const base = fakeData();
+    const page = await open({ data: { snapshot: { ...base.snapshot, encryption: 'none' } } });
+    const notice = page.locator('[data-testid=encryption-notice]');
+    await notice.waitFor();
+    expect(await notice.innerText()).toContain('Headless mode stores the session without encryption');
+    expect(await notice.innerText()).not.toContain('keyring');
+  });
+
   it('draws the QR crisp and decodable, and redraws it when WhatsApp rotates it', async () => {
     const page = await open();
     await emitState(page, { kind: 'awaiting-qr', qr: QR_1, qrIndex: 0 }, 'Scan the QR code with WhatsApp on your phone');

@@ -46,6 +46,8 @@ export interface UptimeBucket {
   end: number;
   /** Fraction of the bucket during which the link was open (0..1). */
   up: number;
+  /** Fraction of the bucket the history covers (0 before the first record: no data, not "down"). */
+  known: number;
 }
 
 export class ReconnectHistory {
@@ -116,26 +118,35 @@ export class ReconnectHistory {
   uptime(start: number, end: number, buckets: number): UptimeBucket[] {
     const width = (end - start) / buckets;
     const up = new Array<number>(buckets).fill(0);
-    // Open intervals from the transitions: open → anything else.
-    let openSince: number | undefined;
-    const addInterval = (a: number, b: number) => {
+    const known = new Array<number>(buckets).fill(0);
+    const addInterval = (into: number[], a: number, b: number) => {
       const from = Math.max(a, start);
       const to = Math.min(b, end);
       if (to <= from) return;
       for (let i = Math.floor((from - start) / width); i < buckets && start + i * width < to; i++) {
         const bs = start + i * width;
-        up[i]! += Math.min(to, bs + width) - Math.max(from, bs);
+        into[i]! += Math.min(to, bs + width) - Math.max(from, bs);
       }
     };
+    // Open intervals from the transitions: open → anything else.
+    let openSince: number | undefined;
     for (const e of this.entries) {
       if (e.state === 'open') openSince ??= e.at;
       else if (openSince !== undefined) {
-        addInterval(openSince, e.at);
+        addInterval(up, openSince, e.at);
         openSince = undefined;
       }
     }
-    if (openSince !== undefined) addInterval(openSince, end);
-    return up.map((ms, i) => ({ start: start + i * width, end: start + (i + 1) * width, up: width > 0 ? ms / width : 0 }));
+    if (openSince !== undefined) addInterval(up, openSince, end);
+    const first = this.entries[0];
+    if (first) addInterval(known, first.at, end);
+    const fraction = (ms: number) => (width > 0 ? ms / width : 0);
+    return up.map((ms, i) => ({
+      start: start + i * width,
+      end: start + (i + 1) * width,
+      up: fraction(ms),
+      known: fraction(known[i]!),
+    }));
   }
 
   get size(): number {

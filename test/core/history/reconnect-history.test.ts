@@ -43,6 +43,11 @@ describe('ReconnectHistory', () => {
     expect(h.countsByCause()).toEqual({ 'connection-closed': 2, replaced: 1 });
     const buckets = h.uptime(0, 1000, 4);
     expect(buckets.map((b) => b.up)).toEqual([1, 0, 0.4, 0]);
+    expect(buckets.map((b) => b.known)).toEqual([1, 1, 1, 1]);
+    // Before the first record there is no data, which is not downtime.
+    const earlier = h.uptime(-1000, 1000, 4);
+    expect(earlier.map((b) => b.known)).toEqual([0, 0, 1, 1]);
+    expect(earlier.map((b) => b.up)).toEqual([0, 0, 0.5, 0.2]);
     await h.close();
   });
 });
