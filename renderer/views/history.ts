@@ -155,7 +155,8 @@ export function createHistory(ctx: ViewContext): View {
       const future = b.start >= now;
       // Before the first record there is no data: drawn like the future, not as downtime.
       const noData = future || b.known <= 0;
-      const up = Math.max(0, Math.min(1, b.up));
+      // Of the time the history covers in this slot, the share the link was open.
+      const up = b.known > 0 ? Math.max(0, Math.min(1, b.up / b.known)) : 0;
       const height = noData ? 0 : up * CHART_H;
       const x = i * slot;
       const label = `${range === 'day' ? formatClock(b.start) : formatWhen(b.start)}–${formatClock(b.end)}: ${

@@ -6,7 +6,8 @@
  * a 440 shows the "open elsewhere" prompt and Use here recovers; the Reconnects screen explains
  * the drops in plain words.
  *
- * Screenshots of each screen go to docs/screenshots/ (committed; the README shows one).
+ * Screenshots of each screen go to test-results/screenshots/e2e/; with REPLYLINE_UPDATE_SCREENSHOTS=1
+ * they go to docs/screenshots/ instead (committed; the README shows one).
  * Every page is checked: no request to another origin, no CSP violation, no uncaught error.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -27,7 +28,10 @@ const jsQR = jsQRModule.default;
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
-const SCREENSHOTS = path.join(REPO_ROOT, 'docs/screenshots');
+const SCREENSHOTS = path.join(
+  REPO_ROOT,
+  process.env.REPLYLINE_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/screenshots/e2e',
+);
 const VIEWPORT = { width: 1100, height: 800 };
 
 if (!HAS_CHROMIUM) {

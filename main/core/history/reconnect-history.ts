@@ -108,7 +108,8 @@ export class ReconnectHistory {
   countsByCause(since = 0): Partial<Record<CloseCause, number>> {
     const counts: Partial<Record<CloseCause, number>> = {};
     for (const e of this.entries) {
-      if (e.at < since || !e.cause || e.cause === 'user') continue;
+      // Our own closes and the restart right after linking are not drops.
+      if (e.at < since || !e.cause || e.cause === 'user' || e.cause === 'restart-required') continue;
       counts[e.cause] = (counts[e.cause] ?? 0) + 1;
     }
     return counts;

@@ -40,6 +40,9 @@ describe('ReconnectHistory', () => {
     await h.add({ at: 500, state: 'open', meaning: '' });
     await h.add({ at: 600, state: 'conflict', cause: 'replaced', meaning: '' });
     await h.add({ at: 700, state: 'reconnecting', cause: 'connection-closed', meaning: '' });
+    await h.add({ at: 800, state: 'connecting', cause: 'restart-required', meaning: '' });
+    await h.add({ at: 900, state: 'stopped', cause: 'user', meaning: '' });
+    // The restart after linking and our own closes are not drops.
     expect(h.countsByCause()).toEqual({ 'connection-closed': 2, replaced: 1 });
     const buckets = h.uptime(0, 1000, 4);
     expect(buckets.map((b) => b.up)).toEqual([1, 0, 0.4, 0]);
