@@ -150,7 +150,8 @@ export const commandSchemas = {
   /** Rules are validated by the auto-reply engine's own schema, which gives per-rule messages. */
   setRules: z.object({ rules: z.array(z.unknown()).max(200) }).strict(),
   setAutoReply: z.object({ enabled: z.boolean() }).strict(),
-  pauseAutoReply: z.object({ until: z.number().int().positive().nullable() }).strict(),
+  /** A moment a Date can hold (at most 8.64e15 ms): later ones break every clock and date format. */
+  pauseAutoReply: z.object({ until: z.number().int().positive().max(8_640_000_000_000_000).nullable() }).strict(),
   reconnectNow: none,
   useHere: none,
   relink: none,
@@ -161,6 +162,17 @@ export const commandSchemas = {
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
+
+/**
+ * Payloads are plain data: undefined, null, a primitive, or an object made by `{}` / JSON.parse.
+ * zod's z.object() takes any object — a Date, Map, Set or RegExp (structured clone carries them
+ * through IPC as such) passes as an empty argument object — so callers check this first.
+ */
+export function isPlainPayload(args: unknown): boolean {
+  if (args === null || typeof args !== 'object') return true;
+  const proto = Object.getPrototypeOf(args) as unknown;
+  return proto === Object.prototype || proto === null;
+}
 export type CommandArgs = { [C in CommandName]: z.input<(typeof commandSchemas)[C]> };
 
 /** What each command returns on success. */

@@ -15,6 +15,7 @@ import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import type { z } from 'zod';
 import {
   commandSchemas,
+  isPlainPayload,
   EVENT_NAMES,
   IPC_COMMAND_PREFIX,
   IPC_EVENT_CHANNEL,
@@ -56,15 +57,17 @@ export async function handleCommand(
     log.warn({ command }, 'refused a command from a sender that is not the Replyline window');
     return { ok: false, error: { kind: 'forbidden-sender', message: 'This request did not come from the Replyline window.' } };
   }
-  const parsed = (commandSchemas[command] as z.ZodType).safeParse(args);
-  if (!parsed.success) {
-    log.warn({ command, issues: parsed.error.issues.length }, 'refused a command with a malformed payload');
+  const parsed = isPlainPayload(args) ? (commandSchemas[command] as z.ZodType).safeParse(args) : undefined;
+  if (!parsed?.success) {
+    log.warn({ command, issues: parsed?.error.issues.length ?? 1 }, 'refused a command with a malformed payload');
     return {
       ok: false,
       error: {
         kind: 'invalid-payload',
         message: `The request "${command}" was malformed.`,
-        details: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+        details: parsed
+          ? parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }))
+          : [{ path: '', message: 'expected plain data' }],
       },
     };
   }

@@ -222,6 +222,10 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return undefined;
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new HttpError(415, 'unsupported-media-type', 'Send the body as JSON, with Content-Type: application/json.');
+  }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
   } catch {
@@ -230,7 +234,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 function queryArgs(params: URLSearchParams): Record<string, unknown> | undefined {
-  const out: Record<string, unknown> = {};
+  // No prototype: a key named __proto__ is a key like any other (and refused by the schema).
+  const out = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of params) {
     if (k === 'token') continue;
     out[k] = k === 'limit' ? Number(v) : v;
@@ -250,7 +255,13 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 async function serveStatic(root: string, pathname: string, res: ServerResponse): Promise<void> {
-  const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    throw new HttpError(404, 'not-found', 'Not found.'); // malformed %-encoding names no file
+  }
+  const rel = pathname === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
   const file = path.resolve(root, rel);
   if (!file.startsWith(path.resolve(root) + path.sep)) throw new HttpError(404, 'not-found', 'Not found.');
   let data: Buffer;

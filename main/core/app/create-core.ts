@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import type { UserFacingSocketConfig } from '@whiskeysockets/baileys';
 import {
   commandSchemas,
+  isPlainPayload,
   type ApiError,
   type CommandName,
   type CommandResults,
@@ -33,8 +34,8 @@ import { ReplyLog, toReplyView } from '../replylog/index.js';
 import { attachInbound, DedupeStore, fromAutoReplyEngine, MissedStore, ReplyPipeline, toMissedView } from '../inbound/index.js';
 import { AutoReplyEngine, validateRules, type Rule } from '../autoreply/index.js';
 import type { RateLimits } from '../autoreply/limits.js';
-import { loadOrCreateDataKey, type ByteCipher, type KeyWrapper } from '../storage/cipher.js';
-import { writeFileAtomic } from '../storage/atomic-file.js';
+import { CipherError, loadOrCreateDataKey, type ByteCipher, type KeyWrapper } from '../storage/cipher.js';
+import { quarantineFile, writeFileAtomic } from '../storage/atomic-file.js';
 import { getLogger } from '../logging/logger.js';
 
 export interface CreateCoreOptions {
@@ -98,7 +99,7 @@ async function openCore(
 ): Promise<Core> {
   const settings = options.settings ?? new JsonSettingsStore(paths.settings);
   const cipher: ByteCipher | undefined = options.keyWrapper
-    ? await loadOrCreateDataKey(path.join(paths.dataDir, 'data.key'), options.keyWrapper)
+    ? await openDataKey(path.join(paths.dataDir, 'data.key'), options.keyWrapper)
     : undefined;
 
   const history = await ReconnectHistory.open(paths.history);
@@ -282,14 +283,16 @@ async function openCore(
     if (!Object.hasOwn(commandSchemas, command)) {
       return { ok: false, error: { kind: 'invalid-payload', message: 'Unknown command.' } };
     }
-    const parsed = commandSchemas[command].safeParse(args);
-    if (!parsed.success) {
+    const parsed = isPlainPayload(args) ? commandSchemas[command].safeParse(args) : undefined;
+    if (!parsed?.success) {
       return {
         ok: false,
         error: {
           kind: 'invalid-payload',
           message: 'The request was not in the expected form.',
-          details: parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })),
+          details: parsed
+            ? parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message }))
+            : [{ path: '', message: 'expected plain data' }],
         },
       };
     }
@@ -337,6 +340,22 @@ async function openCore(
       })());
     },
   };
+}
+
+/**
+ * The data key of the personal stores. One the key wrapper cannot open (damaged, or another
+ * keychain) is set aside and replaced: the stores it sealed then set themselves aside when they
+ * open, instead of the app failing to start on every launch.
+ */
+async function openDataKey(file: string, wrapper: KeyWrapper): Promise<ByteCipher> {
+  try {
+    return await loadOrCreateDataKey(file, wrapper);
+  } catch (err) {
+    if (!(err instanceof CipherError)) throw err;
+    const aside = await quarantineFile(file);
+    getLogger('core').warn({ file: path.basename(aside) }, 'the data key could not be unlocked; set aside, starting with a new one');
+    return loadOrCreateDataKey(file, wrapper);
+  }
 }
 
 function historyCsv(entries: HistoryEntry[]): string {

@@ -25,7 +25,7 @@ export interface SettingsStore {
 
 export const MAX_RULES = 200;
 
-export const autoReplySchema = z.object({ enabled: z.boolean(), pausedUntil: z.number().int().positive().optional() });
+export const autoReplySchema = z.object({ enabled: z.boolean(), pausedUntil: z.number().int().positive().max(8_640_000_000_000_000).optional() });
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

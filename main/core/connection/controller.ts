@@ -425,6 +425,17 @@ export class ConnectionController implements Link {
   }
 
   private retireSlot(slot: SocketSlot): void {
+    if (!slot.retired) {
+      // Baileys holds events back in a buffer (the offline phase after each login, and around
+      // each stanza): messages it has already decrypted AND receipted, so the server will not
+      // send them again. When the socket ends, Baileys destroys that buffer. Flush it while the
+      // socket still counts as live, so those messages reach the core.
+      try {
+        slot.sock.ev.flush();
+      } catch (err) {
+        this.log.warn({ err }, 'flushing the socket events failed');
+      }
+    }
     slot.retired = true;
     if (slot.watchdog) clearInterval(slot.watchdog);
     if (this.slot === slot) this.slot = undefined;

@@ -85,6 +85,11 @@ export class SessionStore {
       // Keys without creds belong to no identity (e.g. a wipe cut short): start them empty.
       if (!loaded) await fs.rm(files.keys, { force: true });
       const keyLog = await openKeys(files, cipher, options.compactEveryBytes);
+      if (loaded && lostPublishedPreKeys(loaded.creds, keyLog)) {
+        // More than a torn tail: creds are saved only after the keys they refer to are durable.
+        await keyLog.close().catch(() => undefined);
+        throw new SessionStoreError('corrupt', 'the key log lost the pre-keys the creds say were published', await setAside(files, false));
+      }
       const store = new SessionStore(dir, files, options, cipher, loaded?.creds ?? initAuthCreds(), keyLog);
       if (loaded?.wasPlain) {
         // Written before encryption was on: seal it now.
@@ -243,6 +248,14 @@ async function setAside(files: SessionFiles, withDataKey: boolean): Promise<stri
   }
   logger().warn({ files: moved.map((f) => path.basename(f)) }, 'saved session set aside; a new link is needed');
   return moved;
+}
+
+/** Paired, pre-keys published, yet none of them left: the key log lost more than a torn tail. */
+function lostPublishedPreKeys(creds: AuthenticationCreds, keyLog: KeyLog): boolean {
+  const published = (creds.firstUnuploadedPreKeyId ?? 1) - 1;
+  if (!creds.me?.id || published < 1) return false;
+  const ids = Array.from({ length: published }, (_, i) => String(i + 1));
+  return Object.keys(keyLog.get('pre-key', ids)).length === 0;
 }
 
 async function exists(file: string): Promise<boolean> {
