@@ -1,0 +1,135 @@
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+/**
+ * The IPC between a benchmark row (which runs the fake server) and a client under test running in
+ * a child process of its own, so the client's CPU and heap are its own.
+ */
+export interface ClientArgs {
+  /** The fake server's WebSocket URL. */
+  url: string;
+  /** The fake server's CA public key (hex); the child installs it as Baileys' noise CA. */
+  ca: string;
+  /** Replyline: its data folder. */
+  dataDir?: string;
+  /** Replyline: rules to install (auto-reply is switched on). */
+  rules?: Record<string, unknown>[];
+  /** Replyline: also start the headless HTTP server, as `npm run headless` does. */
+  http?: boolean;
+}
+
+export type ToClient =
+  | { cmd: 'memory' }
+  | { cmd: 'cpu' }
+  | { cmd: 'stats' }
+  | { cmd: 'profile-start' }
+  | { cmd: 'profile-stop'; file: string }
+  | { cmd: 'stop' };
+
+/** CPU time the client process used so far (user + system, ms). */
+export interface CpuSample {
+  cpuMs: number;
+}
+
+export interface MemorySample {
+  heapUsed: number;
+  heapTotal: number;
+  rss: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+export type FromClient =
+  | { type: 'qr'; qr: string }
+  | { type: 'open' }
+  | { type: 'closed'; code?: number }
+  | { type: 'memory'; sample: MemorySample }
+  | { type: 'cpu'; sample: CpuSample }
+  | { type: 'profiled'; file: string }
+  | { type: 'info'; info: Record<string, unknown> }
+  | { type: 'stopped' }
+  | { type: 'error'; message: string };
+
+/**
+ * Silence what libsignal prints on the console: session dumps (info/warn), and in the clients
+ * also the decrypt errors it prints for messages the server delivers again after a drop (Baileys
+ * answers those with a 487 nack, as expected). Printing them would also slow the run down.
+ */
+export function silenceConsole(options: { errors?: boolean } = {}): void {
+  const quiet = () => undefined;
+  console.log = quiet;
+  console.info = quiet;
+  console.warn = quiet;
+  console.debug = quiet;
+  if (options.errors) console.error = quiet;
+}
+
+/** Both clients skip Baileys' 20 s wait for a history sync the fake server never sends. */
+export const NO_HISTORY_SYNC = { shouldSyncHistoryMessage: () => false } as const;
+
+export function send(msg: FromClient): void {
+  process.send?.(msg);
+}
+
+/** Heap and RSS after two full collections (the child runs with --expose-gc). */
+export function measureMemory(): MemorySample {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    gc();
+  }
+  const m = process.memoryUsage();
+  return { heapUsed: m.heapUsed, heapTotal: m.heapTotal, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+let profiler: Session | undefined;
+
+/**
+ * The probes both clients answer (memory, CPU time, a V8 CPU profile of a phase). Returns false
+ * for commands the client handles itself.
+ */
+export function handleProbe(msg: ToClient): boolean {
+  switch (msg.cmd) {
+    case 'memory':
+      send({ type: 'memory', sample: measureMemory() });
+      return true;
+    case 'cpu': {
+      const u = process.cpuUsage();
+      send({ type: 'cpu', sample: { cpuMs: (u.user + u.system) / 1000 } });
+      return true;
+    }
+    case 'profile-start':
+      void (async () => {
+        profiler = new Session();
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.start');
+        send({ type: 'info', info: { profiling: true } });
+      })();
+      return true;
+    case 'profile-stop':
+      void (async () => {
+        const session = profiler;
+        profiler = undefined;
+        if (session) {
+          const { profile } = await session.post('Profiler.stop');
+          await writeFile(msg.file, JSON.stringify(profile));
+          session.disconnect();
+        }
+        send({ type: 'profiled', file: msg.file });
+      })();
+      return true;
+    case 'stats':
+    case 'stop':
+      return false;
+  }
+}
+
+/** A crash in the child is reported to the row (which then fails) instead of a silent exit. */
+export function reportCrashes(): void {
+  const report = (err: unknown) => {
+    send({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    setTimeout(() => process.exit(1), 100);
+  };
+  process.on('uncaughtException', report);
+  process.on('unhandledRejection', report);
+}

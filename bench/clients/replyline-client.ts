@@ -1,0 +1,93 @@
+/**
+ * Child process: the Replyline core (createCoreService, the same core the desktop app and
+ * headless mode run) against the fake server. Reports its QR and link state to the parent and
+ * answers memory probes. Limits are raised: the rows measure delivery, not loop protection.
+ */
+import { WA_CERT_DETAILS } from '@whiskeysockets/baileys';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { createCoreService } from '../../main/core/app/create-core.js';
+import { configureLogging } from '../../main/core/logging/logger.js';
+import { passphraseKeyWrapper } from '../../main/core/storage/cipher.js';
+import { startHeadlessServer, type HeadlessServer } from '../../main/headless/http-server.js';
+import { handleProbe, reportCrashes, NO_HISTORY_SYNC, send, silenceConsole, type ClientArgs, type ToClient } from './protocol.js';
+
+silenceConsole({ errors: true });
+reportCrashes();
+configureLogging({ level: 'silent' });
+const args = JSON.parse(process.argv[2]!) as ClientArgs;
+WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(args.ca, 'hex');
+
+const core = await createCoreService({
+  dataDir: args.dataDir!,
+  keyWrapper: passphraseKeyWrapper(Buffer.alloc(32, 7)),
+  timeZone: 'UTC',
+  socketConfig: {
+    waWebSocketUrl: args.url,
+    connectTimeoutMs: 10_000,
+    defaultQueryTimeoutMs: 10_000,
+    keepAliveIntervalMs: 10_000,
+    ...NO_HISTORY_SYNC,
+    // A/B switch for the device-list cache the controller shares across sockets.
+    ...(process.env.BENCH_PER_SOCKET_DEVICE_CACHE === '1' ? { userDevicesCache: undefined } : {}),
+  },
+  controller: { backoff: { baseMs: 50, capMs: 200, healthyAfterMs: 0 } },
+  rateLimits: {
+    global: { max: 10_000, windowMs: 1_000 },
+    perConversation: { max: 10_000, windowMs: 1_000 },
+  },
+  autoStart: false,
+});
+let http: HeadlessServer | undefined;
+if (args.http) {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  http = await startHeadlessServer({
+    core,
+    token: randomBytes(24).toString('base64url'),
+    staticDir: path.resolve(here, '../../dist/renderer'),
+    port: 0,
+  });
+}
+if (args.rules) {
+  const set = await core.handle('setRules', { rules: args.rules });
+  if (!set.ok) throw new Error(`rules rejected: ${JSON.stringify(set.error)}`);
+  const on = await core.handle('setAutoReply', { enabled: true });
+  if (!on.ok) throw new Error('auto-reply could not be switched on');
+}
+core.controller.on('state', (s) => {
+  if (s.kind === 'awaiting-qr') send({ type: 'qr', qr: s.qr });
+  if (s.kind === 'open') send({ type: 'open' });
+});
+core.controller.on('closed', (c) => send({ type: 'closed', code: c.code }));
+
+process.on('message', (raw) => {
+  const msg = raw as ToClient;
+  if (handleProbe(msg)) return;
+  if (msg.cmd === 'stats') {
+    send({
+      type: 'info',
+      info: {
+        stats: true,
+        replyLogEntries: core.replyLog.size,
+        replyStatuses: core.replyLog.query({}).reduce<Record<string, number>>((acc, e) => {
+          acc[e.status] = (acc[e.status] ?? 0) + 1;
+          return acc;
+        }, {}),
+        replyErrors: [...new Set(core.replyLog.query({}).flatMap((e) => (e.lastError && e.status !== 'sent' && e.status !== 'delivered' && e.status !== 'read' ? [e.lastError] : [])))].slice(0, 5),
+        outboxEntries: core.outbox.list().length,
+        outbox: core.outbox.diagnostics(),
+        history: core.history.list().length,
+        session: core.controller.session?.stats,
+      },
+    });
+  } else if (msg.cmd === 'stop') {
+    void (async () => {
+      await http?.close();
+      await core.close();
+      send({ type: 'stopped' });
+      process.exit(0);
+    })();
+  }
+});
+core.controller.start();
