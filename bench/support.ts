@@ -13,6 +13,7 @@ import { createCoreService, type Core, type CreateCoreOptions } from '../main/co
 import { configureLogging } from '../main/core/logging/logger.js';
 import { passphraseKeyWrapper } from '../main/core/storage/cipher.js';
 import type { ConnectionState, ConnectionStateKind } from '../main/core/connection/connection-state.js';
+import { waitForState as waitForControllerState } from '../test/support/wa-harness.js';
 
 export const now = (): number => performance.now();
 
@@ -73,21 +74,7 @@ export function waitForState<K extends ConnectionStateKind>(
   kind: K,
   timeoutMs = 15_000,
 ): Promise<Extract<ConnectionState, { kind: K }>> {
-  type S = Extract<ConnectionState, { kind: K }>;
-  const controller = core.controller;
-  if (controller.state.kind === kind) return Promise.resolve(controller.state as S);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`timed out waiting for state ${kind}; state is ${controller.state.kind}`));
-    }, timeoutMs);
-    const off = controller.on('state', (s) => {
-      if (s.kind !== kind) return;
-      clearTimeout(timer);
-      off();
-      resolve(s as S);
-    });
-  });
+  return waitForControllerState(core.controller, kind, timeoutMs);
 }
 
 export async function pairCore(server: FakeWaServer, core: Core, account?: AccountInfo): Promise<void> {
