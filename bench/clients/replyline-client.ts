@@ -61,6 +61,24 @@ core.controller.on('state', (s) => {
 });
 core.controller.on('closed', (c) => send({ type: 'closed', code: c.code }));
 
+// What reached the pipeline, for explaining a run that lost replies.
+const inbound = { upserts: 0, messages: 0, stubs: 0, outcomes: {} as Record<string, number> };
+core.controller.on('messages', ({ upsert }) => {
+  inbound.upserts++;
+  for (const m of upsert.messages) {
+    if (m.key.fromMe) continue;
+    inbound.messages++;
+    if (m.messageStubType) inbound.stubs++;
+  }
+});
+const handle = core.pipeline.handle.bind(core.pipeline);
+core.pipeline.handle = async (received) => {
+  const outcome = await handle(received);
+  const key = outcome.kind === 'skipped' || outcome.kind === 'ignored' ? `${outcome.kind}:${outcome.reason}` : outcome.kind;
+  inbound.outcomes[key] = (inbound.outcomes[key] ?? 0) + 1;
+  return outcome;
+};
+
 process.on('message', (raw) => {
   const msg = raw as ToClient;
   if (handleProbe(msg)) return;
@@ -79,6 +97,7 @@ process.on('message', (raw) => {
         outbox: core.outbox.diagnostics(),
         history: core.history.list().length,
         session: core.controller.session?.stats,
+        inbound,
       },
     });
   } else if (msg.cmd === 'stop') {

@@ -6,7 +6,7 @@
  * once after a warm-up (1,000 messages, 20 reconnects), once after 10,000 more messages and 200
  * more reconnects. Growth = after ÷ warm-up.
  */
-import type { FakeContact, AccountInfo } from '../../test/fake-wa/index.js';
+import type { FakeContact, AccountInfo, ReceivedMessage } from '../../test/fake-wa/index.js';
 import type { FakeWaServer } from '../../test/fake-wa/index.js';
 import { silenceConsole, type MemorySample } from '../clients/protocol.js';
 import { loadRules, ReplyCounter } from '../lib/load.js';
@@ -20,6 +20,8 @@ const RULES = 100;
 const WARM_MESSAGES = QUICK ? 200 : 1_000;
 const WARM_RECONNECTS = QUICK ? 4 : 20;
 const MESSAGES = QUICK ? 2_000 : 10_000;
+/** Unanswered messages each contact may have at a time. */
+const WINDOW = 5;
 const RECONNECTS = Number(process.env.BENCH_MEMORY_RECONNECTS ?? (QUICK ? 40 : 200));
 
 const MB = 1024 * 1024;
@@ -72,6 +74,8 @@ export async function runMemory(): Promise<RowResult> {
         reconnects: { warmUp: WARM_RECONNECTS, measured: RECONNECTS, opensSeen: client.opens },
         phaseSeconds: round(phaseSeconds, 1),
         serverDecryptErrors: server.record.decryptErrors.length,
+        serverStillQueued: server.pendingDeliveries(account).length,
+        serverDecryptErrorKinds: [...new Set(server.record.decryptErrors.map((e) => e.error))].slice(0, 5),
         emptyStanzas: server.record.clientMessages.filter((m) => m.recipients.length === 0).length,
         memory: { beforeWarmUp: inMb(before), afterWarmUp: inMb(warm), afterLoad: inMb(after) },
         stores: { afterWarmUp: warmStats, afterLoad: afterStats },
@@ -90,10 +94,11 @@ export async function runMemory(): Promise<RowResult> {
 }
 
 /**
- * Every contact writes `per` messages (contacts concurrently; the server queues them). Every
- * `messages ÷ reconnects` replies the server drops the link and the driver waits for the client
- * to log in again; messages written meanwhile wait at the server and arrive as offline
- * messages. Then wait until every reply arrived, or until none arrived for 15 s.
+ * Every contact writes `per` messages, keeping up to WINDOW of them unanswered (it waits for the
+ * reply to message k − WINDOW before writing message k, or 5 s if that reply never comes); the
+ * contacts write concurrently. Every `messages ÷ reconnects` messages written the server drops the
+ * link and the driver waits for the client to log in again; messages written meanwhile wait at the server
+ * and arrive as offline messages. Then wait until every reply arrived, or none did for 15 s.
  */
 async function phase(
   server: FakeWaServer,
@@ -107,19 +112,45 @@ async function phase(
   already: number,
 ): Promise<void> {
   const total = per * contacts.length;
+  const waiting = new Map<string, () => void>();
+  const onMessage = (m: ReceivedMessage) => {
+    const key = `${m.to}|${m.text ?? ''}`;
+    waiting.get(key)?.();
+    waiting.delete(key);
+  };
+  server.on('message', onMessage);
+  const replyTo = (c: FakeContact, t: string) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 5_000);
+      waiting.set(`${c.phoneJid}|Re: ${t}`, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  let written = 0;
   const writing = Promise.all(
     contacts.map(async (c) => {
-      for (let k = 0; k < per; k++) await c.sendText(account, text(k));
+      const replies: Promise<void>[] = [];
+      for (let k = 0; k < per; k++) {
+        if (k >= WINDOW) await replies[k - WINDOW];
+        const t = text(k);
+        replies.push(replyTo(c, t));
+        await c.sendText(account, t);
+        written++;
+      }
     }),
   );
+  // Drops are spread over the messages written (not the replies: a lost reply must not hold them up).
   const every = total / Math.max(1, reconnects);
   for (let r = 1; r <= reconnects; r++) {
-    await counter.settle(already + Math.floor(r * every) - Math.floor(every / 2), 15_000, 120_000);
+    while (written < Math.floor(r * every) - Math.floor(every / 2)) await sleep(5);
     const opened = client.next('open', 60_000);
     server.faults.closeSocket(account);
     await opened;
+    if (r % 50 === 0) progress(`memory: ${r}/${reconnects} reconnects, ${counter.acked - already}/${total} replies`);
   }
   await writing;
+  server.off('message', onMessage);
   await counter.settle(already + total, 15_000, 300_000);
   // Let receipts, acks and the stores' writes settle before measuring.
   await sleep(1_000);

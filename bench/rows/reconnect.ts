@@ -12,6 +12,7 @@
  * waiting on timers) so that 200 of their outages fit in a few seconds each block.
  */
 import type { Core } from '../../main/core/app/create-core.js';
+import type { AccountInfo } from '../../test/fake-wa/index.js';
 import { NO_HISTORY_SYNC, silenceConsole } from '../clients/protocol.js';
 import { NaiveBot, type BotTrial } from '../lib/naive-bot.js';
 import { emitResult, ms, ratio, type RowResult } from '../lib/result.js';
@@ -43,6 +44,16 @@ export async function runReconnect(): Promise<RowResult> {
   await pairCore(server, core);
   // A first reply to each contact, so sessions exist (as they do for people one answers).
   for (const c of contacts) await sendAndWait(core, c.phoneJid, 'hello');
+  // The same core, but each socket with Baileys' own fresh device-list cache (as before the
+  // controller kept one across sockets): what row 1 would be without that change.
+  const plain = await tempDir('reconnect-plain');
+  const account2 = server.createAccount({ name: 'Plain' });
+  const plainCore = await startCore(server, plain.dir, {
+    socketConfig: { ...NO_HISTORY_SYNC, userDevicesCache: undefined },
+    controller: { backoff: { baseMs: 100, capMs: 100, jitter: 0.5, healthyAfterMs: 0 } },
+  });
+  await pairCore(server, plainCore, account2);
+  for (const c of contacts) await sendAndWait(plainCore, c.phoneJid, 'hello');
   progress('reconnect: Replyline paired and warm');
 
   // ---- Baseline bots ----------------------------------------------------------------------
@@ -62,6 +73,7 @@ export async function runReconnect(): Promise<RowResult> {
   const replylineInvalid: number[] = [];
   const baseline: BotTrial[] = [];
   const floor: BotTrial[] = [];
+  const perSocket: number[] = [];
   for (let b = 0; b < BLOCKS; b++) {
     const n = OUTAGES / BLOCKS;
     const block: number[] = [];
@@ -86,12 +98,18 @@ export async function runReconnect(): Promise<RowResult> {
     );
     progress(`reconnect: block ${b + 1}/${BLOCKS}: baseline ${baseline.length} outages, p50 ${percentile(baseline.map((t) => t.stanzaAt - t.openAt), 50).toFixed(0)} ms`);
     for (let i = 0; i < FLOOR_OUTAGES / BLOCKS; i++) floor.push(await floorBot.trial(contacts[i % contacts.length]!.phoneJid, 75));
+    for (let i = 0; i < FLOOR_OUTAGES / BLOCKS; i++) {
+      const s = await replylineTrial(plainCore, server, contacts[i % contacts.length]!.phoneJid, account2);
+      if (s) perSocket.push(s.openToStanza);
+    }
   }
 
   for (const bot of [...bots, floorBot]) bot.end();
   await core.close();
+  await plainCore.close();
   await server.close();
   await remove();
+  await plain.remove();
 
   const rl = replyline.map((s) => s.openToStanza);
   const bl = baseline.map((t) => t.stanzaAt - t.openAt);
@@ -108,6 +126,14 @@ export async function runReconnect(): Promise<RowResult> {
     lines: [
       { name: '1 Reply after re-open, p50', replyline: ms(r50), baseline: ms(b50, 0), ratio: ratio(r50 / b50, 3), target: '< 20 ms', met: r50 < 20 },
       { name: '1 Reply after re-open, p99', replyline: ms(r99), baseline: ms(b99, 0), ratio: ratio(r99 / b99, 3), target: '< 100 ms', met: r99 < 100 },
+      {
+        name: `1 Same, per-socket device cache (p50 / p99, ${perSocket.length} outages)`,
+        replyline: `${percentile(perSocket, 50).toFixed(1)} / ${percentile(perSocket, 99).toFixed(1)} ms`,
+        baseline: `${b50.toFixed(0)} / ${b99.toFixed(0)} ms`,
+        ratio: ratio(percentile(perSocket, 50) / b50, 3),
+        target: '(info: the cache as before d110300)',
+        met: null,
+      },
     ],
     data: {
       outages: { replyline: rl.length, baseline: bl.length, floor: fl.length, replylineDiscarded: replylineInvalid.length },
@@ -117,6 +143,7 @@ export async function runReconnect(): Promise<RowResult> {
       baselineSendPathMs: stats(blSend),
       baselineAttempts: { median: median(baseline.map((t) => t.attempts)), max: Math.max(...baseline.map((t) => t.attempts)) },
       floorMs: stats(fl),
+      replylinePerSocketDeviceCacheMs: stats(perSocket),
     },
     notes: [
       `Floor (bare Baileys sending from its own 'open' handler, ${fl.length} outages): p50 ${percentile(fl, 50).toFixed(1)} ms, p99 ${percentile(fl, 99).toFixed(1)} ms.`,
@@ -136,7 +163,12 @@ async function sendAndWait(core: Core, chatJid: string, text: string): Promise<v
  * in its outbox; measured from the controller's next `open` to the stanza at the server. A trial
  * where the link was back before the reply was queued measures nothing and is discarded.
  */
-async function replylineTrial(core: Core, server: Awaited<ReturnType<typeof startServer>>, chatJid: string): Promise<Sample | undefined> {
+async function replylineTrial(
+  core: Core,
+  server: Awaited<ReturnType<typeof startServer>>,
+  chatJid: string,
+  account?: AccountInfo,
+): Promise<Sample | undefined> {
   let openAt = 0;
   const offOpen = core.controller.on('open', () => {
     openAt ||= now();
@@ -154,7 +186,7 @@ async function replylineTrial(core: Core, server: Awaited<ReturnType<typeof star
   };
   server.on('client-message', onStanza);
   try {
-    server.faults.closeSocket();
+    server.faults.closeSocket(account ?? server.defaultAccount);
     await closed;
     const queued = core.outbox.enqueue({ chatJid, text: 'Back in a moment.' });
     const entry = await queued;
