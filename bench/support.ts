@@ -1,19 +1,21 @@
 /**
- * Shared plumbing for the benchmarks: the fake WhatsApp server, a Replyline core on a fresh
- * folder, a bare Baileys client with in-memory creds, a clock, percentiles and progress lines.
- * Every benchmark runs the real Baileys client against `test/fake-wa`.
+ * Shared plumbing for the benchmarks. The fake WhatsApp server, a Replyline core on a fresh
+ * folder, pairing and waiting come from the test harness (test/support/, Vitest-free), so the
+ * benchmarks drive the core exactly as the integration tests do; what is bench-only lives here:
+ * a bare Baileys client with in-memory creds, a clock, percentiles, async temp folders and
+ * progress lines. Every benchmark runs the real Baileys client against `test/fake-wa`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { FakeWaServer, installFakeCa, connectClient, createMemoryAuth, type MemoryAuth, type TestClient } from '../test/fake-wa/index.js';
-import type { AccountInfo } from '../test/fake-wa/index.js';
-import { createCoreService, type Core, type CreateCoreOptions } from '../main/core/app/create-core.js';
+import { connectClient, createMemoryAuth, type AccountInfo, type FakeWaServer, type MemoryAuth, type TestClient } from '../test/fake-wa/index.js';
+import type { Core, CreateCoreOptions } from '../main/core/app/create-core.js';
 import { configureLogging } from '../main/core/logging/logger.js';
-import { passphraseKeyWrapper } from '../main/core/storage/cipher.js';
-import type { ConnectionState, ConnectionStateKind } from '../main/core/connection/connection-state.js';
-import { waitForState as waitForControllerState } from '../test/support/wa-harness.js';
+import { startCore as startHarnessCore } from '../test/support/core-harness.js';
+
+export { pairCore } from '../test/support/core-harness.js';
+export { startFakeWa as startServer, TEST_KEY_WRAPPER as BENCH_KEY_WRAPPER, until } from '../test/support/wa-harness.js';
 
 export const now = (): number => performance.now();
 
@@ -33,54 +35,9 @@ export async function tempDir(prefix: string): Promise<{ dir: string; remove: ()
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-export async function startServer(options: Parameters<typeof FakeWaServer.start>[0] = {}): Promise<FakeWaServer> {
-  const server = await FakeWaServer.start(options);
-  installFakeCa(server);
-  return server;
-}
-
-/** The key wrapper the tests use (a fixed passphrase): the session is encrypted at rest as in the app. */
-export const BENCH_KEY_WRAPPER = passphraseKeyWrapper(Buffer.alloc(32, 7));
-
-export function socketConfig(server: FakeWaServer) {
-  return {
-    waWebSocketUrl: server.url,
-    connectTimeoutMs: 5_000,
-    defaultQueryTimeoutMs: 5_000,
-    keepAliveIntervalMs: 10_000,
-  };
-}
-
-/** A Replyline core on `dataDir` (limits raised: the rows measure delivery, not loop protection). */
+/** The harness's core, with a longer ack timeout: a loaded machine must not turn into retries. */
 export function startCore(server: FakeWaServer, dataDir: string, options: Partial<CreateCoreOptions> = {}): Promise<Core> {
-  return createCoreService({
-    dataDir,
-    keyWrapper: BENCH_KEY_WRAPPER,
-    timeZone: 'UTC',
-    ...options,
-    socketConfig: { ...socketConfig(server), ...options.socketConfig },
-    controller: { backoff: { baseMs: 50, capMs: 500, random: () => 1 }, ...options.controller },
-    outbox: { ackTimeoutMs: 5_000, ...options.outbox },
-    rateLimits: {
-      global: { max: 10_000, windowMs: 60_000 },
-      perConversation: { max: 10_000, windowMs: 60_000 },
-      ...options.rateLimits,
-    },
-  });
-}
-
-export function waitForState<K extends ConnectionStateKind>(
-  core: Core,
-  kind: K,
-  timeoutMs = 15_000,
-): Promise<Extract<ConnectionState, { kind: K }>> {
-  return waitForControllerState(core.controller, kind, timeoutMs);
-}
-
-export async function pairCore(server: FakeWaServer, core: Core, account?: AccountInfo): Promise<void> {
-  const qr = await waitForState(core, 'awaiting-qr');
-  await server.scanQr(qr.qr, account);
-  await waitForState(core, 'open');
+  return startHarnessCore(server, dataDir, { ...options, outbox: { ackTimeoutMs: 5_000, ...options.outbox } });
 }
 
 /** A bare Baileys client paired to `account` and logged in (in-memory creds). */
@@ -96,14 +53,6 @@ export async function pairBare(
   const client = connectClient(server.url, auth, config);
   await client.opened;
   return { auth, client };
-}
-
-export async function until(cond: () => boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,16 +1,19 @@
 /**
  * The whole core (createCoreService: controller, outbox, pipeline, engine, logs) against the
  * fake WhatsApp server, with short timeouts so failing scenarios fail fast.
+ *
+ * Free of Vitest and of the log capture's side effects, so the benchmarks (bench/support.ts)
+ * share this harness instead of keeping a copy.
  */
+import { deepStrictEqual } from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expect } from 'vitest';
 import type { FakeWaServer } from '../fake-wa/index.js';
 import { createCoreService, type Core, type CreateCoreOptions } from '../../main/core/app/create-core.js';
 import type { ReplyView } from '../../main/contract/api.js';
 import { toReplyView } from '../../main/core/replylog/index.js';
 import { socketConfig, TEST_KEY_WRAPPER, until, waitForState } from './wa-harness.js';
-import { registerSecret } from '../setup/log-capture.js';
+import { registerSecret } from '../setup/secrets.js';
 
 export async function startCore(
   server: FakeWaServer,
@@ -84,7 +87,7 @@ type FakeContactSend = ReturnType<FakeWaServer['createContact']>['sendText'];
 /** The contact received reply `id` exactly once, with exactly this text. */
 export function expectDeliveredOnce(server: FakeWaServer, contact: { phoneJid: string }, id: string, text: string): void {
   const copies = server.record.messagesWithId(id).filter((m) => m.to === contact.phoneJid);
-  expect(copies.map((c) => c.text)).toEqual([text]);
+  deepStrictEqual(copies.map((c) => c.text), [text]);
 }
 
 /** A webhook responder the test releases by hand: each request waits until `release()`. */
