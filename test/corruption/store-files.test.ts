@@ -43,13 +43,11 @@
  * | data.key                  | key wrapper | BUG (failing tests): createCoreService throws CipherError "the stored data   |
  * |                           |             | key could not be unlocked with this keychain" on every start; Electron's     |
  * |                           |             | main shows "could not start" and exits, every launch: a crash loop. Expected |
- * |                           |             | (what the tests assert): set aside, a new key made, the five logs it sealed  |
+ * |                           |             | (what the tests assert): set aside, a new key made, the two logs it sealed   |
  * |                           |             | set aside by their own open; the session (own key) survives                  |
- * | outbox/outbox.log         | data.key    | torn tail cut off, no quarantine      | quarantined, good prefix kept            |
- * | reply-log/replies.log     | data.key    | torn tail cut off                     | quarantined, good prefix kept (entries   |
- * |                           |             |                                       | after the damage vanish from the window) |
- * | inbound/inbound-seen.log  | data.key    | torn tail cut off                     | quarantined (the reply log still dedupes)|
- * | inbound/missed.log        | data.key    | torn tail cut off                     | quarantined                              |
+ * | commit.log                | data.key    | torn tail cut off, no quarantine (a   | quarantined, good prefix kept: the       |
+ * | (outbox, reply log, dedupe|             | torn last frame is a whole write: all | reply-log and missed entries after the   |
+ * | set, missed list)         |             | of a decision's records or none)      | damage vanish from the window            |
  * | inbound/contacts-seen.log | data.key    | torn tail cut off                     | quarantined                              |
  * | history.log               | — (plain)   | torn tail cut off                     | quarantined                              |
  * | settings.json             | — (plain)   | unparseable: quarantined; defaults, i.e. auto-reply OFF and NO rules — the   |
@@ -99,7 +97,7 @@ interface Expected {
 const DAMAGED_SESSION = /damaged and has been set aside\. Link this computer again\./;
 const LOCKED_SESSION = /could not be unlocked with this computer's keychain and has been set aside\. Link this computer again\./;
 const SESSION_ASIDE = ['session/creds.bin', 'session/keys.log'];
-const SEALED_LOGS = ['outbox/outbox.log', 'reply-log/replies.log', 'inbound/inbound-seen.log', 'inbound/missed.log', 'inbound/contacts-seen.log'];
+const SEALED_LOGS = ['commit.log', 'inbound/contacts-seen.log'];
 
 /** Every file a paired core that has answered, missed and reconnected keeps (checked in beforeAll). */
 const STORE_FILES = [
@@ -131,15 +129,11 @@ function expected(file: string, how: Damage, damaged: Buffer): Expected {
     case 'data.key':
       // Everything sealed with it is unreadable now; the session has a key of its own.
       return open(['data.key', ...SEALED_LOGS], ['replies', 'missed']);
-    case 'outbox/outbox.log':
-    case 'inbound/inbound-seen.log':
     case 'inbound/contacts-seen.log':
     case 'history.log':
       return open(recordLogVerdict(damaged) === 'damage' ? [file] : []);
-    case 'reply-log/replies.log':
-      return open(recordLogVerdict(damaged) === 'damage' ? [file] : [], ['replies']);
-    case 'inbound/missed.log':
-      return open(recordLogVerdict(damaged) === 'damage' ? [file] : [], ['missed']);
+    case 'commit.log':
+      return open(recordLogVerdict(damaged) === 'damage' ? [file] : [], ['replies', 'missed']);
     case 'settings.json':
       return parsesAsJson(damaged) ? open([], ['rules']) : open([file], ['rules']);
     case 'autoreply-state.json':

@@ -36,6 +36,7 @@ import { AutoReplyEngine, validateRules, type Rule } from '../autoreply/index.js
 import type { RateLimits } from '../autoreply/limits.js';
 import { CipherError, loadOrCreateDataKey, type ByteCipher, type KeyWrapper } from '../storage/cipher.js';
 import { quarantineFile, writeFileAtomic } from '../storage/atomic-file.js';
+import { CommitLog } from '../storage/commit-log.js';
 import { getLogger } from '../logging/logger.js';
 
 export interface CreateCoreOptions {
@@ -115,11 +116,21 @@ async function openCore(
     // A contact's phone may ask for a resend of a reply it could not decrypt.
     getMessage: async (key) => (key.id ? outboxRef.current?.messageFor(key.id) : undefined),
   });
-  const outbox = await Outbox.open({ dir: paths.outbox, link: controller, cipher, now, ...options.outbox });
+  // One log for the stores a decision writes to, so its records share one write and one fsync.
+  const commitLog = await CommitLog.open(paths.commitLog, {
+    cipher,
+    legacy: [
+      { lane: 'outbox', file: Outbox.file(paths.outbox) },
+      { lane: 'replies', file: ReplyLog.file(paths.replyLog) },
+      { lane: 'seen', file: DedupeStore.file(paths.inbound) },
+      { lane: 'missed', file: MissedStore.file(paths.inbound) },
+    ],
+  });
+  const outbox = await Outbox.open({ dir: paths.outbox, commitLog, link: controller, cipher, now, ...options.outbox });
   outboxRef.current = outbox;
-  const replyLog = await ReplyLog.open({ dir: paths.replyLog, cipher, now });
-  const dedupe = await DedupeStore.open({ dir: paths.inbound, cipher, now });
-  const missed = await MissedStore.open({ dir: paths.inbound, cipher, now });
+  const replyLog = await ReplyLog.open({ dir: paths.replyLog, commitLog, cipher, now });
+  const dedupe = await DedupeStore.open({ dir: paths.inbound, commitLog, cipher, now });
+  const missed = await MissedStore.open({ dir: paths.inbound, commitLog, cipher, now });
   const contacts = await PersistedContactMemory.open(paths.inbound, cipher);
 
   const enginePath = path.join(paths.dataDir, 'autoreply-state.json');
@@ -156,6 +167,7 @@ async function openCore(
     dedupe,
     missed,
     account: () => controller.account(),
+    commits: commitLog,
     now,
     catchUpWindowMs: settings.getSettings().catchUpWindowMinutes * 60_000,
     replyTtlMs: settings.getSettings().replyTtlMinutes * 60_000,
@@ -166,9 +178,6 @@ async function openCore(
   const offs: Array<() => void> = [];
   offs.push(
     controller.on('state', (state) => events.emit('state', { state, stateText: describeState(state, now()) })),
-    outbox.on('change', ({ entry }) => {
-      void replyLog.applyOutbox(entry).catch((err: unknown) => log.error({ err }, 'reply log update failed'));
-    }),
     replyLog.on('change', (entry) => events.emit('reply', toReplyView(entry))),
     missed.on('change', (entries) => events.emit('missed', entries.map(toMissedView))),
     history.onEntry((entry) => events.emit('history', entry)),
@@ -336,6 +345,7 @@ async function openCore(
           contacts.close(),
           history.close(),
         ]);
+        await commitLog.close();
         if (settings instanceof JsonSettingsStore) await settings.flush();
       })());
     },

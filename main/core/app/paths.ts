@@ -33,6 +33,8 @@ export function dataPaths(dataDir: string) {
     dataDir,
     session: path.join(dataDir, 'session'),
     history: path.join(dataDir, 'history.log'),
+    /** The outbox, reply log, dedupe set and missed list, in one log (storage/commit-log.ts). */
+    commitLog: path.join(dataDir, 'commit.log'),
     outbox: path.join(dataDir, 'outbox'),
     inbound: path.join(dataDir, 'inbound'),
     replyLog: path.join(dataDir, 'reply-log'),

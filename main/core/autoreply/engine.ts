@@ -16,7 +16,7 @@ import { callWebhook } from './responders/webhook.js';
 import { scheduleActive, isValidTimeZone } from './schedule.js';
 import { MAX_REPLY_TEXT, type ReplySource, type Rule } from './schema.js';
 import { conversationKey, inScope, isGroupMessage, senderKeys } from './scope.js';
-import { renderTemplate } from './template.js';
+import { renderTemplate, type TemplateContext } from './template.js';
 
 /** Remembers which contacts have ever written (persisted elsewhere). */
 export interface ContactMemory {
@@ -185,6 +185,16 @@ export class AutoReplyEngine {
     }
   }
 
+  /** The reply text now when the rule answers with a template; undefined for responders that take time. */
+  renderInstant(decision: Decision): RenderResult | undefined {
+    if (decision.rule.reply.type !== 'template') return undefined;
+    try {
+      return this.renderTemplateReply(decision.rule.reply.text, this.templateContext(decision));
+    } catch {
+      return { ok: false, error: replyError('internal', 'Something went wrong while preparing the reply.') };
+    }
+  }
+
   /** Cooldowns and rate windows, as plain JSON for persistence. */
   exportState(): LimiterState {
     return this.limiter.exportState();
@@ -307,26 +317,33 @@ export class AutoReplyEngine {
     return day(at) === day(this.clock()) ? time : `${day(at)}, ${time}`;
   }
 
-  private async render(decision: Decision, deps: RenderDeps): Promise<RenderResult> {
-    const { rule, inbound } = decision;
-    const context = {
+  private templateContext(decision: Decision): TemplateContext {
+    const { inbound } = decision;
+    return {
       ...(inbound.senderName !== undefined ? { name: inbound.senderName } : {}),
       message: inbound.text,
       at: decision.decidedAt,
       timeZone: this.timeZone,
       locale: this.locale,
     };
-    const reply = rule.reply;
-    if (reply.type === 'template') {
-      const text = finalText(renderTemplate(reply.text, context));
-      if (!text) {
-        return {
-          ok: false,
-          error: replyError('empty-reply', 'The reply text came out empty (is a placeholder such as {name} unknown?).'),
-        };
-      }
-      return { ok: true, text, source: 'template' };
+  }
+
+  private renderTemplateReply(template: string, context: TemplateContext): RenderResult {
+    const text = finalText(renderTemplate(template, context));
+    if (!text) {
+      return {
+        ok: false,
+        error: replyError('empty-reply', 'The reply text came out empty (is a placeholder such as {name} unknown?).'),
+      };
     }
+    return { ok: true, text, source: 'template' };
+  }
+
+  private async render(decision: Decision, deps: RenderDeps): Promise<RenderResult> {
+    const { rule, inbound } = decision;
+    const context = this.templateContext(decision);
+    const reply = rule.reply;
+    if (reply.type === 'template') return this.renderTemplateReply(reply.text, context);
 
     const responderDeps = {
       fetch: deps.fetch ?? ((input: string, init: RequestInit) => fetch(input, init)),

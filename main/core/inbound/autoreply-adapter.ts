@@ -6,12 +6,13 @@ import type { AutoReplyEngine, DecideSettings, Decision as EngineDecision, Rende
 import type { ReplyEngine } from './types.js';
 
 export function fromAutoReplyEngine(
-  engine: Pick<AutoReplyEngine, 'decide' | 'renderReply'>,
+  engine: Pick<AutoReplyEngine, 'decide' | 'renderReply' | 'renderInstant'>,
   settings: () => DecideSettings,
   renderDeps: () => RenderDeps = () => ({}),
 ): ReplyEngine<EngineDecision> {
   return {
     decide: (message, options) => engine.decide(message, settings(), options),
     renderReply: (decision) => engine.renderReply(decision, renderDeps()),
+    renderInstant: (decision) => engine.renderInstant(decision),
   };
 }

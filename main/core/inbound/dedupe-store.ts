@@ -6,11 +6,15 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { ByteCipher } from '../storage/cipher.js';
-import { Journal } from '../storage/journal.js';
+import type { CommitLog } from '../storage/commit-log.js';
+import { openStoreLog } from '../storage/open-store-log.js';
+import type { StoreLog, Transaction } from '../storage/store-log.js';
 
 export interface DedupeStoreOptions {
-  /** Folder holding `inbound-seen.log`. */
+  /** Folder holding `inbound-seen.log` (without a commit log). */
   dir: string;
+  /** Keep the records in this shared log's `seen` lane instead. */
+  commitLog?: CommitLog;
   cipher?: ByteCipher;
   now?: () => number;
   maxEntries?: number;
@@ -27,31 +31,41 @@ export class DedupeStore {
   private readonly now: () => number;
   private readonly maxEntries: number;
   private readonly maxAgeMs: number;
-  private readonly compactAfterRecords: number;
 
   private constructor(
-    private readonly journal: Journal<SeenRecord>,
+    private readonly journal: StoreLog<SeenRecord>,
     options: DedupeStoreOptions,
   ) {
     this.now = options.now ?? (() => Date.now());
     this.maxEntries = options.maxEntries ?? 50_000;
     this.maxAgeMs = options.maxAgeMs ?? 30 * 24 * 60 * 60_000;
-    this.compactAfterRecords = options.compactAfterRecords ?? 5_000;
   }
 
   static async open(options: DedupeStoreOptions): Promise<DedupeStore> {
-    const { journal, records } = await Journal.open(path.join(options.dir, 'inbound-seen.log'), {
-      parse: (v) => {
-        const r = recordSchema.safeParse(v);
-        return r.success ? r.data : undefined;
+    const { log, records } = await openStoreLog<SeenRecord>(
+      { file: DedupeStore.file(options.dir), lane: 'seen', commitLog: options.commitLog },
+      {
+        parse: (v) => {
+          const r = recordSchema.safeParse(v);
+          return r.success ? r.data : undefined;
+        },
+        cipher: options.cipher,
+        policy: { minRecords: options.compactAfterRecords ?? 5_000, ratio: 2 },
       },
-      cipher: options.cipher,
-    });
-    const store = new DedupeStore(journal, options);
+    );
+    const store = new DedupeStore(log, options);
     for (const r of records) store.remember(r.k, r.at);
     store.prune();
-    store.maybeCompact();
+    log.compactWith({
+      snapshot: () => [...store.seen].map(([k, at]) => ({ k, at })),
+      liveRecords: () => store.seen.size,
+    });
     return store;
+  }
+
+  /** Where the store keeps its records without a commit log. */
+  static file(dir: string): string {
+    return path.join(dir, 'inbound-seen.log');
   }
 
   /** Any of the keys was seen. */
@@ -59,14 +73,15 @@ export class DedupeStore {
     return keys.some((k) => this.seen.has(k));
   }
 
-  /** Mark the keys seen: at once in memory, resolved once durable. */
-  add(keys: readonly string[]): Promise<void> {
+  /** Mark the keys seen: at once in memory, resolved once durable (with `tx`: once it commits). */
+  add(keys: readonly string[], tx?: Transaction): Promise<void> {
     const at = this.now();
     for (const k of keys) this.remember(k, at);
     this.prune();
-    const written = this.journal.append(...keys.map((k) => ({ k, at })));
-    this.maybeCompact();
-    return written;
+    return this.journal.append(
+      keys.map((k) => ({ k, at })),
+      tx,
+    );
   }
 
   get size(): number {
@@ -92,11 +107,5 @@ export class DedupeStore {
       if (this.seen.size <= this.maxEntries && at >= cutoff) break;
       this.seen.delete(k);
     }
-  }
-
-  private maybeCompact(): void {
-    if (this.journal.compacting) return;
-    if (this.journal.recordCount < Math.max(this.compactAfterRecords, 2 * this.seen.size)) return;
-    void this.journal.compact([...this.seen].map(([k, at]) => ({ k, at })));
   }
 }

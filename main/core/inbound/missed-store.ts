@@ -9,7 +9,9 @@ import { z } from 'zod';
 import type { Unsubscribe } from '../connection/link.js';
 import { TypedEmitter } from '../connection/typed-emitter.js';
 import type { ByteCipher } from '../storage/cipher.js';
-import { Journal } from '../storage/journal.js';
+import type { CommitLog } from '../storage/commit-log.js';
+import { openStoreLog } from '../storage/open-store-log.js';
+import type { StoreLog, Transaction } from '../storage/store-log.js';
 
 export interface MissedEntry {
   /** The inbound's dedupe key (chat + id). */
@@ -31,8 +33,10 @@ export interface MissedEntry {
 export type MissedResolution = 'sent' | 'skipped';
 
 export interface MissedStoreOptions {
-  /** Folder holding `missed.log`. */
+  /** Folder holding `missed.log` (without a commit log). */
   dir: string;
+  /** Keep the records in this shared log's `missed` lane instead. */
+  commitLog?: CommitLog;
   cipher?: ByteCipher;
   now?: () => number;
   maxEntries?: number;
@@ -66,7 +70,7 @@ export class MissedStore {
   private readonly maxEntries: number;
 
   private constructor(
-    private readonly journal: Journal<MissedRecord>,
+    private readonly journal: StoreLog<MissedRecord>,
     options: MissedStoreOptions,
   ) {
     this.now = options.now ?? (() => Date.now());
@@ -74,21 +78,33 @@ export class MissedStore {
   }
 
   static async open(options: MissedStoreOptions): Promise<MissedStore> {
-    const { journal, records } = await Journal.open(path.join(options.dir, 'missed.log'), {
-      parse: (v) => {
-        const r = recordSchema.safeParse(v);
-        return r.success ? r.data : undefined;
+    const { log, records } = await openStoreLog<MissedRecord>(
+      { file: MissedStore.file(options.dir), lane: 'missed', commitLog: options.commitLog },
+      {
+        parse: (v) => {
+          const r = recordSchema.safeParse(v);
+          return r.success ? r.data : undefined;
+        },
+        cipher: options.cipher,
+        policy: { minRecords: 200, ratio: 3 },
       },
-      cipher: options.cipher,
-    });
-    const store = new MissedStore(journal, options);
+    );
+    const store = new MissedStore(log, options);
     for (const r of records) {
       if (r.t === 'add') store.entries.set(r.e.id, r.e);
       else store.entries.delete(r.id);
     }
     store.trim();
-    store.maybeCompact();
+    log.compactWith({
+      snapshot: () => [...store.entries.values()].map((e) => ({ t: 'add' as const, e })),
+      liveRecords: () => store.entries.size,
+    });
     return store;
+  }
+
+  /** Where the store keeps its records without a commit log. */
+  static file(dir: string): string {
+    return path.join(dir, 'missed.log');
   }
 
   on<E extends keyof MissedEvents>(event: E, listener: (payload: MissedEvents[E]) => void): Unsubscribe {
@@ -109,20 +125,20 @@ export class MissedStore {
     return [...this.entries.values()].map((e) => ({ ...e }));
   }
 
-  /** Add an entry; resolves once durable. A known id is left as it is. */
-  async add(entry: MissedEntry): Promise<void> {
+  /** Add an entry; resolves once durable (with `tx`: once it commits). A known id is left as it is. */
+  async add(entry: MissedEntry, tx?: Transaction): Promise<void> {
     if (this.entries.has(entry.id)) return;
     this.entries.set(entry.id, entry);
     this.trim();
     this.changed();
-    await this.write({ t: 'add', e: entry });
+    await this.journal.append([{ t: 'add', e: entry }], tx);
   }
 
-  /** Take an entry off the list (sent or skipped); resolves once durable. False if unknown. */
-  async resolve(id: string, how: MissedResolution): Promise<boolean> {
+  /** Take an entry off the list (sent or skipped); resolves once durable (with `tx`: once it commits). False if unknown. */
+  async resolve(id: string, how: MissedResolution, tx?: Transaction): Promise<boolean> {
     if (!this.entries.delete(id)) return false;
     this.changed();
-    await this.write({ t: 'done', id, how, at: this.now() });
+    await this.journal.append([{ t: 'done', id, how, at: this.now() }], tx);
     return true;
   }
 
@@ -143,17 +159,6 @@ export class MissedStore {
       if (this.entries.size <= this.maxEntries) break;
       this.entries.delete(id);
     }
-  }
-
-  private async write(record: MissedRecord): Promise<void> {
-    const written = this.journal.append(record);
-    this.maybeCompact();
-    await written;
-  }
-
-  private maybeCompact(): void {
-    if (this.journal.compacting || this.journal.recordCount < Math.max(200, 3 * this.entries.size)) return;
-    void this.journal.compact([...this.entries.values()].map((e) => ({ t: 'add' as const, e })));
   }
 }
 

@@ -15,6 +15,14 @@
  * again (same id, so never twice) while it is recent, or fails it with a plain reason. A crash
  * between 5 and the dedupe mark is caught by the reply-log lookup in step 2.
  * Replies within one chat are generated and queued in the order their messages were decided.
+ *
+ * When the stores share a commit log (`commits`, as in the core), the records each step writes
+ * go as one transaction: the decision and the seen mark (step 5), the queued reply and its
+ * reply-log update (step 7), the missed entry and the seen mark. And when the reply needs no
+ * waiting (a template) and nothing of that chat is still being generated, steps 5 to 7 are one:
+ * the reply-log entry (already queued, with its text), the seen mark and the outbox entry are
+ * written in one frame, so after a crash either all three are there or none is (and the message,
+ * not marked seen, is decided again when it comes back).
  */
 import { z } from 'zod';
 import type { Unsubscribe } from '../connection/link.js';
@@ -23,6 +31,7 @@ import { newMessageId, OutboxError, type Outbox } from '../outbox/index.js';
 import { assertNever, type AccountIdentity } from '../connection/connection-state.js';
 import { maskPhone } from '../replylog/mask.js';
 import type { ReplyLog } from '../replylog/reply-log.js';
+import type { Transaction } from '../storage/store-log.js';
 import type { DedupeStore } from './dedupe-store.js';
 import type { MissedStore } from './missed-store.js';
 import type { Decision, InboundMessage, ReceivedMessage, RenderResult, ReplyEngine, Skip } from './types.js';
@@ -42,6 +51,8 @@ export interface ReplyPipelineOptions<D extends Decision = Decision> {
   regenerateWithinMs?: number;
   /** Time-to-live of a reply from its decision, unless the decision says (default 60 min; null = none). */
   replyTtlMs?: number | null;
+  /** The stores' shared commit log: what one step writes across stores then goes as one write. */
+  commits?: { begin(): Transaction };
 }
 
 export type HandleOutcome =
@@ -198,7 +209,7 @@ export class ReplyPipeline<D extends Decision = Decision> {
         return { kind: 'skipped', reason: decision.reason };
       }
       if (missed) {
-        await this.o.missed.add({
+        const entry = {
           id: key,
           at: msg.timestamp,
           receivedAt: now,
@@ -207,8 +218,8 @@ export class ReplyPipeline<D extends Decision = Decision> {
           rule: { id: decision.rule.id, name: decision.rule.name },
           decision,
           account: plainAccount(this.o.account()),
-        });
-        await this.o.dedupe.add(keys);
+        };
+        await this.together([(tx) => this.o.missed.add(entry, tx), (tx) => this.o.dedupe.add(keys, tx)]);
         return { kind: 'missed', missedId: key };
       }
       const job: GenerationJob<D> = {
@@ -217,9 +228,15 @@ export class ReplyPipeline<D extends Decision = Decision> {
         decidedAt: decision.decidedAt,
         notBefore: decision.notBefore,
       };
-      const replyId = await this.record(key, job);
-      await this.o.dedupe.add(keys);
-      return await this.inChat(decision.chatJid, () => this.generate(replyId, key, job));
+      const instant = this.instantReply(decision, job);
+      if (instant) return await this.decideAndQueue(key, keys, job, instant);
+      const replyId = newMessageId();
+      const recorded = this.together([(tx) => this.record(replyId, key, job, tx), (tx) => this.o.dedupe.add(keys, tx)]);
+      // Take the chat's place in line now, so a later message of the chat cannot overtake this one.
+      return await this.inChat(decision.chatJid, async () => {
+        await recorded;
+        return this.generate(replyId, key, job);
+      });
     } finally {
       for (const k of keys) this.handling.delete(k);
     }
@@ -259,8 +276,8 @@ export class ReplyPipeline<D extends Decision = Decision> {
       decidedAt: now,
       notBefore: now + Math.max(0, decision.notBefore - decision.decidedAt),
     };
-    const replyId = await this.record(id, job);
-    await missed.resolve(id, 'sent');
+    const replyId = newMessageId();
+    await this.together([(tx) => this.record(replyId, id, job, tx), (tx) => missed.resolve(id, 'sent', tx)]);
     void this.inChat(decision.chatJid, () => this.generate(replyId, id, job));
     return { ok: true, replyId };
   }
@@ -304,11 +321,28 @@ export class ReplyPipeline<D extends Decision = Decision> {
     }
   }
 
-  /** Step 5: the decision, durably, before anything slow. Returns the reply's message id. */
-  private async record(inboundKey: string, job: GenerationJob<D>): Promise<string> {
+  /**
+   * Run the writes of one step: as one transaction when the stores share a commit log, else one
+   * after the other, in the order given (the order the crash reasoning above relies on).
+   */
+  private async together(writes: ReadonlyArray<(tx?: Transaction) => Promise<unknown>>): Promise<void> {
+    const tx = this.o.commits?.begin();
+    if (!tx) {
+      for (const write of writes) await write();
+      return;
+    }
+    const staged = writes.map((write) => write(tx));
+    await Promise.all([tx.commit(), ...staged]);
+  }
+
+  /** Step 5: the decision, durably, before anything slow. */
+  private async record(replyId: string, inboundKey: string, job: GenerationJob<D>, tx?: Transaction): Promise<void> {
+    await this.o.replyLog.add({ ...this.entryFor(replyId, inboundKey, job), text: '', job }, tx);
+  }
+
+  private entryFor(replyId: string, inboundKey: string, job: GenerationJob<D>) {
     const msg = job.decision.inbound;
-    const replyId = newMessageId();
-    await this.o.replyLog.add({
+    return {
       id: replyId,
       at: job.decidedAt,
       ...contactOf(msg),
@@ -316,29 +350,75 @@ export class ReplyPipeline<D extends Decision = Decision> {
       inboundId: msg.id,
       inboundKey,
       rule: { id: job.decision.rule.id, name: job.decision.rule.name },
-      text: '',
-      job,
-    });
-    return replyId;
+    };
+  }
+
+  /**
+   * The reply's text now, when steps 5–7 can be one write: the stores share a commit log, the
+   * responder needs no waiting, nothing of the chat is still being generated (per-chat order),
+   * and the outbox can take the reply (open, an account known). Otherwise undefined.
+   */
+  private instantReply(decision: D, job: GenerationJob<D>): RenderResult | undefined {
+    if (!this.o.commits || !this.o.engine.renderInstant || this.chains.has(decision.chatJid)) return undefined;
+    if (!this.o.outbox.accepting || !(job.account ?? this.o.account())) return undefined;
+    let result: RenderResult | undefined;
+    try {
+      result = this.o.engine.renderInstant(decision);
+    } catch (err) {
+      return { ok: false, error: { message: err instanceof Error ? err.message : 'the responder failed' } };
+    }
+    return result && checkedText(result);
+  }
+
+  /** Steps 5–7 as one transaction: the decision (already queued, or failed), the seen mark and the reply. */
+  private async decideAndQueue(key: string, keys: readonly string[], job: GenerationJob<D>, result: RenderResult): Promise<GenerateOutcome> {
+    const replyId = newMessageId();
+    const base = this.entryFor(replyId, key, job);
+    if (!result.ok) {
+      const error = REASONS.render(result.error.message);
+      this.log.warn({ replyId }, 'reply not generated');
+      await this.together([
+        (tx) => this.o.replyLog.add({ ...base, text: '', status: 'failed', lastError: error }, tx),
+        (tx) => this.o.dedupe.add(keys, tx),
+      ]);
+      return { kind: 'failed', replyId, error };
+    }
+    await this.together([
+      (tx) => this.o.replyLog.add({ ...base, text: result.text, status: 'queued' }, tx),
+      (tx) => this.o.dedupe.add(keys, tx),
+      (tx) => this.o.outbox.enqueue(this.replyFor(replyId, key, job, result.text), tx),
+    ]);
+    return { kind: 'queued', replyId };
+  }
+
+  private replyFor(replyId: string, inboundKey: string, job: GenerationJob<D>, text: string) {
+    const ttl = this.replyTtlMs;
+    return {
+      id: replyId,
+      chatJid: job.decision.chatJid,
+      text,
+      notBefore: job.notBefore,
+      typing: job.decision.typing,
+      ttlMs: ttl === null ? null : Math.max(0, job.decidedAt + ttl - this.now()),
+      ref: inboundKey,
+      account: job.account,
+    };
   }
 
   /** Steps 6 and 7. Never throws. */
   private async generate(replyId: string, inboundKey: string, job: GenerationJob<D>): Promise<GenerateOutcome> {
-    const { decision } = job;
-    const result = await this.render(decision);
+    const result = await this.render(job.decision);
     if (!result.ok) return this.fail(replyId, REASONS.render(result.error.message));
-    const ttl = this.replyTtlMs;
+    const text = result.text;
+    // Shutting down: the reply stays `generating` and is made again at the next start.
+    if (!this.o.outbox.accepting) return { kind: 'interrupted', replyId };
     try {
-      await this.o.outbox.enqueue({
-        id: replyId,
-        chatJid: decision.chatJid,
-        text: result.text,
-        notBefore: job.notBefore,
-        typing: decision.typing,
-        ttlMs: ttl === null ? null : Math.max(0, job.decidedAt + ttl - this.now()),
-        ref: inboundKey,
-        account: job.account,
-      });
+      // With a commit log, the reply log says `queued` in the same write as the outbox entry
+      // (without one, the outbox's change event brings it up to date right after).
+      await this.together([
+        ...(this.o.commits ? [(tx?: Transaction) => this.o.replyLog.update(replyId, { status: 'queued', text, clearJob: true }, tx)] : []),
+        (tx) => this.o.outbox.enqueue(this.replyFor(replyId, inboundKey, job, text), tx),
+      ]);
       return { kind: 'queued', replyId };
     } catch (err) {
       if (err instanceof OutboxError && err.kind === 'closed') return { kind: 'interrupted', replyId };
@@ -348,9 +428,7 @@ export class ReplyPipeline<D extends Decision = Decision> {
 
   private async render(decision: D): Promise<RenderResult> {
     try {
-      const r = await this.o.engine.renderReply(decision);
-      if (r.ok && r.text.trim() === '') return { ok: false, error: { message: 'the reply came back empty' } };
-      return r;
+      return checkedText(await this.o.engine.renderReply(decision));
     } catch (err) {
       return { ok: false, error: { message: err instanceof Error ? err.message : 'the responder failed' } };
     }
@@ -377,6 +455,10 @@ export class ReplyPipeline<D extends Decision = Decision> {
     next.then(done, done);
     return next;
   }
+}
+
+function checkedText(r: RenderResult): RenderResult {
+  return r.ok && r.text.trim() === '' ? { ok: false, error: { message: 'the reply came back empty' } } : r;
 }
 
 function ignoredReason(msg: InboundMessage): 'own' | 'status' | 'broadcast' | 'newsletter' | undefined {

@@ -58,4 +58,9 @@ export interface ReplyEngine<D extends Decision = Decision> {
   decide(message: InboundMessage, options: { dryRun: boolean }): D | Skip;
   /** Write the reply text: a template (instant) or a responder (webhook, LLM: seconds). Should not throw. */
   renderReply(decision: D): Promise<RenderResult>;
+  /**
+   * The reply text at once when the responder needs no waiting (a template); undefined when it
+   * does (webhook, LLM). Lets the pipeline write the decision and the queued reply as one.
+   */
+  renderInstant?(decision: D): RenderResult | undefined;
 }

@@ -21,7 +21,9 @@ import { TypedEmitter } from '../connection/typed-emitter.js';
 import type { ByteCipher } from '../storage/cipher.js';
 import { getLogger } from '../logging/logger.js';
 import path from 'node:path';
-import { Journal } from '../storage/journal.js';
+import type { CommitLog } from '../storage/commit-log.js';
+import { openStoreLog } from '../storage/open-store-log.js';
+import type { StoreLog, Transaction } from '../storage/store-log.js';
 import { sameAccount } from '../connection/account.js';
 import { ChatQueues } from './chat-queues.js';
 import { isReplyableJid, normalizeJid } from '../connection/jid.js';
@@ -52,8 +54,10 @@ import {
 } from './types.js';
 
 export interface OutboxOptions {
-  /** Folder holding `outbox.log`. */
+  /** Folder holding `outbox.log` (without a commit log). */
   dir: string;
+  /** Keep the records in this shared log's `outbox` lane instead. */
+  commitLog?: CommitLog;
   link: Link;
   /** Encrypts the log at rest (reply text is personal). */
   cipher?: ByteCipher;
@@ -68,9 +72,9 @@ export interface OutboxOptions {
   defaultTtlMs?: number | null;
   /** First spacing after a retryable send error; doubles per attempt, capped at one minute. */
   retryDelayMs?: number;
-  /** Finished entries kept in the log after compaction (the reply log keeps the history). */
+  /** Finished entries kept (in memory and the log); older ones leave (the reply log keeps the history). */
   keepFinished?: number;
-  /** Never compact below this many records. */
+  /** Never compact below this many records (without a commit log, which has its own policy). */
   compactAfterRecords?: number;
 }
 
@@ -140,6 +144,8 @@ export class Outbox {
   private readonly chats = new ChatQueues<StoredEntry>();
   private readonly inFlight = new Map<string, Attempt>();
   private readonly enqueuing = new Map<string, Promise<OutboxEntry>>();
+  /** Entries whose `put` is written but not durable yet: not sendable, but part of a compaction snapshot. */
+  private readonly staged = new Map<string, StoredEntry>();
   /** Sockets a send found dead before the controller said so; skipped until their `closed`. */
   private readonly deadSockets = new Set<number>();
   /** Entries an attempt was made for since start (an expiry then says it may have arrived). */
@@ -156,7 +162,7 @@ export class Outbox {
 
   private constructor(
     private readonly link: Link,
-    private readonly journal: Journal<OutboxRecord>,
+    private readonly journal: StoreLog<OutboxRecord>,
     options: OutboxOptions,
   ) {
     this.now = options.now ?? (() => Date.now());
@@ -174,19 +180,33 @@ export class Outbox {
 
   /** Open the outbox in `dir`, replay its log and resume whatever a crash or quit left pending. */
   static async open(options: OutboxOptions): Promise<Outbox> {
-    const { journal, records, recovery } = await Journal.open(path.join(options.dir, 'outbox.log'), {
-      parse: parseOutboxRecord,
-      cipher: options.cipher,
-    });
-    const outbox = new Outbox(options.link, journal, options);
+    const { log, records, recovery } = await openStoreLog<OutboxRecord>(
+      { file: Outbox.file(options.dir), lane: 'outbox', commitLog: options.commitLog },
+      {
+        parse: parseOutboxRecord,
+        cipher: options.cipher,
+        policy: { minRecords: options.compactAfterRecords ?? DEFAULTS.compactAfterRecords, ratio: 4 },
+      },
+    );
+    const outbox = new Outbox(options.link, log, options);
     outbox.resume(replay(records));
-    if (recovery.truncatedBytes > 0 || recovery.quarantinedTo) {
+    if (recovery && (recovery.truncatedBytes > 0 || recovery.quarantinedTo)) {
       outbox.log.warn({ truncatedBytes: recovery.truncatedBytes, quarantined: !!recovery.quarantinedTo }, 'outbox log recovered');
     }
+    outbox.trimFinished();
+    log.compactWith({
+      // Entries whose put is still in flight belong in the snapshot: the rewrite replaces the file they are written to.
+      snapshot: () => [...outbox.entries.values(), ...outbox.staged.values()].map(putRecord),
+      liveRecords: () => outbox.entries.size + outbox.staged.size,
+    });
     outbox.subscribe();
-    outbox.maybeCompact();
     outbox.kick();
     return outbox;
+  }
+
+  /** Where the outbox keeps its records without a commit log. */
+  static file(dir: string): string {
+    return path.join(dir, 'outbox.log');
   }
 
   private resume(stored: Map<string, StoredEntry>): void {
@@ -242,9 +262,10 @@ export class Outbox {
 
   /**
    * Queue a reply. Resolves once the entry is durably written, before any attempt; only then
-   * may it be sent. Enqueueing an id that is already known returns the known entry.
+   * may it be sent. Enqueueing an id that is already known returns the known entry. With `tx`,
+   * the entry is written with whatever else the transaction holds, when it commits.
    */
-  enqueue(reply: NewReply): Promise<OutboxEntry> {
+  enqueue(reply: NewReply, tx?: Transaction): Promise<OutboxEntry> {
     if (this.closed) return Promise.reject(new OutboxError('closed', 'The outbox is closed'));
     const id = reply.id ?? newMessageId();
     if (!isValidMessageId(id)) return Promise.reject(new OutboxError('invalid-id', 'The message id is not valid'));
@@ -276,19 +297,27 @@ export class Outbox {
       lastError: invalid,
       updatedAt: now,
     };
-    const done = this.journal.append(putRecord(entry)).then(() => {
-      // Durable: from here on the reply exists, even if the app dies this instant.
-      this.entries.set(id, entry);
-      if (invalid) {
-        this.log.warn({ id, error: invalid.kind }, 'reply not queued');
-      } else {
-        this.chats.push(entry);
-      }
-      this.emit(entry, undefined);
-      this.maybeCompact();
-      this.kick();
-      return snapshot(entry);
-    });
+    this.staged.set(id, entry);
+    const done = this.journal.append([putRecord(entry)], tx).then(
+      () => {
+        // Durable: from here on the reply exists, even if the app dies this instant.
+        this.staged.delete(id);
+        this.entries.set(id, entry);
+        if (invalid) {
+          this.log.warn({ id, error: invalid.kind }, 'reply not queued');
+        } else {
+          this.chats.push(entry);
+        }
+        this.emit(entry, undefined);
+        if (invalid) this.trimFinished();
+        this.kick();
+        return snapshot(entry);
+      },
+      (err: unknown) => {
+        this.staged.delete(id);
+        throw err;
+      },
+    );
     this.enqueuing.set(id, done);
     const forget = () => this.enqueuing.delete(id);
     done.then(forget, forget);
@@ -337,6 +366,11 @@ export class Outbox {
   messageFor(id: string): { extendedTextMessage: { text: string } } | undefined {
     const e = this.entries.get(id);
     return e ? { extendedTextMessage: { text: e.text } } : undefined;
+  }
+
+  /** Open: `enqueue` does not refuse with `closed`. */
+  get accepting(): boolean {
+    return !this.closed;
   }
 
   /** Shared `whenReady()` waits held: 0 or 1, however many replies wait for the link. */
@@ -599,39 +633,35 @@ export class Outbox {
     }
     const written = this.persist(setRecord(e));
     this.emit(e, previous);
+    if (isFinished(state) && !isFinished(previous)) this.trimFinished();
     return written;
   }
 
   private persist(record: OutboxRecord): Promise<void> {
-    const written = this.journal.append(record).catch((err: unknown) => {
+    return this.journal.append([record]).catch((err: unknown) => {
       if (!this.closed) this.log.error({ err }, 'writing the outbox log failed');
     });
-    this.maybeCompact();
-    return written;
   }
 
   private emit(e: StoredEntry, previous: DeliveryState | undefined): void {
     this.events.emit('change', { entry: snapshot(e), previous });
   }
 
-  /** Compact once finished entries dominate the log: keep pending ones and the newest finished. */
-  private maybeCompact(): void {
-    if (this.closed || this.journal.compacting) return;
-    const pending = this.chats.size;
-    const kept = pending + Math.min(this.entries.size - pending, this.opts.keepFinished);
-    if (this.journal.recordCount < Math.max(this.opts.compactAfterRecords, 4 * kept)) return;
-    let dropFinished = this.entries.size - pending - this.opts.keepFinished;
-    for (const e of [...this.entries.values()]) {
-      if (dropFinished <= 0) break;
+  /**
+   * Keep pending entries and the newest `keepFinished` finished ones: older finished entries
+   * leave memory now and the log at its next compaction (the reply log keeps the history).
+   */
+  private trimFinished(): void {
+    let drop = this.entries.size - this.chats.size - this.opts.keepFinished;
+    if (drop <= 0) return;
+    for (const e of this.entries.values()) {
+      if (drop <= 0) break;
       if (isFinished(e.state)) {
         this.entries.delete(e.id);
         this.everAttempted.delete(e.id);
-        dropFinished--;
+        drop--;
       }
     }
-    const snapshotRecords = [...this.entries.values()].map(putRecord);
-    this.log.debug({ records: this.journal.recordCount, kept: snapshotRecords.length }, 'compacting the outbox log');
-    void this.journal.compact(snapshotRecords);
   }
 }
 

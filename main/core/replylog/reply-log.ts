@@ -10,9 +10,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Unsubscribe } from '../connection/link.js';
 import { TypedEmitter } from '../connection/typed-emitter.js';
-import { getLogger } from '../logging/logger.js';
 import type { ByteCipher } from '../storage/cipher.js';
-import { Journal } from '../storage/journal.js';
+import type { CommitLog } from '../storage/commit-log.js';
+import { openStoreLog } from '../storage/open-store-log.js';
+import type { StoreLog, Transaction } from '../storage/store-log.js';
 import type { OutboxEntry } from '../outbox/types.js';
 import { toCsv } from './csv.js';
 import {
@@ -26,8 +27,10 @@ import {
 } from './types.js';
 
 export interface ReplyLogOptions {
-  /** Folder holding `replies.log`. */
+  /** Folder holding `replies.log` (without a commit log). */
   dir: string;
+  /** Keep the records in this shared log's `replies` lane instead. */
+  commitLog?: CommitLog;
   cipher?: ByteCipher;
   now?: () => number;
   /** Entries kept (default 10,000); the oldest finished ones are dropped beyond it. */
@@ -77,45 +80,57 @@ type UpdateRecord = Extract<ReplyLogRecord, { t: 'upd' }>;
 const CSV_HEADER = ['Time', 'Contact', 'Number', 'Rule', 'Status', 'Attempts', 'Last error', 'Reply', 'Reply id', 'Inbound id'];
 
 export class ReplyLog {
-  private readonly log = getLogger('reply-log');
   private readonly events = new TypedEmitter<ReplyLogEvents>();
   /** In decision order (oldest first). */
   private readonly entries = new Map<string, ReplyLogEntry>();
   private readonly byInbound = new Map<string, string>();
   private readonly now: () => number;
   private readonly maxEntries: number;
-  private readonly compactAfterRecords: number;
 
   private constructor(
-    private readonly journal: Journal<ReplyLogRecord>,
+    private readonly journal: StoreLog<ReplyLogRecord>,
     options: ReplyLogOptions,
   ) {
     this.now = options.now ?? (() => Date.now());
     this.maxEntries = options.maxEntries ?? 10_000;
-    this.compactAfterRecords = options.compactAfterRecords ?? 2_000;
   }
 
   static async open(options: ReplyLogOptions): Promise<ReplyLog> {
-    const { journal, records } = await Journal.open(path.join(options.dir, 'replies.log'), {
-      parse: (v) => {
-        const r = recordSchema.safeParse(v);
-        return r.success ? r.data : undefined;
+    const { log, records } = await openStoreLog<ReplyLogRecord>(
+      { file: ReplyLog.file(options.dir), lane: 'replies', commitLog: options.commitLog },
+      {
+        parse: (v) => {
+          const r = recordSchema.safeParse(v);
+          return r.success ? r.data : undefined;
+        },
+        cipher: options.cipher,
+        policy: { minRecords: options.compactAfterRecords ?? 2_000, ratio: 3 },
       },
-      cipher: options.cipher,
-    });
-    const replyLog = new ReplyLog(journal, options);
+    );
+    const replyLog = new ReplyLog(log, options);
     for (const r of records) replyLog.applyRecord(r);
     replyLog.trim();
-    replyLog.maybeCompact();
+    log.compactWith({
+      snapshot: () => [...replyLog.entries.values()].map((e) => ({ t: 'put' as const, e: { ...e } })),
+      liveRecords: () => replyLog.entries.size,
+    });
     return replyLog;
+  }
+
+  /** Where the log keeps its records without a commit log. */
+  static file(dir: string): string {
+    return path.join(dir, 'replies.log');
   }
 
   on<E extends keyof ReplyLogEvents>(event: E, listener: (payload: ReplyLogEvents[E]) => void): Unsubscribe {
     return this.events.on(event, listener);
   }
 
-  /** Record a decision. Resolves once durable. An id already known returns the known entry. */
-  async add(input: NewReplyLogEntry): Promise<ReplyLogEntry> {
+  /**
+   * Record a decision. Resolves once durable (with `tx`: once it commits). An id already known
+   * returns the known entry.
+   */
+  async add(input: NewReplyLogEntry, tx?: Transaction): Promise<ReplyLogEntry> {
     const known = this.entries.get(input.id);
     if (known) return copy(known);
     const at = input.at ?? this.now();
@@ -124,12 +139,12 @@ export class ReplyLog {
     this.insert(entry);
     this.trim();
     this.events.emit('change', copy(entry));
-    await this.write({ t: 'put', e: entry });
+    await this.journal.append([{ t: 'put', e: entry }], tx);
     return copy(entry);
   }
 
   /** Change an entry; a new status is added to its history. Unknown ids are ignored. */
-  async update(id: string, patch: ReplyLogPatch): Promise<void> {
+  async update(id: string, patch: ReplyLogPatch, tx?: Transaction): Promise<void> {
     const e = this.entries.get(id);
     if (!e) return;
     const rec: UpdateRecord = { t: 'upd', id, at: this.now() };
@@ -141,7 +156,7 @@ export class ReplyLog {
     if (Object.keys(rec).length === 3) return; // nothing changed
     this.applyRecord(rec);
     this.events.emit('change', copy(e));
-    await this.write(rec);
+    await this.journal.append([rec], tx);
   }
 
   /** Mirror an outbox entry (same id) into the log: status, text, attempts, last error. */
@@ -270,19 +285,6 @@ export class ReplyLog {
       if (this.byInbound.get(e.inboundKey) === e.id) this.byInbound.delete(e.inboundKey);
       excess--;
     }
-  }
-
-  private async write(record: ReplyLogRecord): Promise<void> {
-    const written = this.journal.append(record);
-    this.maybeCompact();
-    await written;
-  }
-
-  private maybeCompact(): void {
-    if (this.journal.compacting) return;
-    if (this.journal.recordCount < Math.max(this.compactAfterRecords, 3 * this.entries.size)) return;
-    this.log.debug({ records: this.journal.recordCount, kept: this.entries.size }, 'compacting the reply log');
-    void this.journal.compact([...this.entries.values()].map((e) => ({ t: 'put' as const, e: { ...e } })));
   }
 }
 

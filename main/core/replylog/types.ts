@@ -66,7 +66,7 @@ export interface ReplyLogEntry {
   job?: unknown;
 }
 
-export type NewReplyLogEntry = Omit<ReplyLogEntry, 'status' | 'statusHistory' | 'attempts' | 'lastError' | 'at'> & {
+export type NewReplyLogEntry = Omit<ReplyLogEntry, 'status' | 'statusHistory' | 'attempts' | 'at'> & {
   at?: number;
   status?: ReplyStatus;
 };

@@ -8,6 +8,11 @@
  * bytes are on disk. A torn tail (a crash in the middle of a write) is cut off on open; a bad
  * record in the middle means the file is damaged: it is quarantined and the good prefix kept.
  * `rewrite()` compacts the log to a given set of records atomically.
+ *
+ * With `batchFrames`, a frame's payload is a JSON array of records and the records of one write
+ * share one frame: sealed once, and all or nothing after a crash (a torn frame is cut off whole).
+ * Each record is still serialized when it is appended, so later changes to the object do not leak
+ * into what was written.
  */
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -20,11 +25,15 @@ import { getLogger } from '../logging/logger.js';
 const HEADER = 8;
 /** A record larger than this is treated as damage, not data. */
 const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+/** A batched frame is closed once its JSON reaches this size (well below MAX_RECORD_BYTES). */
+const BATCH_FRAME_BYTES = 256 * 1024;
 
 export interface RecordLogOptions<T> {
   /** Validate one decoded record; return undefined to drop it (e.g. an old, unknown shape). */
   parse: (value: unknown) => T | undefined;
   cipher?: ByteCipher;
+  /** Frames hold JSON arrays of records; the records of one write share one frame. */
+  batchFrames?: boolean;
 }
 
 export interface RecordLogRecovery {
@@ -37,7 +46,9 @@ export interface RecordLogRecovery {
 }
 
 interface PendingBatch {
+  /** Encoded frames (one per record), or with `batchFrames` the records' JSON, framed at flush. */
   frames: Buffer[];
+  json: string[];
   resolvers: Array<{ resolve: () => void; reject: (e: unknown) => void }>;
 }
 
@@ -85,6 +96,15 @@ export class RecordLog<T> {
     return { log: new RecordLog(file, handle, options, goodBytes), records: records as T[], recovery };
   }
 
+  /** The bytes a log holding exactly `records` consists of (for writing a new log file whole). */
+  static encodeAll<T>(records: readonly T[], options: Pick<RecordLogOptions<T>, 'cipher' | 'batchFrames'>): Buffer {
+    return Buffer.concat(
+      options.batchFrames
+        ? batchedFrames(records.map((r) => JSON.stringify(r)), options.cipher)
+        : records.map((r) => encodeFrame(r, options.cipher)),
+    );
+  }
+
   /** Size of the log file in bytes. */
   get sizeBytes(): number {
     return this.bytes;
@@ -93,15 +113,18 @@ export class RecordLog<T> {
   /** Append records; resolves once they are durable. Appends made together share one fsync. */
   append(...records: T[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`record log closed: ${path.basename(this.file)}`));
-    const frames = records.map((r) => encodeFrame(r, this.options.cipher));
+    const batched = this.options.batchFrames === true;
+    const json = batched ? records.map((r) => JSON.stringify(r)) : [];
+    const frames = batched ? [] : records.map((r) => encodeFrame(r, this.options.cipher));
     return new Promise((resolve, reject) => {
       if (!this.pending) {
-        const batch: PendingBatch = { frames: [], resolvers: [] };
+        const batch: PendingBatch = { frames: [], json: [], resolvers: [] };
         this.pending = batch;
         // Start the batch after the current write, so concurrent appends coalesce.
         this.writing = this.writing.then(() => this.flushBatch(batch));
       }
       this.pending.frames.push(...frames);
+      this.pending.json.push(...json);
       this.pending.resolvers.push({ resolve, reject });
     });
   }
@@ -109,7 +132,7 @@ export class RecordLog<T> {
   private async flushBatch(batch: PendingBatch): Promise<void> {
     if (this.pending === batch) this.pending = null;
     try {
-      const buf = Buffer.concat(batch.frames);
+      const buf = batch.json.length > 0 ? Buffer.concat(batchedFrames(batch.json, this.options.cipher)) : Buffer.concat(batch.frames);
       await this.handle.write(buf);
       await this.handle.sync();
       this.bytes += buf.length;
@@ -124,7 +147,7 @@ export class RecordLog<T> {
 
   /** Replace the whole log with `records` (compaction), atomically. */
   async rewrite(records: readonly T[]): Promise<void> {
-    const buf = Buffer.concat(records.map((r) => encodeFrame(r, this.options.cipher)));
+    const buf = RecordLog.encodeAll(records, this.options);
     // Queue behind the writes already started, and make appends from now on wait for the
     // rewrite (a new batch), so none of them lands in the file being replaced.
     this.pending = null;
@@ -155,7 +178,30 @@ export class RecordLog<T> {
 }
 
 function encodeFrame(record: unknown, cipher?: ByteCipher): Buffer {
-  let payload: Buffer = Buffer.from(JSON.stringify(record), 'utf8');
+  return framePayload(Buffer.from(JSON.stringify(record), 'utf8'), cipher);
+}
+
+/** Records' JSON as array payloads, one frame per BATCH_FRAME_BYTES or less. */
+function batchedFrames(json: readonly string[], cipher?: ByteCipher): Buffer[] {
+  const frames: Buffer[] = [];
+  let part: string[] = [];
+  let size = 0;
+  const close = () => {
+    frames.push(framePayload(Buffer.from(`[${part.join(',')}]`, 'utf8'), cipher));
+    part = [];
+    size = 0;
+  };
+  for (const j of json) {
+    if (size > 0 && size + j.length > BATCH_FRAME_BYTES) close();
+    part.push(j);
+    size += j.length + 1;
+  }
+  if (part.length > 0) close();
+  return frames;
+}
+
+function framePayload(plain: Buffer, cipher?: ByteCipher): Buffer {
+  let payload = plain;
   if (cipher) payload = cipher.seal(payload);
   const header = Buffer.alloc(HEADER);
   header.writeUInt32BE(payload.length, 0);
@@ -192,9 +238,19 @@ function decodeAll<T>(
     } catch {
       return { records, goodBytes: offset, damagedInMiddle: true, dropped };
     }
-    const parsed = options.parse(value);
-    if (parsed === undefined) dropped++;
-    else records.push(parsed);
+    if (options.batchFrames) {
+      // A frame that is not an array was not written by a batched log: damage.
+      if (!Array.isArray(value)) return { records, goodBytes: offset, damagedInMiddle: true, dropped };
+      for (const v of value) {
+        const parsed = options.parse(v);
+        if (parsed === undefined) dropped++;
+        else records.push(parsed);
+      }
+    } else {
+      const parsed = options.parse(value);
+      if (parsed === undefined) dropped++;
+      else records.push(parsed);
+    }
     offset = end;
   }
   return { records, goodBytes: offset, damagedInMiddle: false, dropped };

@@ -1,4 +1,5 @@
 /** A stub engine and the full inbound → outbox stack on real files, for the pipeline tests. */
+import path from 'node:path';
 import type { InboundMessage } from '../../../main/core/autoreply/inbound.js';
 import {
   DedupeStore,
@@ -13,6 +14,7 @@ import {
 } from '../../../main/core/inbound/index.js';
 import { Outbox } from '../../../main/core/outbox/index.js';
 import { ReplyLog } from '../../../main/core/replylog/index.js';
+import { CommitLog, type CommitLogOptions } from '../../../main/core/storage/commit-log.js';
 import { FakeLink } from '../outbox/fake-link.js';
 
 export class StubEngine implements ReplyEngine {
@@ -21,6 +23,8 @@ export class StubEngine implements ReplyEngine {
   skipWhen: (m: InboundMessage) => boolean = () => false;
   delayMs = 0;
   render: (d: Decision) => Promise<RenderResult> = async (d) => ({ ok: true, text: `Auto: ${d.inbound.text}` });
+  /** Set to answer at once (like a template); by default every reply takes the responder path. */
+  instant: ((d: Decision) => RenderResult | undefined) | undefined;
 
   decide(message: InboundMessage, options: { dryRun: boolean }): Decision | Skip {
     this.decided.push({ message, dryRun: options.dryRun });
@@ -42,6 +46,12 @@ export class StubEngine implements ReplyEngine {
     this.rendered.push(decision);
     return this.render(decision);
   }
+
+  renderInstant(decision: Decision): RenderResult | undefined {
+    const r = this.instant?.(decision);
+    if (r) this.rendered.push(decision);
+    return r;
+  }
 }
 
 export interface Stack {
@@ -52,19 +62,32 @@ export interface Stack {
   dedupe: DedupeStore;
   missed: MissedStore;
   pipeline: ReplyPipeline;
+  /** The shared commit log, when the stack was opened with `shared`. */
+  commitLog?: CommitLog;
   close(): Promise<void>;
 }
 
+/** Where the stores keep their records: each its own file, or one shared commit log (as in the core). */
+export type StoreLayout = 'own files' | 'shared commit log';
+
 export async function openStack(
   dir: string,
-  options: { link?: FakeLink; engine?: StubEngine; pipeline?: Partial<ReplyPipelineOptions> } = {},
+  options: {
+    link?: FakeLink;
+    engine?: StubEngine;
+    pipeline?: Partial<ReplyPipelineOptions>;
+    layout?: StoreLayout;
+    /** With the shared layout: the commit log's options (a small compaction policy, say). */
+    commitLog?: CommitLogOptions;
+  } = {},
 ): Promise<Stack> {
   const link = options.link ?? new FakeLink();
   const engine = options.engine ?? new StubEngine();
-  const outbox = await Outbox.open({ dir, link });
-  const replyLog = await ReplyLog.open({ dir });
-  const dedupe = await DedupeStore.open({ dir });
-  const missed = await MissedStore.open({ dir });
+  const commitLog = options.layout === 'shared commit log' ? await CommitLog.open(path.join(dir, 'commit.log'), options.commitLog) : undefined;
+  const outbox = await Outbox.open({ dir, link, commitLog });
+  const replyLog = await ReplyLog.open({ dir, commitLog });
+  const dedupe = await DedupeStore.open({ dir, commitLog });
+  const missed = await MissedStore.open({ dir, commitLog });
   const pipeline = new ReplyPipeline({
     engine,
     outbox,
@@ -72,6 +95,7 @@ export async function openStack(
     dedupe,
     missed,
     account: () => link.account(),
+    commits: commitLog,
     ...options.pipeline,
   });
   await pipeline.start();
@@ -83,9 +107,11 @@ export async function openStack(
     dedupe,
     missed,
     pipeline,
+    commitLog,
     async close() {
       pipeline.stop();
       await Promise.all([outbox.close(), replyLog.close(), dedupe.close(), missed.close()]);
+      await commitLog?.close();
     },
   };
 }

@@ -1,11 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WAMessage } from '@whiskeysockets/baileys';
 import { tempDir } from '../../support/temp-dir.js';
 import { registerSecret } from '../../setup/log-capture.js';
 import { attachInbound, REASONS, type RenderResult } from '../../../main/core/inbound/index.js';
 import { FakeLink } from '../outbox/fake-link.js';
 import { settle, until } from '../outbox/helpers.js';
-import { inbound, openStack, StubEngine } from './harness.js';
+import { inbound, openStack as openHarnessStack, StubEngine, type StoreLayout } from './harness.js';
 
 const MIN = 60_000;
 
@@ -16,7 +19,9 @@ function connected(): FakeLink {
   return link;
 }
 
-describe('ReplyPipeline', () => {
+describe.each<StoreLayout>(['own files', 'shared commit log'])('ReplyPipeline, stores in %s', (layout) => {
+  const openStack = (dir: string, options: Parameters<typeof openHarnessStack>[1] = {}) => openHarnessStack(dir, { layout, ...options });
+
   it('answers a fresh message once: decision logged, reply queued with its id, sent, reply log mirrors it', async () => {
     const s = await openStack(tempDir('pipe-'), { link: connected() });
     const text = 'are you free at six tonight';
@@ -212,6 +217,112 @@ describe('ReplyPipeline', () => {
     await s.pipeline.idle();
     expect(s.missed.list()[0]!.id).toBe('15557770000@s.whatsapp.net|SYNC1');
     unsubscribe();
+    await s.close();
+  });
+});
+
+describe('ReplyPipeline on a shared commit log: a reply that needs no waiting', () => {
+  const instantEngine = () => {
+    const engine = new StubEngine();
+    engine.instant = (d) => ({ ok: true, text: `Auto: ${d.inbound.text}` });
+    return engine;
+  };
+  const openShared = (dir: string, options: Parameters<typeof openHarnessStack>[1] = {}) =>
+    openHarnessStack(dir, { layout: 'shared commit log', engine: instantEngine(), ...options });
+
+  async function fileHandlePrototype(dir: string): Promise<FileHandle> {
+    const h = await fs.open(path.join(dir, 'probe'), 'w');
+    await h.close();
+    return Object.getPrototypeOf(h) as FileHandle;
+  }
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('writes the decision (already queued), the seen mark and the outbox entry in one write and one fsync', async () => {
+    const dir = tempDir('pipe-');
+    const proto = await fileHandlePrototype(dir);
+    const s = await openShared(dir);
+    await s.commitLog!.flush();
+    const sync = vi.spyOn(proto, 'sync');
+    const write = vi.spyOn(proto, 'write');
+    const m = inbound({ text: 'one write' });
+    const outcome = await s.pipeline.handle(m);
+    expect(outcome.kind).toBe('queued');
+    expect(write).toHaveBeenCalledTimes(1);
+    expect(sync).toHaveBeenCalledTimes(1);
+    const replyId = (outcome as { replyId: string }).replyId;
+    const check = (stack: typeof s) => {
+      expect(stack.replyLog.get(replyId)).toMatchObject({ status: 'queued', text: 'Auto: one write', inboundKey: m.keys[0] });
+      expect(stack.replyLog.get(replyId)!.job).toBeUndefined();
+      expect(stack.dedupe.has(m.keys)).toBe(true);
+      expect(stack.outbox.list().map((e) => [e.id, e.state, e.text])).toEqual([[replyId, 'queued', 'Auto: one write']]);
+    };
+    check(s);
+    vi.restoreAllMocks();
+    await s.close();
+
+    const again = await openShared(dir);
+    check(again);
+    expect((await again.pipeline.handle(m)).kind).toBe('duplicate');
+    again.link.autoAck = true;
+    again.link.connect();
+    await until(() => again.replyLog.get(replyId)?.status === 'sent', 'sent');
+    expect(again.replyLog.get(replyId)!.statusHistory.map((h) => h.status)).toEqual(['queued', 'sending', 'sent']);
+    expect(again.link.sends.map((c) => [c.messageId, c.text])).toEqual([[replyId, 'Auto: one write']]);
+    expect(again.engine.rendered).toHaveLength(0);
+    await again.close();
+  });
+
+  it('lets concurrent decisions share the write too', async () => {
+    const dir = tempDir('pipe-');
+    const proto = await fileHandlePrototype(dir);
+    const s = await openShared(dir);
+    await s.commitLog!.flush();
+    const sync = vi.spyOn(proto, 'sync');
+    const messages = Array.from({ length: 20 }, (_, i) => inbound({ text: `m${i}` }, `1555777${String(i).padStart(4, '0')}@s.whatsapp.net`));
+    const outcomes = await Promise.all(messages.map((m) => s.pipeline.handle(m)));
+    expect(outcomes.every((o) => o.kind === 'queued')).toBe(true);
+    // The first decision's write starts at once; the other 19 share the next one.
+    expect(sync.mock.calls.length).toBeLessThanOrEqual(2);
+    expect(s.outbox.list()).toHaveLength(20);
+    vi.restoreAllMocks();
+    await s.close();
+  });
+
+  it('waits behind a reply of the same chat that is still being made, to keep the chat’s order', async () => {
+    const engine = instantEngine();
+    let releaseFirst!: () => void;
+    engine.instant = (d) => (d.inbound.text === 'first' ? undefined : { ok: true, text: `Auto: ${d.inbound.text}` });
+    engine.render = (d) =>
+      d.inbound.text === 'first'
+        ? new Promise((r) => (releaseFirst = () => r({ ok: true, text: 'reply 1' })))
+        : Promise.resolve({ ok: true, text: `Auto: ${d.inbound.text}` });
+    const s = await openShared(tempDir('pipe-'), { engine });
+    const first = s.pipeline.handle(inbound({ text: 'first' }));
+    const second = s.pipeline.handle(inbound({ text: 'second' }));
+    const otherChat = await s.pipeline.handle(inbound({ text: 'elsewhere' }, '15557770009@s.whatsapp.net'));
+    expect(otherChat.kind).toBe('queued');
+    await until(() => engine.rendered.length === 2, 'rendering');
+    await settle();
+    expect(s.outbox.list().map((e) => e.text)).toEqual(['Auto: elsewhere']);
+    releaseFirst();
+    await Promise.all([first, second]);
+    expect(s.outbox.list().map((e) => e.text)).toEqual(['Auto: elsewhere', 'reply 1', 'Auto: second']);
+    await s.close();
+  });
+
+  it('fails a reply that renders empty, and marks the message seen, in one write', async () => {
+    const engine = instantEngine();
+    engine.instant = () => ({ ok: true, text: '  ' });
+    const s = await openShared(tempDir('pipe-'), { engine });
+    const m = inbound();
+    const outcome = await s.pipeline.handle(m);
+    expect(outcome).toMatchObject({ kind: 'failed', error: 'The reply could not be written: the reply came back empty' });
+    expect(s.replyLog.get((outcome as { replyId: string }).replyId)).toMatchObject({ status: 'failed', text: '' });
+    expect(s.dedupe.has(m.keys)).toBe(true);
+    expect(s.outbox.list()).toHaveLength(0);
     await s.close();
   });
 });

@@ -407,6 +407,31 @@ describe('outbox', () => {
     await reopened.close();
   });
 
+  it('keeps a reply whose entry is still being written when its append starts a compaction', async () => {
+    link.autoAck = true;
+    link.connect();
+    const ob = await open({ compactAfterRecords: 10, keepFinished: 0 });
+    // With keepFinished 0 a reply leaves the outbox as it is sent: count the events.
+    const sent = new Set<string>();
+    ob.on('change', ({ entry }) => entry.state === 'sent' && sent.add(entry.id));
+    for (let i = 0; i < 3; i++) {
+      const { id } = await ob.enqueue({ chatJid: CHAT, text: `n${i}` });
+      await until(() => sent.has(id), `sent ${i}`);
+    }
+    expect(ob.list()).toEqual([]);
+    await ob.flush();
+    expect(ob.diagnostics().logRecords).toBe(9); // put, sending, sent × 3; nothing pending
+    link.drop();
+    // The 10th record: the compaction it starts must not drop the reply being written.
+    const pending = await ob.enqueue({ chatJid: CHAT2, text: 'pending' });
+    await ob.close();
+    outbox = undefined;
+    const reopened = await openOutbox(dir, new FakeLink());
+    expect(reopened.list().map((e) => [e.id, e.state])).toEqual([[pending.id, 'queued']]);
+    expect(reopened.diagnostics().logRecords).toBe(1);
+    await reopened.close();
+  });
+
   it('rejects a reply when no account is linked, and after close', async () => {
     link.setAccount(undefined);
     const ob = await open();

@@ -188,6 +188,30 @@ describe('RecordLog', () => {
     await again.log.close();
   });
 
+  it('with batchFrames, writes the records of one write as one frame, serialized when appended', async () => {
+    const file = path.join(tempDir(), 'log');
+    const { log } = await RecordLog.open<Rec>(file, { parse, batchFrames: true });
+    const mutable: Rec = { n: 1 };
+    const first = log.append(mutable, { n: 2 });
+    mutable.text = 'changed after the append';
+    await Promise.all([first, log.append({ n: 3 })]);
+    await log.append({ n: 4 });
+    await log.close();
+    const bytes = await fs.readFile(file);
+    const frames: string[] = [];
+    for (let at = 0; at < bytes.length; at += 8 + bytes.readUInt32BE(at)) frames.push(bytes.subarray(at + 8, at + 8 + bytes.readUInt32BE(at)).toString());
+    expect(frames).toEqual(['[{"n":1},{"n":2},{"n":3}]', '[{"n":4}]']);
+    const again = await RecordLog.open<Rec>(file, { parse, batchFrames: true });
+    expect(again.records).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
+    await again.log.close();
+    // A frame that is not an array was not written by a batched log: damage, set aside.
+    await fs.writeFile(file, Buffer.concat([bytes, RecordLog.encodeAll([{ n: 5 }], {}), RecordLog.encodeAll([{ n: 6 }], { batchFrames: true })]));
+    const damaged = await RecordLog.open<Rec>(file, { parse, batchFrames: true });
+    expect(damaged.records.map((r) => r.n)).toEqual([1, 2, 3, 4]);
+    expect(damaged.recovery.quarantinedTo).toBeDefined();
+    await damaged.log.close();
+  });
+
   it('reads nothing with the wrong key, and sets the log aside', async () => {
     const file = path.join(tempDir(), 'log');
     const { log } = await openLog(file, aesGcmCipher(Buffer.alloc(32, 1)));
