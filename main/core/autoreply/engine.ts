@@ -9,7 +9,7 @@
 import { replyError, type ReplyError } from './errors.js';
 import type { InboundMessage } from './inbound.js';
 import { DEFAULT_RATE_LIMITS, ReplyLimiter, type LimiterState, type RateLimits, type WindowLimit } from './limits.js';
-import { evaluateMatch } from './match.js';
+import { evaluateMatch, MatchText } from './match.js';
 import { callChatCompletion } from './responders/openai.js';
 import type { FetchLike, ResponderResult, SecretGetter } from './responders/http.js';
 import { callWebhook } from './responders/webhook.js';
@@ -226,8 +226,9 @@ export class AutoReplyEngine {
     if (settings.rules.length === 0) return this.skip(msg, 'no-rules', 'There are no auto-reply rules.');
 
     const misses: RuleMiss[] = [];
+    const text = new MatchText(msg.text);
     for (const rule of settings.rules) {
-      const miss = this.ruleMiss(rule, msg, ctx);
+      const miss = this.ruleMiss(rule, msg, text, ctx);
       if (miss) {
         misses.push({ ruleId: rule.id, ruleName: rule.name, reason: miss });
         continue;
@@ -280,6 +281,7 @@ export class AutoReplyEngine {
   private ruleMiss(
     rule: Rule,
     msg: InboundMessage,
+    text: MatchText,
     ctx: { now: number; group: boolean; firstContact: boolean },
   ): RuleMissReason | undefined {
     if (!rule.enabled) return 'rule-off';
@@ -290,7 +292,7 @@ export class AutoReplyEngine {
     }
     if (!inScope(rule.scope, msg)) return 'out-of-scope';
     if (!scheduleActive(rule.schedule, ctx.now, this.timeZone)) return 'outside-schedule';
-    const outcome = evaluateMatch(rule.match, msg.text, { firstContact: ctx.firstContact });
+    const outcome = evaluateMatch(rule.match, text, { firstContact: ctx.firstContact });
     return outcome === 'match' ? undefined : outcome;
   }
 

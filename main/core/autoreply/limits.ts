@@ -17,7 +17,7 @@
  * plain JSON and imported on the next start. A timestamp from the future (the clock was set
  * back) is treated as "now", so a clock change can delay replies but never unblock a loop.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export interface WindowLimit {
   max: number;
@@ -64,6 +64,8 @@ export class ReplyLimiter {
   private global: number[] = [];
   private readonly conversations = new Map<string, number[]>();
   private readonly cooldowns = new Map<string, number>();
+  /** When every window and cooldown was last pruned (a full sweep); in between, only what a call reads. */
+  private lastSweep = -Infinity;
 
   constructor(limits: Partial<RateLimits> = {}) {
     this.limits = {
@@ -74,7 +76,7 @@ export class ReplyLimiter {
 
   /** May `ruleId` answer `conversation` now? Does not change anything. */
   check(now: number, conversation: string, ruleId: string): LimitVerdict {
-    this.prune(now);
+    this.prune(now, conversation);
     const cooledUntil = this.cooldowns.get(cooldownKey(conversation, ruleId));
     if (cooledUntil !== undefined && cooledUntil > now) return { ok: false, reason: 'cooldown', until: cooledUntil };
     const perChat = this.conversations.get(conversation) ?? [];
@@ -103,7 +105,7 @@ export class ReplyLimiter {
    * `cooldownUntil` (the engine counts the cooldown from the latest moment the reply can go out).
    */
   record(now: number, conversation: string, ruleId: string, cooldownUntil: number): void {
-    this.prune(now);
+    this.prune(now, conversation);
     this.cooldowns.set(cooldownKey(conversation, ruleId), cooldownUntil);
     const perChat = this.conversations.get(conversation) ?? [];
     perChat.push(now);
@@ -132,11 +134,30 @@ export class ReplyLimiter {
     for (const [key, until] of Object.entries(parsed.data.cooldowns)) {
       if (Number.isFinite(until)) this.cooldowns.set(key, until);
     }
-    this.prune(now);
+    this.sweep(now);
     return true;
   }
 
-  private prune(now: number): void {
+  /**
+   * What a check reads must be exact: the global window and this conversation's window. The rest
+   * (every other conversation, expired cooldowns) is swept at most once a second, or at once
+   * when the clock went back, so a check costs the same with 10 or 10,000 conversations.
+   */
+  private prune(now: number, conversation: string): void {
+    if (now < this.lastSweep || now - this.lastSweep >= SWEEP_EVERY_MS) {
+      this.sweep(now);
+      return;
+    }
+    trimFront(this.global, now, this.limits.global.windowMs);
+    const list = this.conversations.get(conversation);
+    if (list) {
+      trimFront(list, now, this.limits.perConversation.windowMs);
+      if (list.length === 0) this.conversations.delete(conversation);
+    }
+  }
+
+  private sweep(now: number): void {
+    this.lastSweep = now;
     this.global = pruneWindow(this.global, now, this.limits.global.windowMs);
     for (const [key, list] of this.conversations) {
       const kept = pruneWindow(list, now, this.limits.perConversation.windowMs);
@@ -150,6 +171,15 @@ export class ReplyLimiter {
       else if (until > now + longestCooldown) this.cooldowns.set(key, now + longestCooldown);
     }
   }
+}
+
+const SWEEP_EVERY_MS = 1_000;
+
+/** Drop the timestamps that left the window from the front of a sorted list, in place. */
+function trimFront(list: number[], now: number, windowMs: number): void {
+  let expired = 0;
+  while (expired < list.length && list[expired]! <= now - windowMs) expired++;
+  if (expired > 0) list.splice(0, expired);
 }
 
 function cooldownKey(conversation: string, ruleId: string): string {

@@ -15,7 +15,33 @@ import type { Match } from './schema.js';
 
 export type MatchOutcome = 'match' | 'no-text-match' | 'seen-before' | 'invalid-pattern';
 
-export function evaluateMatch(match: Match, text: string, context: { firstContact: boolean }): MatchOutcome {
+/**
+ * A message's text with the forms the matchers compare, each computed at most once however many
+ * rules look at it (the engine makes one per message).
+ */
+export class MatchText {
+  private canon: string | undefined;
+  private canonLower: string | undefined;
+  private keywords: string | undefined;
+
+  constructor(readonly raw: string) {}
+
+  get canonical(): string {
+    return (this.canon ??= canonicalText(this.raw));
+  }
+
+  get canonicalLower(): string {
+    return (this.canonLower ??= this.canonical.toLowerCase());
+  }
+
+  get keywordForm(): string {
+    return (this.keywords ??= keywordForm(this.raw));
+  }
+}
+
+const asMatchText = (text: string | MatchText): MatchText => (typeof text === 'string' ? new MatchText(text) : text);
+
+export function evaluateMatch(match: Match, text: string | MatchText, context: { firstContact: boolean }): MatchOutcome {
   switch (match.type) {
     case 'any':
       return 'match';
@@ -28,7 +54,7 @@ export function evaluateMatch(match: Match, text: string, context: { firstContac
     case 'regex': {
       const regex = cachedRegex(match.pattern, match.caseSensitive);
       if (!regex) return 'invalid-pattern';
-      return regex.test(text) ? 'match' : 'no-text-match';
+      return regex.test(typeof text === 'string' ? text : text.raw) ? 'match' : 'no-text-match';
     }
   }
 }
@@ -37,10 +63,25 @@ function canonicalText(s: string): string {
   return s.normalize('NFC').trim().replace(/\s+/g, ' ');
 }
 
-export function exactMatches(expected: string, text: string, caseSensitive = false): boolean {
-  const a = canonicalText(expected);
-  const b = canonicalText(text);
-  return caseSensitive ? a === b : a.toLowerCase() === b.toLowerCase();
+/** A rule's expected text, canonical (and lower-cased), computed once per text. */
+const expectedForms = new Map<string, { canonical: string; lower: string }>();
+const EXPECTED_CACHE_LIMIT = 2_000;
+
+function expectedForm(expected: string): { canonical: string; lower: string } {
+  let form = expectedForms.get(expected);
+  if (!form) {
+    const canonical = canonicalText(expected);
+    form = { canonical, lower: canonical.toLowerCase() };
+    if (expectedForms.size >= EXPECTED_CACHE_LIMIT) expectedForms.clear();
+    expectedForms.set(expected, form);
+  }
+  return form;
+}
+
+export function exactMatches(expected: string, text: string | MatchText, caseSensitive = false): boolean {
+  const a = expectedForm(expected);
+  const b = asMatchText(text);
+  return caseSensitive ? a.canonical === b.canonical : a.lower === b.canonicalLower;
 }
 
 const keywordCache = new WeakMap<readonly string[], string[]>();
@@ -69,13 +110,13 @@ function charAt(s: string, index: number): string | undefined {
   return String.fromCodePoint(s.codePointAt(index)!);
 }
 
-export function keywordsMatch(keywords: readonly string[], text: string): boolean {
+export function keywordsMatch(keywords: readonly string[], text: string | MatchText): boolean {
   let forms = keywordCache.get(keywords);
   if (!forms) {
     forms = keywords.map(keywordForm).filter((k) => k.length > 0);
     keywordCache.set(keywords, forms);
   }
-  const haystack = keywordForm(text);
+  const haystack = asMatchText(text).keywordForm;
   for (const keyword of forms) {
     const needsStart = isWordChar(charAt(keyword, 0));
     const needsEnd = isWordChar(charBefore(keyword, keyword.length));

@@ -298,7 +298,7 @@ export class ReplyPipeline<D extends Decision = Decision> {
   private isKnown(keys: readonly string[]): boolean {
     const { dedupe, replyLog, missed } = this.o;
     return (
-      dedupe.has(keys) || keys.some((k) => this.handling.has(k) || missed.has(k) || replyLog.findByInbound(k) !== undefined)
+      dedupe.has(keys) || keys.some((k) => this.handling.has(k) || missed.has(k) || replyLog.hasInbound(k))
     );
   }
 

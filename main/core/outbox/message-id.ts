@@ -5,8 +5,19 @@
  */
 import { randomBytes } from 'node:crypto';
 
+const ID_BYTES = 9;
+/** Random bytes drawn 512 ids at a time: one call into the CSPRNG instead of one per reply. */
+let pool = Buffer.alloc(0);
+let offset = 0;
+
 export function newMessageId(): string {
-  return '3EB0' + randomBytes(9).toString('hex').toUpperCase();
+  if (offset + ID_BYTES > pool.length) {
+    pool = randomBytes(ID_BYTES * 512);
+    offset = 0;
+  }
+  const id = pool.toString('hex', offset, offset + ID_BYTES).toUpperCase();
+  offset += ID_BYTES;
+  return '3EB0' + id;
 }
 
 /** Ids we accept from callers: what WhatsApp accepts on the wire, kept conservative. */

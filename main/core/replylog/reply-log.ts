@@ -179,6 +179,11 @@ export class ReplyLog {
     return e ? copy(e) : undefined;
   }
 
+  /** Whether an entry answers this inbound message (by its dedupe key); no copy made. */
+  hasInbound(inboundKey: string): boolean {
+    return this.byInbound.has(inboundKey);
+  }
+
   /** The entry answering an inbound message (by its dedupe key), if any. */
   findByInbound(inboundKey: string): ReplyLogEntry | undefined {
     const id = this.byInbound.get(inboundKey);
