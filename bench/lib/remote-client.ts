@@ -1,19 +1,20 @@
 /**
- * The row's handle on a client under test running in a child process (see clients/): starts it,
- * pairs it with the fake server's phone, and forwards memory probes and stop.
+ * The row's handle on a client under test running in a child process (see clients/): starts it
+ * (compiled with esbuild and run with plain node, both kinds alike: lib/compile.ts), pairs it
+ * with the fake server's phone, and forwards memory probes and stop.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FakeWaServer, AccountInfo } from '../../test/fake-wa/index.js';
 import type { ClientArgs, FromClient, MemorySample } from '../clients/protocol.js';
+import { compileEntry } from './compile.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 export const CLIENTS = {
-  replyline: path.resolve(here, '../clients/replyline-client.ts'),
-  bare: path.resolve(here, '../clients/bare-echo-client.ts'),
+  replyline: 'bench/clients/replyline-client.ts',
+  bare: 'bench/clients/bare-echo-client.ts',
 } as const;
 export type ClientKind = keyof typeof CLIENTS;
+
+const compiled = new Map<ClientKind, Promise<string>>();
 
 export class RemoteClient {
   private readonly listeners = new Set<(m: FromClient) => void>();
@@ -39,12 +40,11 @@ export class RemoteClient {
     });
   }
 
-  static start(kind: ClientKind, server: FakeWaServer, args: Omit<ClientArgs, 'url' | 'ca'>, opts: { exposeGc?: boolean } = {}): RemoteClient {
+  static async start(kind: ClientKind, server: FakeWaServer, args: Omit<ClientArgs, 'url' | 'ca'>, opts: { exposeGc?: boolean } = {}): Promise<RemoteClient> {
     const full: ClientArgs = { ...args, url: server.url, ca: server.caPublicKey.toString('hex') };
-    const child = fork(CLIENTS[kind], [JSON.stringify(full)], {
+    if (!compiled.has(kind)) compiled.set(kind, compileEntry(CLIENTS[kind]));
+    const child = fork(await compiled.get(kind)!, [JSON.stringify(full)], {
       execArgv: [
-        '--import',
-        'tsx',
         ...(opts.exposeGc ? ['--expose-gc'] : []),
         // BENCH_CPU_PROF=dir: a V8 CPU profile of each client, for finding where the time goes.
         ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),

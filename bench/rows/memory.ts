@@ -33,7 +33,7 @@ export async function runMemory(): Promise<RowResult> {
   const account = server.createAccount({ name: 'Bench' });
   const { dir, remove } = await tempDir('memory');
   const kind = (process.env.BENCH_MEMORY_CLIENT ?? 'replyline') as 'replyline' | 'bare';
-  const client = RemoteClient.start(kind, server, { dataDir: dir, rules: loadRules(RULES, false), http: true }, { exposeGc: true });
+  const client = await RemoteClient.start(kind, server, { dataDir: dir, rules: loadRules(RULES, false), http: true }, { exposeGc: true });
   try {
     await client.pair(server, account);
     const contacts = Array.from({ length: CONTACTS }, (_, i) => server.createContact({ name: `Contact ${i}` }));

@@ -28,13 +28,31 @@ interface Run {
   replies: number;
   /** `<message>` stanzas the client sent with no recipient at all (see BENCHMARKS.md). */
   emptyStanzas: number;
+  /** Frames the client sent the server per message in the measured phase, by tag (`iq:usync` …). */
+  framesPerMessage: Record<string, number>;
+}
+
+/** Count the frames clients send the server, by tag (and first child for iqs), from now on. */
+function countFrames(server: Awaited<ReturnType<typeof startServer>>): Map<string, number> {
+  const counts = new Map<string, number>();
+  const record = server.record;
+  const frame = record.frame.bind(record);
+  record.frame = (rec, f) => {
+    if (f.dir === 'in') {
+      const key = f.tag === 'iq' ? `iq:${f.child ?? ''}` : f.tag;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    frame(rec, f);
+  };
+  return counts;
 }
 
 export async function runThroughputOnce(kind: ClientKind, profileFile?: string): Promise<Run> {
   const server = await startServer();
+  const frames = countFrames(server);
   const account = server.createAccount({ name: 'Bench' });
   const { dir, remove } = await tempDir('throughput');
-  const client = RemoteClient.start(kind, server, { dataDir: dir, rules: loadRules(MESSAGES / CONTACTS) });
+  const client = await RemoteClient.start(kind, server, { dataDir: dir, rules: loadRules(MESSAGES / CONTACTS) });
   try {
     await client.pair(server, account);
     const contacts = Array.from({ length: CONTACTS }, (_, i) => server.createContact({ name: `Contact ${i}` }));
@@ -43,6 +61,7 @@ export async function runThroughputOnce(kind: ClientKind, profileFile?: string):
     await writeAll(contacts, account, 1, () => 'warm');
     await counter.reach(CONTACTS, 60_000);
     if (profileFile) await client.profileStart();
+    const frames0 = new Map(frames);
     const cpu0 = await client.cpuMs();
     const t0 = now();
     const writing = writeAll(contacts, account, MESSAGES / CONTACTS, (k) => `q${k}`);
@@ -55,7 +74,12 @@ export async function runThroughputOnce(kind: ClientKind, profileFile?: string):
     if (profileFile) await client.profileStop(profileFile);
     counter.dispose();
     const emptyStanzas = server.record.clientMessages.filter((m) => m.recipients.length === 0).length;
-    return { kind, seconds, perSecond: replies / seconds, cpuMsPerMessage: cpu / MESSAGES, replies, emptyStanzas };
+    const framesPerMessage: Record<string, number> = {};
+    for (const [tag, n] of frames) {
+      const d = n - (frames0.get(tag) ?? 0);
+      if (d > 0) framesPerMessage[tag] = round(d / MESSAGES, 3);
+    }
+    return { kind, seconds, perSecond: replies / seconds, cpuMsPerMessage: cpu / MESSAGES, replies, emptyStanzas, framesPerMessage };
   } finally {
     await client.stop();
     await server.close();

@@ -6,7 +6,7 @@
  *
  * Browser-safe: no Node or Electron imports here or in what it imports.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENT_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL, type EventName } from './channels.js';
 import type { ConnectionState } from '../core/connection/connection-state.js';
 import type { CloseCause } from '../core/connection/close-policy.js';

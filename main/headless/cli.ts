@@ -14,9 +14,9 @@
  */
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import QRCode from 'qrcode';
 import { WA_CERT_DETAILS } from '@whiskeysockets/baileys';
 import { defaultDataDir } from '../core/app/paths.js';
 import { createCoreService } from '../core/app/create-core.js';
@@ -94,15 +94,15 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
   configureLogging({ level: (process.env.REPLYLINE_LOG_LEVEL as 'info' | undefined) ?? 'warn' });
   if (args.noiseCa) WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(args.noiseCa, 'hex');
 
+  // Connects by itself: while it opens its stores when not linked yet (the QR comes sooner), at
+  // the end when linked. What happened before the listeners below is printed from the snapshot.
   const core = await createCoreService({
     dataDir: args.dataDir,
     socketConfig: args.waUrl ? { waWebSocketUrl: args.waUrl } : undefined,
     rateLimits: args.maxRepliesPerMinute ? { global: { max: args.maxRepliesPerMinute, windowMs: 60_000 } } : undefined,
-    // Connect only once the listeners below are attached, so the first QR cannot be missed.
-    autoStart: false,
   });
   const token = randomBytes(24).toString('base64url');
-  const staticDir = args.rendererDir ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/renderer');
+  const staticDir = args.rendererDir ?? path.join(repoRoot(path.dirname(fileURLToPath(import.meta.url))), 'dist', 'renderer');
   const server = await startHeadlessServer({ core, token, staticDir, port: args.port });
   const uiUrl = `${server.url}#token=${token}`;
 
@@ -119,19 +119,24 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
     }
   } else {
     process.stdout.write(`Replyline (headless)\n  window: ${uiUrl}\n  data:   ${args.dataDir}\n\n`);
-    core.on('state', ({ state }) => {
+    const show = (state: ReturnType<typeof core.snapshot>['state']) => {
       if (state.kind === 'awaiting-qr') {
-        void QRCode.toString(state.qr, { type: 'terminal', small: true }).then((qr) => {
-          process.stdout.write(`\nScan this with WhatsApp → Linked devices:\n${qr}\n`);
-        });
+        // Loaded on first use: --json never needs it.
+        void import('qrcode')
+          .then((QRCode) => QRCode.toString(state.qr, { type: 'terminal', small: true }))
+          .then((qr) => process.stdout.write(`\nScan this with WhatsApp → Linked devices:\n${qr}\n`));
       } else {
         process.stdout.write(`[${new Date().toLocaleTimeString()}] ${describeState(state)}\n`);
       }
-    });
+    };
+    core.on('state', ({ state }) => show(state));
+    show(core.snapshot().state);
   }
   const first = core.snapshot();
-  if (args.json) out({ type: 'state', payload: { state: first.state, stateText: first.stateText } });
-  core.controller.start();
+  if (args.json) {
+    out({ type: 'state', payload: { state: first.state, stateText: first.stateText } });
+    if (first.state.kind === 'awaiting-qr') out({ type: 'qr', qr: first.state.qr });
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -140,6 +145,14 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
       await core.close();
     })());
   return { stop };
+}
+
+/** The repository (or install) root: the nearest folder up with a package.json, from the source or the bundle. */
+function repoRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '../..');
+  }
 }
 
 async function main(): Promise<void> {
@@ -174,7 +187,8 @@ async function main(): Promise<void> {
   if (signalled) shutDown();
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/** Run as the headless command (the bundle's launcher, scripts/headless.mjs, calls this). */
+export function runCli(): void {
   main().catch((err: unknown) => {
     // Typed core errors (a locked session folder, say) carry words meant for the person.
     const { userMessage, message } = err as { userMessage?: unknown; message?: unknown };
@@ -182,3 +196,5 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.exit(1);
   });
 }
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) runCli();

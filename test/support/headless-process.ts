@@ -72,6 +72,8 @@ export interface StartOptions {
   /** Raises the global auto-reply rate limit (10 a minute by default). */
   maxRepliesPerMinute?: number;
   extraArgs?: string[];
+  /** Run this compiled bundle with plain node instead of the source through tsx. */
+  bundle?: string;
   env?: Record<string, string>;
   /** How long to wait for the `ready` line. */
   readyTimeoutMs?: number;
@@ -156,7 +158,8 @@ export class HeadlessProcess {
 
   /** Spawn the CLI and wait for its `ready` line. */
   static async start(options: StartOptions): Promise<HeadlessProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...headlessArgs(options)], {
+    const entry = options.bundle ? [options.bundle] : ['--import', 'tsx', CLI];
+    const child = spawn(process.execPath, [...entry, ...headlessArgs(options)], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: childEnv(options.env),
@@ -326,7 +329,9 @@ export function httpRequest<T = unknown>(
   chunked = false,
 ): Promise<ApiResponse<T>> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, timeout: timeoutMs }, (res) => {
+    // A fresh connection per request: a kept-alive socket the server is closing just as a request
+    // is written on it (both sides time idle sockets out after 5 s) fails with ECONNRESET.
+    const req = request(url, { method, headers, timeout: timeoutMs, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

@@ -3,7 +3,7 @@
  * memory and appended to a record log, so it survives a restart.
  */
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ContactMemory } from '../autoreply/engine.js';
 import { RecordLog } from '../storage/record-log.js';
 import type { ByteCipher } from '../storage/cipher.js';

@@ -83,9 +83,11 @@ export async function createCoreService(options: CreateCoreOptions): Promise<Cor
   // The lock first: a second copy on this folder must be refused before it touches any file
   // (opening a record log may cut a torn tail or compact it).
   const lock = await acquireSessionLock(paths.session);
+  const undo: Array<() => Promise<void>> = [];
   try {
-    return await openCore(options, paths, lock, log, now);
+    return await openCore(options, paths, lock, log, now, undo);
   } catch (err) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
     await lock.release();
     throw err;
   }
@@ -97,14 +99,16 @@ async function openCore(
   lock: SessionLock,
   log: ReturnType<typeof getLogger>,
   now: () => number,
+  undo: Array<() => Promise<void>>,
 ): Promise<Core> {
   const settings = options.settings ?? new JsonSettingsStore(paths.settings);
-  const cipher: ByteCipher | undefined = options.keyWrapper
-    ? await openDataKey(path.join(paths.dataDir, 'data.key'), options.keyWrapper)
-    : undefined;
-
-  const history = await ReconnectHistory.open(paths.history);
+  const autoStart = options.autoStart ?? true;
+  // Independent files open together (the lock is held already).
   const outboxRef: { current?: Outbox } = {};
+  const [cipher, history] = await Promise.all([
+    options.keyWrapper ? openDataKey(path.join(paths.dataDir, 'data.key'), options.keyWrapper) : undefined,
+    ReconnectHistory.open(paths.history),
+  ]);
   const controller = await ConnectionController.create({
     ...options.controller,
     sessionDir: paths.session,
@@ -116,24 +120,35 @@ async function openCore(
     // A contact's phone may ask for a resend of a reply it could not decrypt.
     getMessage: async (key) => (key.id ? outboxRef.current?.messageFor(key.id) : undefined),
   });
+  // Not linked yet: connect now, while the rest opens, so the QR is there sooner. Safe: nothing
+  // can arrive before the phone scans a QR, and no QR is shown before this function returns.
+  // A linked session connects only at the end, once the pipeline listens for messages.
+  const startedEarly = autoStart && controller.account() === undefined;
+  // If a later step fails, the socket (maybe up already) must not keep running.
+  undo.push(() => controller.close());
+  if (startedEarly) controller.start();
+
+  const enginePath = path.join(paths.dataDir, 'autoreply-state.json');
   // One log for the stores a decision writes to, so its records share one write and one fsync.
-  const commitLog = await CommitLog.open(paths.commitLog, {
-    cipher,
-    legacy: [
-      { lane: 'outbox', file: Outbox.file(paths.outbox) },
-      { lane: 'replies', file: ReplyLog.file(paths.replyLog) },
-      { lane: 'seen', file: DedupeStore.file(paths.inbound) },
-      { lane: 'missed', file: MissedStore.file(paths.inbound) },
-    ],
-  });
+  const [commitLog, contacts, engineState] = await Promise.all([
+    CommitLog.open(paths.commitLog, {
+      cipher,
+      legacy: [
+        { lane: 'outbox', file: Outbox.file(paths.outbox) },
+        { lane: 'replies', file: ReplyLog.file(paths.replyLog) },
+        { lane: 'seen', file: DedupeStore.file(paths.inbound) },
+        { lane: 'missed', file: MissedStore.file(paths.inbound) },
+      ],
+    }),
+    PersistedContactMemory.open(paths.inbound, cipher),
+    fs.readFile(enginePath, 'utf8').catch(() => undefined),
+  ]);
   const outbox = await Outbox.open({ dir: paths.outbox, commitLog, link: controller, cipher, now, ...options.outbox });
   outboxRef.current = outbox;
   const replyLog = await ReplyLog.open({ dir: paths.replyLog, commitLog, cipher, now });
   const dedupe = await DedupeStore.open({ dir: paths.inbound, commitLog, cipher, now });
   const missed = await MissedStore.open({ dir: paths.inbound, commitLog, cipher, now });
-  const contacts = await PersistedContactMemory.open(paths.inbound, cipher);
 
-  const enginePath = path.join(paths.dataDir, 'autoreply-state.json');
   const engine = new AutoReplyEngine({
     clock: now,
     random: Math.random,
@@ -143,9 +158,9 @@ async function openCore(
   });
   // Cooldowns survive a restart, so a reply loop cannot restart with the app.
   try {
-    engine.importState(JSON.parse(await fs.readFile(enginePath, 'utf8')));
+    if (engineState !== undefined) engine.importState(JSON.parse(engineState));
   } catch {
-    // first start, or unreadable: start with no cooldowns
+    // unreadable: start with no cooldowns
   }
 
   let rules: Rule[] = [];
@@ -316,7 +331,7 @@ async function openCore(
     }
   }
 
-  if (options.autoStart ?? true) controller.start();
+  if (autoStart && !startedEarly) controller.start();
 
   let closing: Promise<void> | undefined;
   return {

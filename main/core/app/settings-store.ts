@@ -5,7 +5,7 @@
  * value falls back to its default instead of losing the rest.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_SETTINGS, settingsSchema, type Settings, type Snapshot } from '../../contract/api.js';
 import { writeFileAtomic, quarantineFile } from '../storage/atomic-file.js';
 import { getLogger } from '../logging/logger.js';

@@ -6,13 +6,15 @@
  * `RuleInput` is what the window sends (defaults may be left out); `Rule` is the validated,
  * defaults-filled form the engine takes.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { compileGuardedRegex } from './regex-guard.js';
 import { DAYS, isValidTimeZone, parseTimeOfDay } from './schedule.js';
 import { parseContactEntry } from './scope.js';
 
 export const MAX_RULES = 100;
 export const MAX_REPLY_TEXT = 4_096;
+/** "4,096", written out by hand: toLocaleString at module load would start ICU on every launch. */
+const MAX_REPLY_TEXT_WORDS = String(MAX_REPLY_TEXT).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 export const DEFAULT_COOLDOWN_MS = 10 * 60_000;
 export const MIN_COOLDOWN_MS = 10_000;
@@ -119,7 +121,7 @@ export const groupPolicySchema = z.enum(['off', 'all', 'mentioned']);
 const replyText = (what: string) =>
   z
     .string()
-    .max(MAX_REPLY_TEXT, `${what} is too long (at most ${MAX_REPLY_TEXT.toLocaleString('en-US')} characters)`);
+    .max(MAX_REPLY_TEXT, `${what} is too long (at most ${MAX_REPLY_TEXT_WORDS} characters)`);
 
 const httpUrl = (what: string) =>
   z.string().refine(

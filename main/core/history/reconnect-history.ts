@@ -5,7 +5,7 @@
  *
  * Queries answer what the window shows: the list, counts per cause, and an uptime timeline.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { RecordLog } from '../storage/record-log.js';
 import type { ConnectionStateKind } from '../connection/connection-state.js';
 import { CLOSE_POLICY, type CloseCause } from '../connection/close-policy.js';

@@ -4,7 +4,7 @@
  * Bounded by age (default 30 days) and size (default 50,000 keys, oldest dropped first).
  */
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ByteCipher } from '../storage/cipher.js';
 import type { CommitLog } from '../storage/commit-log.js';
 import { openStoreLog } from '../storage/open-store-log.js';

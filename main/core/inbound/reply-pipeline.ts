@@ -24,7 +24,7 @@
  * written in one frame, so after a crash either all three are there or none is (and the message,
  * not marked seen, is decided again when it comes back).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Unsubscribe } from '../connection/link.js';
 import { getLogger } from '../logging/logger.js';
 import { newMessageId, OutboxError, type Outbox } from '../outbox/index.js';

@@ -3,7 +3,7 @@
  * its first attempt); each later change is a small `set` record. Compaction writes one `put`
  * per kept entry. Records are validated on the way back in; an unknown shape is dropped.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DELIVERY_STATES, type DeliveryState, type OutboxEntry } from './types.js';
 import type { DeliveryError, DeliveryErrorKind } from './errors.js';
 

@@ -7,7 +7,7 @@
  * It mirrors the outbox through `applyOutbox()`; it never sends anything itself.
  */
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Unsubscribe } from '../connection/link.js';
 import { TypedEmitter } from '../connection/typed-emitter.js';
 import type { ByteCipher } from '../storage/cipher.js';
