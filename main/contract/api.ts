@@ -4,12 +4,18 @@
  * preload bridge, the headless HTTP server and the renderer all import this file, so they cannot
  * drift. Main validates every incoming payload with `commandSchemas` before it reaches the core.
  *
- * Browser-safe: no Node or Electron imports here or in what it imports.
+ * Browser-safe: no Node or Electron imports here or in what it imports. The values the window's
+ * bundle needs at run time live in zod-free modules beside this one and are re-exported here:
+ * `channels.ts` (the preload) and `connection.ts` (the window). Bundles import values from those
+ * directly, because importing a value from this file brings zod along (whose eval probe the
+ * window's CSP reports), and types from here. The lint config enforces it for the renderer.
  */
 import { z } from 'zod';
 import { EVENT_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL, type EventName } from './channels.js';
-import type { ConnectionState } from '../core/connection/connection-state.js';
-import type { CloseCause } from '../core/connection/close-policy.js';
+import type { CloseCause, ConnectionState } from './connection.js';
+
+// The connection's states, close causes and their plain words (a pure module of its own).
+export * from './connection.js';
 
 // ---- Values ---------------------------------------------------------------------------------
 

@@ -9,8 +9,11 @@ import { promises as fs } from 'node:fs';
 import type { UserFacingSocketConfig } from '@whiskeysockets/baileys';
 import {
   commandSchemas,
+  describeCause,
+  describeState,
   isPlainPayload,
   type ApiError,
+  type CloseCause,
   type CommandName,
   type CommandResults,
   type EventName,
@@ -25,9 +28,7 @@ import { JsonSettingsStore, type SettingsStore } from './settings-store.js';
 import { PersistedContactMemory } from './contact-memory.js';
 import { ConnectionController, type ControllerOptions } from '../connection/controller.js';
 import { acquireSessionLock, type SessionLock } from '../connection/session-lock.js';
-import { describeState } from '../connection/connection-state.js';
-import { CLOSE_POLICY, type CloseCause } from '../connection/close-policy.js';
-import { TypedEmitter } from '../connection/typed-emitter.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
 import { ReconnectHistory, type HistoryEntry } from '../history/reconnect-history.js';
 import { Outbox } from '../outbox/index.js';
 import { ReplyLog, toReplyView } from '../replylog/index.js';
@@ -196,7 +197,7 @@ async function openCore(
     const t = now();
     const counts = history.countsByCause(t - 7 * DAY);
     const meanings: HistoryView['causeMeanings'] = {};
-    for (const cause of Object.keys(counts) as CloseCause[]) meanings[cause] = CLOSE_POLICY[cause].meaning;
+    for (const cause of Object.keys(counts) as CloseCause[]) meanings[cause] = describeCause(cause);
     return {
       entries: history.list({ limit }),
       countsByCause: counts,
