@@ -13,6 +13,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { vi } from 'vitest';
 
+// ---- the OS the fake plays --------------------------------------------------------------------
+
+/**
+ * Which OS the fake behaves as, where real Electron differs by platform (login items, tray
+ * clicks, notification activation, quitting). Code under test gets its platform passed in; a spec
+ * that passes `platform: 'win32'` also calls `setFakePlatform('win32')`.
+ */
+export const fakeSystem = { platform: process.platform as NodeJS.Platform };
+
 // ---- web contents, frames, windows ------------------------------------------------------------
 
 export class FakeFrame {
@@ -102,7 +111,8 @@ class FakeApp extends EventEmitter {
   isPackaged = false;
   userData = path.join(os.tmpdir(), 'replyline-fake-user-data');
   appPath = '/fake/app';
-  loginItem = { openAtLogin: false };
+  /** Login items as the OS keeps them: Windows Run entries by value name, or macOS's one item. */
+  loginItems = new Map<string, { path: string; args: string[] }>();
   readonly requestSingleInstanceLock = vi.fn(() => this.singleInstanceLock);
   readonly quit = vi.fn();
   readonly exit = vi.fn();
@@ -114,10 +124,28 @@ class FakeApp extends EventEmitter {
   readonly getAppPath = vi.fn(() => this.appPath);
   readonly getPath = vi.fn((name: string) => (name === 'userData' ? this.userData : path.join(this.userData, '..', name)));
   readonly setPath = vi.fn();
-  readonly setLoginItemSettings = vi.fn((settings: { openAtLogin?: boolean }) => {
-    this.loginItem = { openAtLogin: settings.openAtLogin ?? false };
+  readonly setLoginItemSettings = vi.fn((settings: Electron.Settings) => {
+    const name = fakeSystem.platform === 'win32' ? (settings.name ?? 'app.replyline.desktop') : 'login-item';
+    if (settings.openAtLogin) this.loginItems.set(name, { path: settings.path ?? process.execPath, args: settings.args ?? [] });
+    else this.loginItems.delete(name);
   });
-  readonly getLoginItemSettings = vi.fn(() => ({ ...this.loginItem, wasOpenedAtLogin: false }));
+  /**
+   * As Electron 45 answers: on Windows `openAtLogin` is true only for a Run entry with the same
+   * executable *and the same args* as asked about (both default to process.execPath and []), while
+   * `executableWillLaunchAtLogin` ignores the args. macOS has one login item and no args.
+   */
+  readonly getLoginItemSettings = vi.fn((options: Electron.LoginItemSettingsOptions = {}) => {
+    const items = [...this.loginItems.values()];
+    if (fakeSystem.platform !== 'win32') return { openAtLogin: items.length > 0, wasOpenedAtLogin: false };
+    const exe = options.path ?? process.execPath;
+    const args = options.args ?? [];
+    const same = (a: readonly string[]) => a.length === args.length && a.every((x, i) => x === args[i]);
+    return {
+      openAtLogin: items.some((i) => i.path === exe && same(i.args)),
+      executableWillLaunchAtLogin: items.some((i) => i.path === exe),
+      wasOpenedAtLogin: false,
+    };
+  });
 
   /** Play the OS asking the app to quit. Returns whether a listener held it back. */
   fireBeforeQuit(): boolean {
@@ -323,13 +351,19 @@ const fakeElectron = {
 };
 export default fakeElectron;
 
+/** Play another OS from here on (until the next reset). */
+export function setFakePlatform(platform: NodeJS.Platform): void {
+  fakeSystem.platform = platform;
+}
+
 /** Forget everything the previous test did. */
 export function resetFakeElectron(): void {
   vi.clearAllMocks();
   for (const emitter of [app, ipcMain, ipcRenderer, powerMonitor, session.defaultSession]) emitter.removeAllListeners();
   app.singleInstanceLock = true;
   app.isPackaged = false;
-  app.loginItem = { openAtLogin: false };
+  app.loginItems.clear();
+  fakeSystem.platform = process.platform;
   ipcMain.handlers.clear();
   FakeBrowserWindow.instances = [];
   FakeTray.instances = [];
