@@ -9,6 +9,7 @@
  * (emit `resume`, invoke an IPC channel from some frame, click a menu item).
  */
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { vi } from 'vitest';
@@ -106,10 +107,38 @@ export class FakeBrowserWindow extends EventEmitter {
 
 // ---- app ------------------------------------------------------------------------------------
 
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const packageJson = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  name?: string;
+  productName?: string;
+  desktopName?: string;
+};
+
+/** Electron 45's default Linux desktop name for an app name (lib/browser/desktop-name.ts). */
+export function defaultDesktopName(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return slug ? `${slug}.desktop` : `${path.basename(process.execPath)}.desktop`;
+}
+
+/** Where the fake keeps the per-user folders (never the real home). */
+const FAKE_APP_DATA = path.join(os.tmpdir(), 'replyline-fake-home', '.config');
+
 class FakeApp extends EventEmitter {
   singleInstanceLock = true;
   isPackaged = false;
-  userData = path.join(os.tmpdir(), 'replyline-fake-user-data');
+  /**
+   * As Electron sets it at start (lib/browser/init.ts): package.json's `productName`, else its
+   * `name`. The default user data folder is `<appData>/<app.name>`.
+   */
+  name = `${packageJson.productName ?? packageJson.name ?? 'Electron'}`.trim();
+  /** Linux: `desktopName` from package.json, else one derived from `app.name`; WM_CLASS follows it. */
+  desktopName = packageJson.desktopName ?? defaultDesktopName(this.name);
+  readonly paths = new Map<string, string>();
   appPath = '/fake/app';
   /** Login items as the OS keeps them: Windows Run entries by value name, or macOS's one item. */
   loginItems = new Map<string, { path: string; args: string[] }>();
@@ -120,10 +149,18 @@ class FakeApp extends EventEmitter {
   readonly enableSandbox = vi.fn();
   readonly setAppUserModelId = vi.fn();
   readonly getVersion = vi.fn(() => '0.1.0');
-  readonly getName = vi.fn(() => 'Replyline');
+  readonly getName = vi.fn(() => this.name);
   readonly getAppPath = vi.fn(() => this.appPath);
-  readonly getPath = vi.fn((name: string) => (name === 'userData' ? this.userData : path.join(this.userData, '..', name)));
-  readonly setPath = vi.fn();
+  readonly getPath = vi.fn((name: string): string => {
+    const set = this.paths.get(name);
+    if (set) return set;
+    if (name === 'appData') return FAKE_APP_DATA;
+    if (name === 'userData') return path.join(FAKE_APP_DATA, this.name);
+    return path.join(FAKE_APP_DATA, '..', name);
+  });
+  readonly setPath = vi.fn((name: string, value: string) => {
+    this.paths.set(name, value);
+  });
   readonly setLoginItemSettings = vi.fn((settings: Electron.Settings) => {
     const name = fakeSystem.platform === 'win32' ? (settings.name ?? 'app.replyline.desktop') : 'login-item';
     if (settings.openAtLogin) this.loginItems.set(name, { path: settings.path ?? process.execPath, args: settings.args ?? [] });
@@ -362,6 +399,7 @@ export function resetFakeElectron(): void {
   for (const emitter of [app, ipcMain, ipcRenderer, powerMonitor, session.defaultSession]) emitter.removeAllListeners();
   app.singleInstanceLock = true;
   app.isPackaged = false;
+  app.paths.clear();
   app.loginItems.clear();
   fakeSystem.platform = process.platform;
   ipcMain.handlers.clear();
