@@ -228,6 +228,8 @@ export class FakeTray extends EventEmitter {
   image: FakeNativeImage;
   tooltip = '';
   menu: FakeMenu | undefined;
+  /** How often the OS popped the context menu up. */
+  menuShown = 0;
   destroyed = false;
   readonly setImage = vi.fn((image: FakeNativeImage) => {
     this.image = image;
@@ -245,6 +247,21 @@ export class FakeTray extends EventEmitter {
     super();
     this.image = image;
     FakeTray.instances.push(this);
+  }
+  /**
+   * The person left-clicks the icon, as Electron 45 reports it per OS: on macOS, when a menu with
+   * items is set, `click` fires and then the menu opens (tray_icon_cocoa.mm's mouseDown); on
+   * Windows a left click is only `click` (the menu is the right button's); on Linux `click` is the
+   * StatusNotifierItem's activation.
+   */
+  clickIcon(): void {
+    this.emit('click', {}, { x: 0, y: 0, width: 16, height: 16 }, { x: 4, y: 4 });
+    if (fakeSystem.platform === 'darwin' && this.menu && this.menu.items.length > 0) this.menuShown++;
+  }
+  /** The person right-clicks the icon: the menu opens. */
+  rightClickIcon(): void {
+    if (fakeSystem.platform !== 'linux') this.emit('right-click', {}, { x: 0, y: 0, width: 16, height: 16 });
+    if (this.menu && this.menu.items.length > 0) this.menuShown++;
   }
 }
 
