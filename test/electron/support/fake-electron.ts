@@ -265,17 +265,66 @@ export class FakeTray extends EventEmitter {
   }
 }
 
+type ActivationHandler = (details: Electron.ActivationArguments) => void;
+
 export class FakeNotification extends EventEmitter {
   static instances: FakeNotification[] = [];
   static supported = true;
+  /**
+   * What `show()` fails with, if anything: Electron ≥ 42 on macOS shows notifications through
+   * UNNotification, which refuses an app that is not code-signed and emits `failed` instead.
+   */
+  static failure: string | undefined;
+  /** Windows only (Electron 45 defines it on win32 alone); `setFakePlatform` puts it in place. */
+  static handleActivation: ((callback: ActivationHandler) => void) | undefined =
+    process.platform === 'win32' ? handleActivation : undefined;
+  static activationHandler: ActivationHandler | undefined;
+  /** An activation that came before any handler (a click that launched the app). */
+  static pendingActivation: Electron.ActivationArguments | undefined;
   static isSupported(): boolean {
     return FakeNotification.supported;
   }
-  readonly show = vi.fn();
+  /** Windows delivers a toast activation: to the registered handler, or keeps it for the first one. */
+  static activate(details: Electron.ActivationArguments): void {
+    if (FakeNotification.activationHandler) FakeNotification.activationHandler(details);
+    else FakeNotification.pendingActivation = details;
+  }
+  /** Garbage-collected: the app held no reference, so instance events reach nobody any more. */
+  collected = false;
+  readonly show = vi.fn(() => {
+    const failure = FakeNotification.failure;
+    // The OS answers after show() returns.
+    if (failure !== undefined) queueMicrotask(() => this.emit('failed', {}, failure));
+    else queueMicrotask(() => this.emit('show', {}));
+  });
   constructor(readonly options: { title: string; body: string }) {
     super();
     FakeNotification.instances.push(this);
   }
+  /**
+   * The person clicks the notification, on screen or later in the Action Center / Notification
+   * Center. The object hears it only while it lives; on Windows the activation handler always does.
+   */
+  clickByPerson(): void {
+    if (!this.collected) this.emit('click', {});
+    if (fakeSystem.platform === 'win32') FakeNotification.activate({ type: 'click', arguments: '' });
+  }
+  /** The OS moved the toast to the Action Center (Windows) or the person dismissed it. */
+  closeByOs(): void {
+    if (!this.collected) this.emit('close', {});
+  }
+  /** Garbage collection took the object. */
+  collect(): void {
+    this.collected = true;
+    this.removeAllListeners();
+  }
+}
+
+function handleActivation(callback: ActivationHandler): void {
+  FakeNotification.activationHandler = callback;
+  const pending = FakeNotification.pendingActivation;
+  FakeNotification.pendingActivation = undefined;
+  if (pending) callback(pending);
 }
 
 // ---- sessions -------------------------------------------------------------------------------
@@ -408,6 +457,7 @@ export default fakeElectron;
 /** Play another OS from here on (until the next reset). */
 export function setFakePlatform(platform: NodeJS.Platform): void {
   fakeSystem.platform = platform;
+  FakeNotification.handleActivation = platform === 'win32' ? handleActivation : undefined;
 }
 
 /** Forget everything the previous test did. */
@@ -418,12 +468,15 @@ export function resetFakeElectron(): void {
   app.isPackaged = false;
   app.paths.clear();
   app.loginItems.clear();
-  fakeSystem.platform = process.platform;
+  setFakePlatform(process.platform);
   ipcMain.handlers.clear();
   FakeBrowserWindow.instances = [];
   FakeTray.instances = [];
   FakeNotification.instances = [];
   FakeNotification.supported = true;
+  FakeNotification.failure = undefined;
+  FakeNotification.activationHandler = undefined;
+  FakeNotification.pendingActivation = undefined;
   const s = session.defaultSession;
   s.headersListener = undefined;
   s.permissionRequestHandler = undefined;
