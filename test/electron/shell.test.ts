@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_SETTINGS, IPC_COMMAND_PREFIX } from '../../main/contract/api.js';
+import { DEFAULT_SETTINGS, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL } from '../../main/contract/api.js';
 import type { SettingsStore } from '../../main/electron/settings-store.js';
 import { startShell } from '../../main/electron/shell.js';
 import { HOUR_MS } from '../../main/electron/tray.js';
@@ -144,6 +144,18 @@ describe('shell', () => {
     expect(FakeNotification.instances).toHaveLength(1);
     FakeNotification.instances[0]!.emit('click');
     expect(FakeBrowserWindow.instances[0]!.show).toHaveBeenCalled();
+  });
+
+  it('a notification the system refuses shows in the window instead', async () => {
+    FakeNotification.failure = 'not allowed';
+    const { core, win } = start();
+    core.setState({ kind: 'conflict' });
+    await vi.waitFor(() =>
+      expect(win.webContents.send).toHaveBeenCalledWith(IPC_EVENT_CHANNEL, {
+        event: 'notice',
+        payload: { kind: 'notification', title: 'WhatsApp is open elsewhere', body: expect.any(String) as string },
+      }),
+    );
   });
 
   it('system resume calls reconnectNow("resume")', () => {
