@@ -89,7 +89,7 @@ export function startShell(options: ShellOptions): Shell {
     },
   });
 
-  const quit = setupQuit({ core, onQuitting: () => tray.markQuitting() });
+  const quit = setupQuit({ core, onQuitting: () => tray.markQuitting(), platform: options.platform });
 
   const win = createMainWindow({
     preloadFile: options.preloadFile,
@@ -98,7 +98,7 @@ export function startShell(options: ShellOptions): Shell {
   });
   ref.win = win;
   keepInTrayOnClose(win, quit.isQuitting);
-  win.on('session-end', () => quit.markQuitting()); // Windows: log off / shut down
+  win.on('session-end', () => quit.endSession()); // Windows: log off / shut down
   if (!options.startHidden) win.once('ready-to-show', openWindow);
   app.on('activate', openWindow); // macOS: dock icon clicked
 
