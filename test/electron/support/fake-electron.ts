@@ -464,20 +464,45 @@ export const net = {
   isOnline: vi.fn((): boolean => net.online),
 };
 
+// A reversible stand-in for the OS: not encryption, but the bytes differ from the input. The two
+// APIs write different (made-up) prefixes, so a spec can tell which one wrote what.
+const seal = (prefix: string, plain: string) => Buffer.from(`${prefix}${Buffer.from(plain, 'utf8').reverse().toString('base64')}`);
+const unseal = (text: string, prefix: string) => Buffer.from(text.slice(prefix.length), 'base64').reverse().toString('utf8');
+const SYNC_PREFIX = 'v11:';
+const ASYNC_PREFIX = /^async(\d+):/;
+
 export const safeStorage = {
   available: true,
   backend: 'gnome_libsecret' as string,
+  /** The async API's current key; data sealed under an older one decrypts with `shouldReEncrypt`. */
+  keyGeneration: 1,
   isEncryptionAvailable: vi.fn((): boolean => safeStorage.available),
   getSelectedStorageBackend: vi.fn((): string => safeStorage.backend),
-  // A reversible stand-in for the OS: not encryption, but the bytes differ from the input.
+  /** Deprecated in Electron 45. */
   encryptString: vi.fn((plain: string): Buffer => {
     if (!safeStorage.available) throw new Error('Encryption is not available.');
-    return Buffer.from(`v11:${Buffer.from(plain, 'utf8').reverse().toString('base64')}`);
+    return seal(SYNC_PREFIX, plain);
   }),
+  /** Deprecated in Electron 45; reads only what encryptString wrote. */
   decryptString: vi.fn((encrypted: Buffer): string => {
     const text = encrypted.toString();
-    if (!safeStorage.available || !text.startsWith('v11:')) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
-    return Buffer.from(text.slice(4), 'base64').reverse().toString('utf8');
+    if (!safeStorage.available || !text.startsWith(SYNC_PREFIX)) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+    return unseal(text, SYNC_PREFIX);
+  }),
+  isAsyncEncryptionAvailable: vi.fn(async (): Promise<boolean> => safeStorage.available),
+  encryptStringAsync: vi.fn(async (plain: string): Promise<Buffer> => {
+    if (!safeStorage.available) throw new Error('Encryption is not available.');
+    return seal(`async${safeStorage.keyGeneration}:`, plain);
+  }),
+  /** Reads what either API wrote ("Data encrypted with safeStorage.encryptString can be decrypted with safeStorage.decryptStringAsync"). */
+  decryptStringAsync: vi.fn(async (encrypted: Buffer): Promise<{ result: string; shouldReEncrypt: boolean }> => {
+    const text = encrypted.toString();
+    const failed = new Error('Error while decrypting the ciphertext provided to safeStorage.decryptStringAsync.');
+    if (!safeStorage.available) throw failed;
+    if (text.startsWith(SYNC_PREFIX)) return { result: unseal(text, SYNC_PREFIX), shouldReEncrypt: false };
+    const match = ASYNC_PREFIX.exec(text);
+    if (!match) throw failed;
+    return { result: unseal(text, match[0]), shouldReEncrypt: Number(match[1]) < safeStorage.keyGeneration };
   }),
 };
 
@@ -542,5 +567,6 @@ export function resetFakeElectron(): void {
   net.online = true;
   safeStorage.available = true;
   safeStorage.backend = 'gnome_libsecret';
+  safeStorage.keyGeneration = 1;
   contextBridge.exposed.clear();
 }
