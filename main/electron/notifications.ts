@@ -24,7 +24,7 @@
 import { Notification } from 'electron';
 import type { ReplyView } from '../contract/api.js';
 import type { CoreService } from '../core/app/core-service.js';
-import type { ConnectionState } from '../core/connection/connection-state.js';
+import type { ConnectionState } from '../contract/api.js';
 import { getLogger } from '../core/logging/logger.js';
 
 export const FAILURE_NOTIFY_ATTEMPT = 5;

@@ -9,7 +9,7 @@
  */
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions, type NativeImage } from 'electron';
 import type { Snapshot } from '../contract/api.js';
-import { assertNever, describeState, type ConnectionState } from '../core/connection/connection-state.js';
+import { assertNever, describeState, type ConnectionState } from '../contract/api.js';
 import { trayIconPng, type TrayTone } from './icons.js';
 
 export interface TrayActions {

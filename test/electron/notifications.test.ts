@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ReplyView } from '../../main/contract/api.js';
-import type { ConnectionState } from '../../main/core/connection/connection-state.js';
+import type { ConnectionState } from '../../main/contract/api.js';
 import { setupNotifications } from '../../main/electron/notifications.js';
 import { FakeCore } from './support/fake-core.js';
 import { FakeNotification, resetFakeElectron, setFakePlatform } from './support/fake-electron.js';

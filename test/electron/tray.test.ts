@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ConnectionState } from '../../main/core/connection/connection-state.js';
+import type { ConnectionState } from '../../main/contract/api.js';
 import {
   HOUR_MS,
   startOfTomorrow,
