@@ -101,6 +101,18 @@ export interface MissedView {
   ruleName?: string;
 }
 
+/**
+ * A message from the desktop shell for the window, shown there until dismissed. Never from the
+ * core or headless mode:
+ *  - 'closed-to-tray': the window was closed for the first time and Replyline keeps running;
+ *  - 'notification': a desktop notification the system would not show (an unsigned macOS build).
+ */
+export interface NoticeView {
+  kind: 'closed-to-tray' | 'notification';
+  title: string;
+  body: string;
+}
+
 /** Everything the window needs to draw itself on open. */
 export interface Snapshot {
   state: ConnectionState;
@@ -258,6 +270,7 @@ export interface EventPayloads {
   history: HistoryEntryView;
   missed: MissedView[];
   settings: Settings;
+  notice: NoticeView;
 }
 export { EVENT_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL };
 export type { EventName };
