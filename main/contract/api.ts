@@ -4,12 +4,21 @@
  * preload bridge, the headless HTTP server and the renderer all import this file, so they cannot
  * drift. Main validates every incoming payload with `commandSchemas` before it reaches the core.
  *
- * Browser-safe: no Node or Electron imports here or in what it imports.
+ * Browser-safe: no Node or Electron imports here or in what it imports. The values the window's
+ * bundle needs at run time live in zod-free modules beside this one and are re-exported here:
+ * `channels.ts` (the preload), `connection.ts` and `bounds.ts` (the window). Bundles import values from those
+ * directly, because importing a value from this file brings zod along (whose eval probe the
+ * window's CSP reports), and types from here. The lint config enforces it for the renderer.
  */
 import { z } from 'zod';
 import { EVENT_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL, type EventName } from './channels.js';
-import type { ConnectionState } from '../core/connection/connection-state.js';
-import type { CloseCause } from '../core/connection/close-policy.js';
+import type { CloseCause, ConnectionState } from './connection.js';
+import { MAX_DATE_MS, MAX_RULES, SETTINGS_BOUNDS } from './bounds.js';
+
+// The connection's states, close causes and their plain words (a pure module of its own).
+export * from './connection.js';
+// The settings' bounds, the rule count, the date cap and the pause rule (plain values).
+export * from './bounds.js';
 
 // ---- Values ---------------------------------------------------------------------------------
 
@@ -92,6 +101,18 @@ export interface MissedView {
   ruleName?: string;
 }
 
+/**
+ * A message from the desktop shell for the window, shown there until dismissed. Never from the
+ * core or headless mode:
+ *  - 'closed-to-tray': the window was closed for the first time and Replyline keeps running;
+ *  - 'notification': a desktop notification the system would not show (an unsigned macOS build).
+ */
+export interface NoticeView {
+  kind: 'closed-to-tray' | 'notification';
+  title: string;
+  body: string;
+}
+
 /** Everything the window needs to draw itself on open. */
 export interface Snapshot {
   state: ConnectionState;
@@ -103,17 +124,25 @@ export interface Snapshot {
   version: string;
 }
 
+const minutes = (bounds: { min: number; max: number }) => z.number().int().min(bounds.min).max(bounds.max);
+
 export const settingsSchema = z.object({
   /** Offline-sync messages older than this many minutes go to "missed while offline". */
-  catchUpWindowMinutes: z.number().int().min(0).max(24 * 60),
+  catchUpWindowMinutes: minutes(SETTINGS_BOUNDS.catchUpWindowMinutes),
   /** A reply still waiting after this many minutes is expired instead of sent late. */
-  replyTtlMinutes: z.number().int().min(1).max(7 * 24 * 60),
+  replyTtlMinutes: minutes(SETTINGS_BOUNDS.replyTtlMinutes),
   /** Show a typing indicator before a reply. */
   typingIndicator: z.boolean(),
   startAtLogin: z.boolean(),
   notifications: z.boolean(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** A moment a Date can hold: later ones break every clock and date format. */
+export const pausedUntilSchema = z.number().int().positive().max(MAX_DATE_MS);
+
+/** The auto-reply switch as stored: on or off, and a pause until a moment (see `isPaused`). */
+export const autoReplySchema = z.object({ enabled: z.boolean(), pausedUntil: pausedUntilSchema.optional() });
 
 export const DEFAULT_SETTINGS: Settings = {
   catchUpWindowMinutes: 15,
@@ -148,10 +177,9 @@ export const commandSchemas = {
   updateSettings: settingsSchema.partial().strict(),
   getRules: none,
   /** Rules are validated by the auto-reply engine's own schema, which gives per-rule messages. */
-  setRules: z.object({ rules: z.array(z.unknown()).max(200) }).strict(),
+  setRules: z.object({ rules: z.array(z.unknown()).max(MAX_RULES, `there are too many rules (at most ${MAX_RULES})`) }).strict(),
   setAutoReply: z.object({ enabled: z.boolean() }).strict(),
-  /** A moment a Date can hold (at most 8.64e15 ms): later ones break every clock and date format. */
-  pauseAutoReply: z.object({ until: z.number().int().positive().max(8_640_000_000_000_000).nullable() }).strict(),
+  pauseAutoReply: z.object({ until: pausedUntilSchema.nullable() }).strict(),
   reconnectNow: none,
   useHere: none,
   relink: none,
@@ -166,7 +194,8 @@ export type CommandName = keyof typeof commandSchemas;
 /**
  * Payloads are plain data: undefined, null, a primitive, or an object made by `{}` / JSON.parse.
  * zod's z.object() takes any object — a Date, Map, Set or RegExp (structured clone carries them
- * through IPC as such) passes as an empty argument object — so callers check this first.
+ * through IPC as such) passes as an empty argument object — so `parseCommandPayload` checks this
+ * first.
  */
 export function isPlainPayload(args: unknown): boolean {
   if (args === null || typeof args !== 'object') return true;
@@ -174,6 +203,31 @@ export function isPlainPayload(args: unknown): boolean {
   return proto === Object.prototype || proto === null;
 }
 export type CommandArgs = { [C in CommandName]: z.input<(typeof commandSchemas)[C]> };
+/** A command's payload once `parseCommandPayload` accepted it: what the core's handler receives. */
+export type CommandPayloads = { [C in CommandName]: z.output<(typeof commandSchemas)[C]> };
+
+/**
+ * The one payload check, used by the Electron IPC registrar and by the core's `handle`: a known
+ * command, plain data, then the command's schema. A refusal lists at most 10 problems.
+ */
+export function parseCommandPayload<C extends CommandName>(command: C, args: unknown): Result<CommandPayloads[C]> {
+  if (!Object.hasOwn(commandSchemas, command)) {
+    return { ok: false, error: { kind: 'invalid-payload', message: 'Unknown command.' } };
+  }
+  const parsed = isPlainPayload(args) ? (commandSchemas[command] as z.ZodType).safeParse(args) : undefined;
+  // The data is what `commandSchemas[command]` outputs; TypeScript cannot follow a generic index.
+  if (parsed?.success) return { ok: true, value: parsed.data as CommandPayloads[C] };
+  return {
+    ok: false,
+    error: {
+      kind: 'invalid-payload',
+      message: 'The request was not in the expected form.',
+      details: parsed
+        ? parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.map(String).join('.'), message: i.message }))
+        : [{ path: '', message: 'expected plain data' }],
+    },
+  };
+}
 
 /** What each command returns on success. */
 export interface CommandResults {
@@ -216,6 +270,7 @@ export interface EventPayloads {
   history: HistoryEntryView;
   missed: MissedView[];
   settings: Settings;
+  notice: NoticeView;
 }
 export { EVENT_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL };
 export type { EventName };

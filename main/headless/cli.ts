@@ -20,7 +20,7 @@ import QRCode from 'qrcode';
 import { WA_CERT_DETAILS } from '@whiskeysockets/baileys';
 import { defaultDataDir } from '../core/app/paths.js';
 import { createCoreService } from '../core/app/create-core.js';
-import { describeState } from '../core/connection/connection-state.js';
+import { describeState } from '../contract/api.js';
 import { configureLogging, getLogger } from '../core/logging/logger.js';
 import { quietLibraryConsole } from '../core/logging/library-console.js';
 import { EVENT_NAMES } from '../contract/api.js';
