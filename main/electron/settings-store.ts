@@ -44,6 +44,7 @@ const jsonSchema: Schema<StoreShape> = {
       typingIndicator: { type: 'boolean' },
       startAtLogin: { type: 'boolean' },
       notifications: { type: 'boolean' },
+      chatMemoryDays: { type: 'integer', minimum: 0, maximum: 365 },
     },
   },
   autoReply: {
