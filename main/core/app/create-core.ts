@@ -8,7 +8,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { UserFacingSocketConfig } from '@whiskeysockets/baileys';
-import { describeState, type EventName, type EventPayloads, type ResponderTestView, type Snapshot } from '../../contract/api.js';
+import { describeState, isPaused, type EventName, type EventPayloads, type ResponderTestView, type Snapshot } from '../../contract/api.js';
 import type { CoreService } from './core-service.js';
 import { createCommandHandlers, dispatchCommand } from './command-handlers.js';
 import { dataPaths } from './paths.js';
@@ -226,7 +226,7 @@ async function openCore(
   const autoReply = () => {
     const a = settings.getAutoReply();
     // An elapsed pause is over: show it as such.
-    return a.pausedUntil !== undefined && a.pausedUntil <= now() ? { enabled: a.enabled } : a;
+    return a.pausedUntil !== undefined && !isPaused(a, now()) ? { enabled: a.enabled } : a;
   };
 
   const snapshot = (): Snapshot => ({
