@@ -5,12 +5,14 @@
  * run time (a zod-free module, like connection.ts), so its checks and the core's never differ.
  */
 
-/** Inclusive bounds of the numeric settings (whole minutes). */
+/** Inclusive bounds of the numeric settings (whole numbers, in the unit their name says). */
 export const SETTINGS_BOUNDS = {
   /** Offline-sync messages older than this go to "missed while offline": up to a day. */
   catchUpWindowMinutes: { min: 0, max: 24 * 60 },
   /** A reply still waiting after this long is expired: from a minute to a week. */
   replyTtlMinutes: { min: 1, max: 7 * 24 * 60 },
+  /** How long a chat's recent turns are kept for AI replies: none to a year. */
+  chatMemoryDays: { min: 0, max: 365 },
 } as const;
 
 /** The most rules there may be: what the window may send, the store keeps and the engine runs. */

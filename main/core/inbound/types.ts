@@ -51,6 +51,10 @@ export interface ReplyEngine<D extends Decision = Decision> {
    * list) evaluates only: no cooldown or rate is counted.
    */
   decide(message: InboundMessage, options: { dryRun: boolean }): D | Skip;
-  /** Write the reply text: a template (instant) or a responder (webhook, LLM: seconds). Should not throw. */
-  renderReply(decision: D): Promise<RenderResult>;
+  /**
+   * Write the reply text: a template (instant) or a responder (webhook, LLM: seconds). Should not
+   * throw. `replyId` is the reply's message id, the same when a crash makes it run again (the
+   * webhook's idempotency key).
+   */
+  renderReply(decision: D, context: { replyId: string }): Promise<RenderResult>;
 }
