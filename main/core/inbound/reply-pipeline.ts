@@ -77,7 +77,11 @@ interface GenerationJob<D extends Decision = Decision> {
 }
 
 const accountSchema = z.object({ phoneJid: z.string(), lid: z.string().optional(), name: z.string().optional() });
-/** The fields of a stored decision the pipeline relies on; the rest is the engine's and kept as is. */
+/**
+ * The fields of a stored decision the pipeline relies on; the rest is the engine's and kept as is.
+ * `satisfies` ties it to `Decision` (picked from the engine's type): a field the engine renames or
+ * retypes fails to compile here.
+ */
 const decisionSchema = z.looseObject({
   kind: z.literal('reply'),
   rule: z.looseObject({ id: z.string(), name: z.string() }),
@@ -95,7 +99,7 @@ const decisionSchema = z.looseObject({
     timestamp: z.number(),
     isGroup: z.boolean(),
   }),
-});
+}) satisfies z.ZodType<Decision>;
 const jobSchema = z.object({
   decision: decisionSchema,
   account: accountSchema.optional(),
