@@ -56,6 +56,7 @@ export const SPEC: Record<CommandName, Spec> = {
       typingIndicator: { kind: 'bool' },
       startAtLogin: { kind: 'bool' },
       notifications: { kind: 'bool' },
+      chatMemoryDays: { kind: 'int', min: 0, max: 365 },
     },
     valid: { catchUpWindowMinutes: 15 },
   },
