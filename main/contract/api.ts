@@ -13,9 +13,20 @@
 import { z } from 'zod';
 import { EVENT_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL, type EventName } from './channels.js';
 import type { CloseCause, ConnectionState } from './connection.js';
+import {
+  ACTIVITY_OUTCOMES,
+  DECISION_REASONS,
+  INBOUND_KINDS,
+  MESSAGE_KINDS,
+  type ActivityOutcome,
+  type DecisionReason,
+  type InboundKind,
+} from './conversation.js';
 
 // The connection's states, close causes and their plain words (a pure module of its own).
 export * from './connection.js';
+// Message kinds, decision reasons and their plain words (a pure module of its own).
+export * from './conversation.js';
 
 // ---- Values ---------------------------------------------------------------------------------
 
@@ -56,6 +67,8 @@ export interface ReplyView {
   statusHistory: Array<{ status: ReplyStatus; at: number }>;
   attempts: number;
   lastError?: string;
+  /** The chat, as an opaque id for `muteChat` (never a number or JID). */
+  chatId?: string;
 }
 
 export interface HistoryEntryView {
@@ -98,6 +111,100 @@ export interface MissedView {
   ruleName?: string;
 }
 
+/**
+ * One inbound message that reached the rules and what became of it: replied (with the reply's
+ * id and current status), skipped with the reason, or cancelled (a reply was decided, then
+ * called back before it went out: you answered, you read it, you muted the chat).
+ */
+export interface ActivityView {
+  /** Opaque id of the record. */
+  id: string;
+  /** The message's time. */
+  at: number;
+  /** When Replyline decided about it. */
+  decidedAt: number;
+  /** The chat, as an opaque id for `muteChat`. */
+  chatId: string;
+  /** The sender's push name, or '' when unknown. */
+  contactName: string;
+  /** e.g. "+1 ••• ••• 12 34" — never the full number. */
+  contactMasked: string;
+  isGroup: boolean;
+  kind: InboundKind;
+  /** The message as `{message}` renders it: its text or caption, or a label like "[voice message]" (at most 200 characters). */
+  preview: string;
+  outcome: ActivityOutcome;
+  /** Why it was skipped or cancelled. */
+  reason?: DecisionReason;
+  /** A full sentence: which rule answered, or why none did ("… muted until 14:30"). */
+  explanation: string;
+  ruleName?: string;
+  /** Until when the reason holds (cooldown, pause, mute), ms since epoch. */
+  until?: number;
+  /** The reply decided for it (replied, cancelled). */
+  replyId?: string;
+  /** That reply's status now, from the reply log. */
+  replyStatus?: ReplyStatus;
+}
+
+/** A chat Replyline has seen recently (for the chats list and muting). */
+export interface ChatView {
+  chatId: string;
+  /** The contact's name, or '' (groups: the last sender's name). */
+  name: string;
+  /** The contact's masked number; "group" for groups. */
+  masked: string;
+  isGroup: boolean;
+  /** The last message Replyline saw there. */
+  lastAt: number;
+  /** Muted: until when (null: until unmuted). Absent: not muted. */
+  mutedUntil?: number | null;
+}
+
+export interface MutedChatView {
+  chatId: string;
+  name: string;
+  masked: string;
+  isGroup: boolean;
+  mutedAt: number;
+  /** null: until unmuted. */
+  until: number | null;
+}
+
+/**
+ * What `tryRules` found, using the engine's dry run (nothing sent, no cooldown counted, no
+ * contact remembered). `notes` says what would stop the reply right now although the rule
+ * matches (auto-reply off, paused, the chat muted or in its pause after you answered).
+ */
+export type TryRulesResult =
+  | {
+      outcome: 'reply';
+      rule: { id: string; name: string };
+      /** The exact reply text (templates and fallbacks); absent for a responder. */
+      text?: string;
+      /** A responder rule: which one would be called (it is not called here). */
+      responder?: { type: 'webhook' | 'openai'; target: string; fallback?: string };
+      /** The reply waits this long before it goes out (its human-like delay). */
+      delayMs: { min: number; max: number };
+      /** "Reply only if I don't": how long it waits for you first. */
+      graceMs: number;
+      notes: string[];
+    }
+  | {
+      outcome: 'no-reply';
+      reason: DecisionReason;
+      explanation: string;
+      /** Why each rule did not answer, in plain words. */
+      rules: Array<{ id: string; name: string; why: string }>;
+      notes: string[];
+    };
+
+/** Rules as a file to save (`exportRules`) or load (`importRules`). */
+export interface RulesExport {
+  fileName: string;
+  json: string;
+}
+
 /** Everything the window needs to draw itself on open. */
 export interface Snapshot {
   state: ConnectionState;
@@ -116,6 +223,8 @@ export const settingsSchema = z.object({
   replyTtlMinutes: z.number().int().min(1).max(7 * 24 * 60),
   /** Show a typing indicator before a reply. */
   typingIndicator: z.boolean(),
+  /** After you write in a chat from another device, auto-replies there pause this long (0: no pause). */
+  takeoverPauseMinutes: z.number().int().min(0).max(24 * 60),
   startAtLogin: z.boolean(),
   notifications: z.boolean(),
 });
@@ -125,6 +234,7 @@ export const DEFAULT_SETTINGS: Settings = {
   catchUpWindowMinutes: 15,
   replyTtlMinutes: 60,
   typingIndicator: true,
+  takeoverPauseMinutes: 30,
   startAtLogin: false,
   notifications: true,
 };
@@ -142,6 +252,19 @@ const replyQuery = z
   })
   .strict();
 const idArg = z.object({ id: z.string().min(1).max(128) }).strict();
+/** A moment a Date can hold (at most 8.64e15 ms): later ones break every clock and date format. */
+const moment = z.number().int().positive().max(8_640_000_000_000_000);
+const activityQuery = z
+  .object({
+    search: shortText.optional(),
+    contact: shortText.optional(),
+    outcome: z.enum(ACTIVITY_OUTCOMES).optional(),
+    reason: z.enum(DECISION_REASONS).optional(),
+    kind: z.enum(INBOUND_KINDS).optional(),
+    limit: z.number().int().min(1).max(20_000).optional(),
+  })
+  .strict();
+const chatIdArg = z.string().min(1).max(64);
 
 /** Payload schema of every command. Main parses with these; anything else is rejected. */
 export const commandSchemas = {
@@ -156,8 +279,7 @@ export const commandSchemas = {
   /** Rules are validated by the auto-reply engine's own schema, which gives per-rule messages. */
   setRules: z.object({ rules: z.array(z.unknown()).max(200) }).strict(),
   setAutoReply: z.object({ enabled: z.boolean() }).strict(),
-  /** A moment a Date can hold (at most 8.64e15 ms): later ones break every clock and date format. */
-  pauseAutoReply: z.object({ until: z.number().int().positive().max(8_640_000_000_000_000).nullable() }).strict(),
+  pauseAutoReply: z.object({ until: moment.nullable() }).strict(),
   reconnectNow: none,
   useHere: none,
   relink: none,
@@ -165,6 +287,41 @@ export const commandSchemas = {
   listMissed: none,
   sendMissed: idArg,
   skipMissed: idArg,
+  /** Every inbound message that reached the rules, newest first, and what became of it. */
+  listActivity: activityQuery.optional(),
+  exportActivity: activityQuery.optional(),
+  /**
+   * Which rule would answer this message, and with what text? Flat fields: the message (`text`,
+   * `kind`), the contact (name and/or number, in a group, mentioned, days since their last
+   * message: null = never wrote), the moment, and optionally the rules being edited (else the
+   * saved ones; validated like `setRules`).
+   */
+  tryRules: z
+    .object({
+      text: z.string().max(4_096).optional(),
+      kind: z.enum(MESSAGE_KINDS).optional(),
+      contactName: shortText.optional(),
+      contactNumber: shortText.optional(),
+      inGroup: z.boolean().optional(),
+      mentioned: z.boolean().optional(),
+      at: moment.optional(),
+      daysSinceLastMessage: z.number().int().min(0).max(3_650).nullable().optional(),
+      rules: z.array(z.unknown()).max(200).optional(),
+    })
+    .strict(),
+  /** Chats seen recently (for muting from a list). */
+  listChats: z.object({ search: shortText.optional(), limit: z.number().int().min(1).max(1_000).optional() }).strict().optional(),
+  listMutedChats: none,
+  /** Mute auto-replies in one chat for `minutes` (null: until unmuted). Replies still waiting there are cancelled. */
+  muteChat: z.object({ chatId: chatIdArg, minutes: z.number().int().min(1).max(30 * 24 * 60).nullable() }).strict(),
+  unmuteChat: z.object({ chatId: chatIdArg }).strict(),
+  /** The saved rules as a JSON file's text. */
+  exportRules: none,
+  /**
+   * Rules from a JSON file's text (what `exportRules` wrote, or a bare array): validated whole,
+   * all or nothing, with a message per problem. `replace` (default) or `append` to the saved rules.
+   */
+  importRules: z.object({ json: z.string().min(1).max(900_000), mode: z.enum(['replace', 'append']).optional() }).strict(),
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -227,6 +384,15 @@ export interface CommandResults {
   listMissed: MissedView[];
   sendMissed: null;
   skipMissed: null;
+  listActivity: ActivityView[];
+  exportActivity: string;
+  tryRules: TryRulesResult;
+  listChats: ChatView[];
+  listMutedChats: MutedChatView[];
+  muteChat: MutedChatView;
+  unmuteChat: null;
+  exportRules: RulesExport;
+  importRules: { rules: unknown[] };
 }
 
 /** A typed error with a plain-language message for the person. */
@@ -248,6 +414,10 @@ export interface EventPayloads {
   history: HistoryEntryView;
   missed: MissedView[];
   settings: Settings;
+  /** A decision record was added or changed (a reply's outcome, a cancel). */
+  activity: ActivityView;
+  /** The muted chats changed. */
+  muted: MutedChatView[];
 }
 export { EVENT_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL };
 export type { EventName };

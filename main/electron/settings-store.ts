@@ -42,6 +42,7 @@ const jsonSchema: Schema<StoreShape> = {
       catchUpWindowMinutes: { type: 'integer', minimum: 0, maximum: 24 * 60 },
       replyTtlMinutes: { type: 'integer', minimum: 1, maximum: 7 * 24 * 60 },
       typingIndicator: { type: 'boolean' },
+      takeoverPauseMinutes: { type: 'integer', minimum: 0, maximum: 24 * 60 },
       startAtLogin: { type: 'boolean' },
       notifications: { type: 'boolean' },
     },

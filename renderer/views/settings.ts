@@ -8,7 +8,7 @@ import { checkbox, field, h } from '../lib/dom.js';
 import type { AppState } from '../lib/store.js';
 import type { View, ViewContext } from './context.js';
 
-type NumberKey = 'catchUpWindowMinutes' | 'replyTtlMinutes';
+type NumberKey = 'catchUpWindowMinutes' | 'replyTtlMinutes' | 'takeoverPauseMinutes';
 type BoolKey = 'typingIndicator' | 'startAtLogin' | 'notifications';
 
 const NUMBERS: Array<{ key: NumberKey; label: string; hint: string; min: number; max: number }> = [
@@ -25,6 +25,13 @@ const NUMBERS: Array<{ key: NumberKey; label: string; hint: string; min: number;
     hint: 'A reply still waiting for the connection after this long is marked expired instead of being sent late.',
     min: 1,
     max: 10080,
+  },
+  {
+    key: 'takeoverPauseMinutes',
+    label: 'After I write in a chat myself, stay quiet there for (minutes)',
+    hint: 'When you answer from your phone or WhatsApp Web, auto-replies in that chat pause this long, and a reply still waiting there is cancelled. 0: no pause.',
+    min: 0,
+    max: 1440,
   },
 ];
 

@@ -25,6 +25,8 @@
  */
 export {
   AutoReplyEngine,
+  ruleKinds,
+  type ChatState,
   type ContactMemory,
   type Decision,
   type DecideOptions,
@@ -53,6 +55,8 @@ export { DAYS, type Day } from './schedule.js';
 export {
   DEFAULT_COOLDOWN_MS,
   DEFAULT_DELAY,
+  DEFAULT_GREETING_QUIET_DAYS,
+  MAX_GRACE_MS,
   MAX_REPLY_TEXT,
   MAX_RULES,
   ruleSchema,
@@ -76,5 +80,6 @@ export {
   type ValidationError,
   type WebhookReply,
 } from './schema.js';
-export { normalizeJid, normalizePhone, parseContactEntry } from './scope.js';
+export { chatKeyOf, conversationKey, normalizeJid, normalizePhone, parseContactEntry } from './scope.js';
 export { renderTemplate } from './template.js';
+export { describeDays, describeSchedule } from './describe.js';

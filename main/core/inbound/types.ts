@@ -5,6 +5,7 @@
  * `autoreply/AutoReplyEngine` the pipeline reads, so the real engine plugs in through
  * `fromAutoReplyEngine()` and a stub stands in for tests.
  */
+import type { DecisionReason } from '../../contract/conversation.js';
 import type { InboundMessage } from '../autoreply/inbound.js';
 import type { RuleRef } from '../replylog/types.js';
 
@@ -36,9 +37,13 @@ export interface Decision {
   notBefore: number;
   /** Show "typing…" while the reply waits out its delay. */
   typing: boolean;
+  /** "Reply only if I don't": the reply first waits this long for the owner (included in `notBefore`). */
+  graceMs?: number;
+  /** The conversation key (see `chatKeyOf`), when the engine gives it. */
+  conversationKey?: string;
   inbound: Pick<
     InboundMessage,
-    'id' | 'chatJid' | 'senderJid' | 'senderPhone' | 'senderName' | 'text' | 'timestamp' | 'isGroup'
+    'id' | 'chatJid' | 'senderJid' | 'senderPhone' | 'senderName' | 'text' | 'timestamp' | 'isGroup' | 'messageKind'
   >;
 }
 
@@ -46,6 +51,14 @@ export interface Skip {
   kind: 'skip';
   /** A code, for diagnostics. */
   reason: string;
+  /** How the activity log files it (default: no rule matched). */
+  decisionReason?: DecisionReason;
+  /** The decision in a sentence, for the person. */
+  message?: string;
+  /** The rule held back (cooldown, limits). */
+  rule?: RuleRef;
+  /** Until when the reason holds. */
+  until?: number;
 }
 
 export type RenderResult = { ok: true; text: string } | { ok: false; error: { message: string } };
