@@ -15,6 +15,7 @@ import { createConflictPrompt } from './views/conflict.js';
 import type { ScreenId, View, ViewContext } from './views/context.js';
 import { createHistory } from './views/history.js';
 import { createMissed } from './views/missed.js';
+import { createNotices } from './views/notices.js';
 import { createOverview } from './views/overview.js';
 import { createPairing } from './views/pairing.js';
 import { createReplies } from './views/replies.js';
@@ -117,6 +118,7 @@ function start(app: HTMLElement): void {
     ),
     createBanner(ctx),
     notice,
+    createNotices(ctx),
     createConflictPrompt(ctx),
     tabs.bar,
     tabs.panels,

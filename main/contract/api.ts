@@ -6,7 +6,7 @@
  *
  * Browser-safe: no Node or Electron imports here or in what it imports. The values the window's
  * bundle needs at run time live in zod-free modules beside this one and are re-exported here:
- * `channels.ts` (the preload) and `connection.ts` (the window). Bundles import values from those
+ * `channels.ts` (the preload), `connection.ts` and `bounds.ts` (the window). Bundles import values from those
  * directly, because importing a value from this file brings zod along (whose eval probe the
  * window's CSP reports), and types from here. The lint config enforces it for the renderer.
  */
@@ -23,8 +23,12 @@ import {
   type InboundKind,
 } from './conversation.js';
 
+import { MAX_DATE_MS, MAX_RULES, SETTINGS_BOUNDS } from './bounds.js';
+
 // The connection's states, close causes and their plain words (a pure module of its own).
 export * from './connection.js';
+// The settings' bounds, the rule count, the date cap and the pause rule (plain values).
+export * from './bounds.js';
 // Message kinds, decision reasons and their plain words (a pure module of its own).
 export * from './conversation.js';
 
@@ -205,6 +209,18 @@ export interface RulesExport {
   json: string;
 }
 
+/**
+ * A message from the desktop shell for the window, shown there until dismissed. Never from the
+ * core or headless mode:
+ *  - 'closed-to-tray': the window was closed for the first time and Replyline keeps running;
+ *  - 'notification': a desktop notification the system would not show (an unsigned macOS build).
+ */
+export interface NoticeView {
+  kind: 'closed-to-tray' | 'notification';
+  title: string;
+  body: string;
+}
+
 /** Everything the window needs to draw itself on open. */
 export interface Snapshot {
   state: ConnectionState;
@@ -216,19 +232,29 @@ export interface Snapshot {
   version: string;
 }
 
+const minutes = (bounds: { min: number; max: number }) => z.number().int().min(bounds.min).max(bounds.max);
+
 export const settingsSchema = z.object({
   /** Offline-sync messages older than this many minutes go to "missed while offline". */
-  catchUpWindowMinutes: z.number().int().min(0).max(24 * 60),
+  catchUpWindowMinutes: minutes(SETTINGS_BOUNDS.catchUpWindowMinutes),
   /** A reply still waiting after this many minutes is expired instead of sent late. */
-  replyTtlMinutes: z.number().int().min(1).max(7 * 24 * 60),
+  replyTtlMinutes: minutes(SETTINGS_BOUNDS.replyTtlMinutes),
   /** Show a typing indicator before a reply. */
   typingIndicator: z.boolean(),
   /** After you write in a chat from another device, auto-replies there pause this long (0: no pause). */
-  takeoverPauseMinutes: z.number().int().min(0).max(24 * 60),
+  takeoverPauseMinutes: minutes(SETTINGS_BOUNDS.takeoverPauseMinutes),
   startAtLogin: z.boolean(),
   notifications: z.boolean(),
+  /** AI replies: days a chat's recent turns are kept for context (0: none are kept). */
+  chatMemoryDays: z.number().int().min(SETTINGS_BOUNDS.chatMemoryDays.min).max(SETTINGS_BOUNDS.chatMemoryDays.max),
 });
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** A moment a Date can hold: later ones break every clock and date format. */
+export const pausedUntilSchema = z.number().int().positive().max(MAX_DATE_MS);
+
+/** The auto-reply switch as stored: on or off, and a pause until a moment (see `isPaused`). */
+export const autoReplySchema = z.object({ enabled: z.boolean(), pausedUntil: pausedUntilSchema.optional() });
 
 export const DEFAULT_SETTINGS: Settings = {
   catchUpWindowMinutes: 15,
@@ -237,7 +263,41 @@ export const DEFAULT_SETTINGS: Settings = {
   takeoverPauseMinutes: 30,
   startAtLogin: false,
   notifications: true,
+  chatMemoryDays: 30,
 };
+
+/** A secret (API key, webhook secret) as the window sees it: its name and whether it is set, never its value. */
+export interface SecretView {
+  name: string;
+  set: boolean;
+  /** Where the value comes from: kept by Replyline (encrypted), or headless mode's environment or secrets file. */
+  source: 'stored' | 'environment' | 'file' | 'none';
+  /** Names of the rules whose responder uses it. */
+  usedBy: string[];
+}
+
+export interface SecretsView {
+  secrets: SecretView[];
+  /** False when this installation cannot keep secrets (headless mode without a key); `note` says why. */
+  canStore: boolean;
+  note?: string;
+}
+
+/** What testing a responder gave: its reply, the fallback text (with why), or no reply (with why). */
+export type ResponderTestView =
+  | { outcome: 'reply'; text: string; ms: number }
+  | { outcome: 'fallback'; text: string; error: string; ms: number }
+  | { outcome: 'no-reply'; error: string; ms: number };
+
+/** A chat whose recent turns are kept as context for AI replies. */
+export interface ChatMemoryView {
+  /** Opaque, valid while the app runs. */
+  id: string;
+  contactName: string;
+  contactMasked: string;
+  turns: number;
+  lastAt: number;
+}
 
 // ---- Commands (window → core) ---------------------------------------------------------------
 
@@ -252,8 +312,6 @@ const replyQuery = z
   })
   .strict();
 const idArg = z.object({ id: z.string().min(1).max(128) }).strict();
-/** A moment a Date can hold (at most 8.64e15 ms): later ones break every clock and date format. */
-const moment = z.number().int().positive().max(8_640_000_000_000_000);
 const activityQuery = z
   .object({
     search: shortText.optional(),
@@ -265,6 +323,13 @@ const activityQuery = z
   })
   .strict();
 const chatIdArg = z.string().min(1).max(64);
+/** A secret's name as rules refer to it (`secretRef`, `apiKeyRef`): printable, no line breaks. */
+const secretName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[^\p{Cc}]+$/u, 'a secret name cannot contain control characters');
 
 /** Payload schema of every command. Main parses with these; anything else is rejected. */
 export const commandSchemas = {
@@ -277,9 +342,9 @@ export const commandSchemas = {
   updateSettings: settingsSchema.partial().strict(),
   getRules: none,
   /** Rules are validated by the auto-reply engine's own schema, which gives per-rule messages. */
-  setRules: z.object({ rules: z.array(z.unknown()).max(200) }).strict(),
+  setRules: z.object({ rules: z.array(z.unknown()).max(MAX_RULES, `there are too many rules (at most ${MAX_RULES})`) }).strict(),
   setAutoReply: z.object({ enabled: z.boolean() }).strict(),
-  pauseAutoReply: z.object({ until: moment.nullable() }).strict(),
+  pauseAutoReply: z.object({ until: pausedUntilSchema.nullable() }).strict(),
   reconnectNow: none,
   useHere: none,
   relink: none,
@@ -304,9 +369,9 @@ export const commandSchemas = {
       contactNumber: shortText.optional(),
       inGroup: z.boolean().optional(),
       mentioned: z.boolean().optional(),
-      at: moment.optional(),
+      at: pausedUntilSchema.optional(),
       daysSinceLastMessage: z.number().int().min(0).max(3_650).nullable().optional(),
-      rules: z.array(z.unknown()).max(200).optional(),
+      rules: z.array(z.unknown()).max(MAX_RULES, `there are too many rules (at most ${MAX_RULES})`).optional(),
     })
     .strict(),
   /** Chats seen recently (for muting from a list). */
@@ -322,6 +387,16 @@ export const commandSchemas = {
    * all or nothing, with a message per problem. `replace` (default) or `append` to the saved rules.
    */
   importRules: z.object({ json: z.string().min(1).max(900_000), mode: z.enum(['replace', 'append']).optional() }).strict(),
+  listSecrets: none,
+  setSecret: z.object({ name: secretName, value: z.string().min(1).max(16_384) }).strict(),
+  removeSecret: z.object({ name: secretName }).strict(),
+  /** `reply` is checked by the auto-reply engine's own schema (webhook or AI responder). */
+  testResponder: z
+    .object({ reply: z.record(z.string(), z.unknown()), message: z.string().min(1).max(4_096), contactName: z.string().max(100).optional() })
+    .strict(),
+  listChatMemory: none,
+  forgetChat: idArg,
+  forgetAllChats: none,
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -393,6 +468,13 @@ export interface CommandResults {
   unmuteChat: null;
   exportRules: RulesExport;
   importRules: { rules: unknown[] };
+  listSecrets: SecretsView;
+  setSecret: SecretView;
+  removeSecret: null;
+  testResponder: ResponderTestView;
+  listChatMemory: ChatMemoryView[];
+  forgetChat: null;
+  forgetAllChats: null;
 }
 
 /** A typed error with a plain-language message for the person. */
@@ -418,6 +500,7 @@ export interface EventPayloads {
   activity: ActivityView;
   /** The muted chats changed. */
   muted: MutedChatView[];
+  notice: NoticeView;
 }
 export { EVENT_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL };
 export type { EventName };

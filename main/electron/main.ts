@@ -47,7 +47,7 @@ async function start(): Promise<void> {
   setupAppProtocol(session.defaultSession, built.rendererDir);
 
   const settings = openSettingsStore({ cwd: layout.settingsDir, name: layout.settingsName });
-  const keyWrapper = createSafeStorageKeyWrapper();
+  const keyWrapper = await createSafeStorageKeyWrapper();
   const createCore = await loadCoreFactory();
   const core = await createCore({ dataDir: layout.dataDir, keyWrapper, settings });
 

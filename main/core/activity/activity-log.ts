@@ -26,7 +26,7 @@ import type { ByteCipher } from '../storage/cipher.js';
 import { Journal } from '../storage/journal.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { getLogger } from '../logging/logger.js';
-import { toCsv } from '../replylog/csv.js';
+import { toCsv } from '../util/csv.js';
 
 /** Longest preview kept (the view shows at most 200 characters of it; search uses all of it). */
 export const MAX_PREVIEW = 1_000;

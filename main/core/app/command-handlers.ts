@@ -18,6 +18,7 @@ import {
   type ChatView,
   type HistoryView,
   type ReplyView,
+  type ResponderTestView,
   type Result,
   type Snapshot,
 } from '../../contract/api.js';
@@ -26,13 +27,24 @@ import type { ConnectionController } from '../connection/controller.js';
 import type { HistoryEntry, ReconnectHistory } from '../history/reconnect-history.js';
 import { toReplyViewInChat, type ReplyLog, type ReplyLogEntry } from '../replylog/index.js';
 import { toMissedView, type MissedStore, type ReplyPipeline } from '../inbound/index.js';
-import { validateRules, type Rule, type ValidationError } from '../autoreply/index.js';
 import { appendRules, exportRulesFile, readRulesFile } from '../autoreply/rules-file.js';
 import { toActivityView, type ActivityEntry, type ActivityLog } from '../activity/index.js';
 import type { Conversations } from '../conversation/conversations.js';
 import { parseJid } from '../connection/jid.js';
 import { tryRules, TryRulesError, type TryRulesDeps } from './try-rules.js';
+import {
+  validateResponder,
+  validateRules,
+  type OpenAiReply,
+  type ResponderSample,
+  type Rule,
+  type ValidationError,
+  type WebhookReply,
+} from '../autoreply/index.js';
+import { SecretRefused, type Secrets } from '../secrets/index.js';
+import type { ChatMemory } from '../chat-memory/index.js';
 import type { TypedEmitter } from '../util/typed-emitter.js';
+import { toCsv } from '../util/csv.js';
 import { getLogger } from '../logging/logger.js';
 
 export type CommandHandlers = {
@@ -59,6 +71,12 @@ export interface CommandContext {
   snapshot(): Snapshot;
   /** Validated rules were saved: the auto-reply engine uses them from now on. */
   rulesChanged(rules: Rule[]): void;
+  /** The rules in force (validated). */
+  rules(): Rule[];
+  secrets: Pick<Secrets, 'view' | 'set' | 'remove'>;
+  chatMemory: Pick<ChatMemory, 'list' | 'forget' | 'forgetAll'>;
+  /** Ask a responder about a sample message; nothing is sent to WhatsApp. */
+  testResponder(reply: WebhookReply | OpenAiReply, sample: ResponderSample): Promise<ResponderTestView>;
   now(): number;
 }
 
@@ -77,7 +95,7 @@ const refuse = (kind: ApiError['kind'], message: string, details?: ApiError['det
 const DAY = 24 * 60 * 60 * 1000;
 
 export function createCommandHandlers(ctx: CommandContext): CommandHandlers {
-  const { settings, controller, replyLog, history, missed, pipeline, events, activity, conversations } = ctx;
+  const { settings, controller, replyLog, history, missed, pipeline, events, secrets, chatMemory, activity, conversations } = ctx;
 
   const replyChatKey = (e: ReplyLogEntry) => e.chatKey ?? conversations.chatKey(e.chatJid, phoneOfJid(e.contactJid));
   const replyView = (e: ReplyLogEntry): ReplyView => toReplyViewInChat(e, conversations.idOf(replyChatKey(e)));
@@ -103,15 +121,10 @@ export function createCommandHandlers(ctx: CommandContext): CommandHandlers {
     const key = conversations.keyOf(chatId, knownChatKeys);
     return key ?? refuse('not-found', 'Replyline does not know this chat (any more).');
   };
-  const savedRules = (): Rule[] => {
-    const r = validateRules(settings.getRules());
-    return r.ok ? r.rules : [];
-  };
   const rulesOrRefuse = (input: unknown, message: string): Rule[] => {
     const r = validateRules(input);
     return r.ok ? r.rules : refuse('invalid-rules', message, details(r.errors));
   };
-
   const setAutoReply = (next: Snapshot['autoReply']) => {
     const stored = settings.setAutoReply(next);
     events.emit('auto-reply', stored);
@@ -176,7 +189,7 @@ export function createCommandHandlers(ctx: CommandContext): CommandHandlers {
     listActivity: (q) => activity.query(q ?? {}).map(activityView),
     exportActivity: (q) => activity.exportCsv(q ?? {}),
     tryRules: (args) => {
-      const rules = args.rules === undefined ? savedRules() : rulesOrRefuse(args.rules, 'Some rules need fixing before they can be tried.');
+      const rules = args.rules === undefined ? ctx.rules() : rulesOrRefuse(args.rules, 'Some rules need fixing before they can be tried.');
       try {
         return tryRules(args, rules, {
           ...ctx.tryRules,
@@ -231,6 +244,26 @@ export function createCommandHandlers(ctx: CommandContext): CommandHandlers {
       ctx.rulesChanged(valid);
       return { rules: valid };
     },
+    listSecrets: () => secrets.view(ctx.rules()),
+    setSecret: ({ name, value }) => refusedSecret(() => secrets.set(name, value, ctx.rules())),
+    removeSecret: ({ name }) => refusedSecret(async () => (await secrets.remove(name), null)),
+    testResponder: ({ reply, message, contactName }) => {
+      const r = validateResponder(reply);
+      if (!r.ok) {
+        const details = r.errors.map((e) => ({ path: e.path.join('.'), message: e.message }));
+        return refuse('invalid-rules', 'The responder needs fixing before it can be tested.', details);
+      }
+      return ctx.testResponder(r.reply, { text: message, ...(contactName ? { contactName } : {}) });
+    },
+    listChatMemory: () => chatMemory.list(),
+    forgetChat: async ({ id }) => {
+      if (!(await chatMemory.forget(id))) refuse('not-found', 'This chat has nothing kept (any more).');
+      return null;
+    },
+    forgetAllChats: async () => {
+      await chatMemory.forgetAll();
+      return null;
+    },
   };
 }
 
@@ -252,6 +285,16 @@ function findContact(activity: Pick<ActivityLog, 'latestPerChat'>, name: string)
     return phone ? { jid: `${phone}@s.whatsapp.net`, phone } : { jid: e.chatJid };
   }
   return undefined;
+}
+
+/** A refused secret change becomes the command's plain refusal. */
+async function refusedSecret<T>(change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (err) {
+    if (err instanceof SecretRefused) return refuse(err.kind, err.message);
+    throw err;
+  }
 }
 
 /** Check the payload, run the command's handler, and answer with a `Result` whatever happens. */
@@ -286,25 +329,11 @@ function historyView(history: CommandContext['history'], now: number, limit = 50
   };
 }
 
+/** The reconnect history as CSV, oldest first, with the reply log's cell rules (util/csv.ts). */
 function historyCsv(entries: HistoryEntry[]): string {
-  const cell = (v: unknown) => {
-    const s = v === undefined ? '' : String(v);
-    const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
-    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  const rows = [['time', 'state', 'cause', 'code', 'meaning', 'attempt', 'delay_ms', 'outage_ms', 'recovered_by']];
-  for (const e of [...entries].reverse()) {
-    rows.push([
-      new Date(e.at).toISOString(),
-      e.state,
-      e.cause ?? '',
-      e.code?.toString() ?? '',
-      e.meaning,
-      e.attempt?.toString() ?? '',
-      e.delayMs?.toString() ?? '',
-      e.outageMs?.toString() ?? '',
-      e.recoveredBy ?? '',
-    ]);
-  }
-  return rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+  const header = ['time', 'state', 'cause', 'code', 'meaning', 'attempt', 'delay_ms', 'outage_ms', 'recovered_by'];
+  const rows = [...entries]
+    .reverse()
+    .map((e) => [new Date(e.at).toISOString(), e.state, e.cause, e.code, e.meaning, e.attempt, e.delayMs, e.outageMs, e.recoveredBy]);
+  return toCsv(header, rows);
 }

@@ -38,6 +38,7 @@ export function dataPaths(dataDir: string) {
     replyLog: path.join(dataDir, 'reply-log'),
     activity: path.join(dataDir, 'activity'),
     conversation: path.join(dataDir, 'conversation'),
+    chatMemory: path.join(dataDir, 'chat-memory'),
     settings: path.join(dataDir, 'settings.json'),
     rules: path.join(dataDir, 'rules.json'),
     logs: path.join(dataDir, 'logs'),

@@ -15,6 +15,8 @@ import {
   type InboundKind,
   type MessageKind,
 } from '../../contract/conversation.js';
+import { isPaused } from '../../contract/api.js';
+import { selectContext, type ChatTurn } from './context.js';
 import { replyError, type ReplyError } from './errors.js';
 import type { InboundMessage } from './inbound.js';
 import { DEFAULT_RATE_LIMITS, ReplyLimiter, type LimiterState, type RateLimits, type WindowLimit } from './limits.js';
@@ -24,7 +26,7 @@ import { callChatCompletion } from './responders/openai.js';
 import type { FetchLike, ResponderResult, SecretGetter } from './responders/http.js';
 import { callWebhook } from './responders/webhook.js';
 import { scheduleActive, isValidTimeZone } from './schedule.js';
-import { MAX_REPLY_TEXT, type ReplySource, type Rule } from './schema.js';
+import { MAX_REPLY_TEXT, type OpenAiReply, type ReplySource, type Rule, type WebhookReply } from './schema.js';
 import { conversationKey, inScope, isGroupMessage, senderKeys } from './scope.js';
 import { renderTemplate, type TemplateContext } from './template.js';
 
@@ -171,7 +173,19 @@ export interface RenderDeps {
   getSecret?: SecretGetter;
   /** Cancels a slow responder (reported as `aborted`, no fallback). */
   signal?: AbortSignal;
+  /** The reply's id: the webhook's idempotency key (the same when a reply is generated again). */
+  replyId?: string;
+  /** The chat's earlier turns, oldest first, without the message being answered (AI context). */
+  history?: (chatJid: string, messageId: string) => readonly ChatTurn[];
 }
+
+/** A sample message for trying a responder from the rules editor. */
+export interface ResponderSample {
+  text: string;
+  contactName?: string;
+}
+
+type InboundSummary = Decision['inbound'];
 
 const MAX_LLM_INPUT = 8_000;
 
@@ -235,7 +249,7 @@ export class AutoReplyEngine {
    * (or of a responder's fallback), or which responder would be called.
    */
   previewReply(decision: Decision): { text?: string; responder?: { type: 'webhook' | 'openai'; target: string; fallback?: string } } {
-    const context = this.templateContext(decision);
+    const context = this.templateContext(decision.inbound, decision.decidedAt);
     const reply = decision.rule.reply;
     if (reply.type === 'template') return { text: finalText(renderTemplate(reply.text, context)) };
     const fallback = reply.fallback === undefined ? undefined : finalText(renderTemplate(reply.fallback, context)) || undefined;
@@ -315,9 +329,9 @@ export class AutoReplyEngine {
   /** Off, paused, muted, or you are in the chat yourself: no rule is looked at. */
   private heldBack(msg: InboundMessage, settings: DecideSettings, conversation: string, now: number): Skip | undefined {
     if (!settings.enabled) return this.skip(msg, 'disabled', 'disabled', 'Auto-reply is off.');
-    if (settings.pausedUntil !== undefined && settings.pausedUntil > now) {
-      return this.skip(msg, 'paused', 'paused', `Auto-reply is paused until ${this.moment(settings.pausedUntil, now)}.`, {
-        until: settings.pausedUntil,
+    if (isPaused(settings, now)) {
+      return this.skip(msg, 'paused', 'paused', `Auto-reply is paused until ${this.moment(settings.pausedUntil!, now)}.`, {
+        until: settings.pausedUntil!,
       });
     }
     const chat = settings.chatState?.(conversation);
@@ -490,24 +504,60 @@ export class AutoReplyEngine {
     return day(at) === day(now) ? time : `${day(at)}, ${time}`;
   }
 
-  private templateContext(decision: Decision): TemplateContext {
-    const { inbound } = decision;
+  /** The placeholders' values for a message: `{message}` of media without a caption is a label. */
+  private templateContext(inbound: InboundSummary, decidedAt: number): TemplateContext {
     const kind = inbound.messageKind ?? 'text';
     return {
       ...(inbound.senderName !== undefined ? { name: inbound.senderName } : {}),
       // Media without a caption: a plain label such as "[voice message]", never an empty quote.
       message: inbound.text.trim() === '' ? kindLabel(kind) : inbound.text,
       kind: KIND_WORDS[kind],
-      at: decision.decidedAt,
+      at: decidedAt,
       timeZone: this.timeZone,
       locale: this.locale,
     };
   }
 
-  private async render(decision: Decision, deps: RenderDeps): Promise<RenderResult> {
-    const { rule, inbound } = decision;
-    const context = this.templateContext(decision);
-    const reply = rule.reply;
+  /**
+   * Ask a webhook or AI responder about a sample message, as the rules editor's "Test" does: the
+   * same request a real message makes (marked as a test), no history, nothing sent anywhere else.
+   */
+  async testResponder(
+    reply: WebhookReply | OpenAiReply,
+    sample: ResponderSample,
+    deps: RenderDeps & { testId: string },
+  ): Promise<RenderResult> {
+    const now = this.clock();
+    const inbound: InboundSummary = {
+      id: deps.testId,
+      chatJid: '',
+      senderJid: '',
+      ...(sample.contactName ? { senderName: sample.contactName } : {}),
+      text: sample.text,
+      timestamp: now,
+      isGroup: false,
+    };
+    try {
+      return await this.renderSource(reply, { id: 'test', name: 'Test' }, inbound, now, { ...deps, replyId: deps.testId }, true);
+    } catch {
+      return { ok: false, error: replyError('internal', 'Something went wrong while asking the responder.') };
+    }
+  }
+
+  private render(decision: Decision, deps: RenderDeps): Promise<RenderResult> {
+    const { rule } = decision;
+    return this.renderSource(rule.reply, { id: rule.id, name: rule.name }, decision.inbound, decision.decidedAt, deps, false);
+  }
+
+  private async renderSource(
+    reply: ReplySource,
+    rule: { id: string; name: string },
+    inbound: InboundSummary,
+    decidedAt: number,
+    deps: RenderDeps,
+    test: boolean,
+  ): Promise<RenderResult> {
+    const context = this.templateContext(inbound, decidedAt);
     if (reply.type === 'template') {
       const text = finalText(renderTemplate(reply.text, context));
       if (!text) {
@@ -521,6 +571,7 @@ export class AutoReplyEngine {
 
     const responderDeps = {
       fetch: deps.fetch ?? ((input: string, init: RequestInit) => fetch(input, init)),
+      now: this.clock,
       ...(deps.getSecret ? { getSecret: deps.getSecret } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
     };
@@ -529,6 +580,8 @@ export class AutoReplyEngine {
       result = await callWebhook(
         reply,
         {
+          ...(deps.replyId !== undefined ? { replyId: deps.replyId } : {}),
+          ...(test ? { test: true as const } : {}),
           message: {
             id: inbound.id,
             text: inbound.text,
@@ -537,15 +590,17 @@ export class AutoReplyEngine {
             chatJid: inbound.chatJid,
           },
           contact: { jid: inbound.senderJid, phone: inbound.senderPhone ?? null, name: inbound.senderName ?? null },
-          rule: { id: rule.id, name: rule.name },
+          rule,
         },
         responderDeps,
       );
     } else {
+      const turns = !test && deps.history && reply.contextTurns > 0 ? deps.history(inbound.chatJid, inbound.id) : [];
       result = await callChatCompletion(
         reply,
         {
           systemPrompt: renderTemplate(reply.systemPrompt, context),
+          history: selectContext(turns, reply.contextTurns, reply.contextChars),
           userText: [...context.message].slice(0, MAX_LLM_INPUT).join(''),
         },
         responderDeps,

@@ -62,6 +62,12 @@ export interface ReplyPipelineOptions<D extends Decision = Decision> {
   activity?: Pick<ActivityLog, 'add' | 'update' | 'get'>;
   /** Chat keys, LID aliases and the owner's own messages. */
   conversations?: Pick<Conversations, 'chatKey' | 'learnAlias' | 'phoneOf' | 'ownerWrote'>;
+  /**
+   * Sees each new message once, before it is decided (chat memory for AI replies): `message` for
+   * what others write in chats and groups, `own` for what this account wrote (including the
+   * replies Replyline sent, which come back this way). Must not throw.
+   */
+  observe?: { message?(msg: InboundMessage): void; own?(msg: InboundMessage): void };
 }
 
 /** Why a waiting reply is called back. */
@@ -102,7 +108,11 @@ interface GenerationJob<D extends Decision = Decision> {
 }
 
 const accountSchema = z.object({ phoneJid: z.string(), lid: z.string().optional(), name: z.string().optional() });
-/** The fields of a stored decision the pipeline relies on; the rest is the engine's and kept as is. */
+/**
+ * The fields of a stored decision the pipeline relies on; the rest is the engine's and kept as is.
+ * `satisfies` ties it to `Decision` (picked from the engine's type): a field the engine renames or
+ * retypes fails to compile here.
+ */
 const decisionSchema = z.looseObject({
   kind: z.literal('reply'),
   rule: z.looseObject({ id: z.string(), name: z.string() }),
@@ -120,7 +130,7 @@ const decisionSchema = z.looseObject({
     timestamp: z.number(),
     isGroup: z.boolean(),
   }),
-});
+}) satisfies z.ZodType<Decision>;
 const jobSchema = z.object({
   decision: decisionSchema,
   account: accountSchema.optional(),
@@ -215,12 +225,16 @@ export class ReplyPipeline<D extends Decision = Decision> {
     if (ignored) {
       // Never answered, whatever the engine says; it still sees them (own messages tell it who is no stranger).
       this.decide(msg, false);
-      if (ignored === 'own') await this.ownerMessage(msg);
+      if (ignored === 'own') {
+        this.observe('own', msg);
+        await this.ownerMessage(msg);
+      }
       return { kind: 'ignored', reason: ignored };
     }
     const { keys } = received;
     const key = keys[0]!;
     if (this.isKnown(keys)) return { kind: 'duplicate' };
+    this.observe('message', msg);
     for (const k of keys) this.handling.add(k);
     try {
       const now = this.now();
@@ -332,6 +346,14 @@ export class ReplyPipeline<D extends Decision = Decision> {
     return (
       dedupe.has(keys) || keys.some((k) => this.handling.has(k) || missed.has(k) || replyLog.findByInbound(k) !== undefined)
     );
+  }
+
+  private observe(which: 'message' | 'own', msg: InboundMessage): void {
+    try {
+      this.o.observe?.[which]?.(msg);
+    } catch (err) {
+      this.log.error({ err }, 'a message observer failed');
+    }
   }
 
   private parseDecision(value: unknown): D | undefined {
@@ -566,7 +588,7 @@ export class ReplyPipeline<D extends Decision = Decision> {
     if (calledBack()) return { kind: 'cancelled', replyId };
     this.phase.set(replyId, 'rendering');
     try {
-      const result = await this.render(decision);
+      const result = await this.render(decision, replyId);
       if (calledBack()) return { kind: 'cancelled', replyId };
       if (!result.ok) return await this.fail(replyId, REASONS.render(result.error.message));
       const ttl = this.replyTtlMs;
@@ -593,9 +615,9 @@ export class ReplyPipeline<D extends Decision = Decision> {
     }
   }
 
-  private async render(decision: D): Promise<RenderResult> {
+  private async render(decision: D, replyId: string): Promise<RenderResult> {
     try {
-      const r = await this.o.engine.renderReply(decision);
+      const r = await this.o.engine.renderReply(decision, { replyId });
       if (r.ok && r.text.trim() === '') return { ok: false, error: { message: 'the reply came back empty' } };
       return r;
     } catch (err) {
