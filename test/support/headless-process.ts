@@ -323,7 +323,9 @@ export function httpRequest<T = unknown>(
   chunked = false,
 ): Promise<ApiResponse<T>> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, timeout: timeoutMs }, (res) => {
+    // A fresh connection per request: reusing a kept-alive socket races the server closing it
+    // after 5 idle seconds, and a request that lands on it then fails with ECONNRESET.
+    const req = request(url, { method, headers, timeout: timeoutMs, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

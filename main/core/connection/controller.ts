@@ -306,6 +306,12 @@ export class ConnectionController implements Link {
     sock.ev.on('messages.update', (updates) => {
       if (live()) this.events.emit('messages-update', { socketId: slot.id, updates });
     });
+    sock.ev.on('message-receipt.update', (updates) => {
+      if (live()) this.events.emit('message-receipts', { socketId: slot.id, updates });
+    });
+    sock.ev.on('call', (calls) => {
+      if (live()) this.events.emit('calls', { socketId: slot.id, calls });
+    });
     sock.ws.on('CB:ack,class:message', (node: BinaryNode) => {
       if (!live()) return;
       const error = node.attrs.error ? Number(node.attrs.error) : undefined;

@@ -87,6 +87,8 @@ export interface OutboxEntry {
   readonly expiresAt: number | null;
   /** Show "typing…" in the chat while the reply waits out its delay (best effort). */
   readonly typing: boolean;
+  /** Not before this time (a reply that first waits for the owner: its grace period). */
+  readonly typingFrom?: number;
   /** Caller's correlation key (e.g. the inbound message it answers). Opaque to the outbox. */
   readonly ref?: string;
   readonly state: DeliveryState;
@@ -109,6 +111,8 @@ export interface NewReply {
   /** Time-to-live in ms from now; null = never expires. Default: the outbox's `defaultTtlMs`. */
   ttlMs?: number | null;
   typing?: boolean;
+  /** Show "typing…" only from this time on (default: as soon as the reply is waiting). */
+  typingFrom?: number;
   ref?: string;
   /** The account the reply belongs to. Default: `link.account()` at enqueue time. */
   account?: AccountIdentity;

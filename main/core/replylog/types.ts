@@ -53,6 +53,12 @@ export interface ReplyLogEntry {
   statusHistory: Array<{ status: ReplyStatus; at: number }>;
   attempts: number;
   lastError?: string;
+  /** The conversation key (see `chatKeyOf`): what mutes, pauses and cancels are keyed by. */
+  chatKey?: string;
+  /** When the inbound message was written (a later message of yours cancels the reply). */
+  inboundAt?: number;
+  /** The rule's grace period ("reply only if I don't"): while it runs, your reading the chat cancels the reply. */
+  graceMs?: number;
   /**
    * While `generating`: what the reply pipeline needs to generate the reply again after a crash
    * (opaque here, validated by the pipeline). Dropped once the reply is queued or finished.
