@@ -242,7 +242,7 @@ export const settingsSchema = z.object({
   /** Show a typing indicator before a reply. */
   typingIndicator: z.boolean(),
   /** After you write in a chat from another device, auto-replies there pause this long (0: no pause). */
-  takeoverPauseMinutes: minutes(SETTINGS_BOUNDS.takeoverPauseMinutes),
+  takeoverPauseMinutes: wholeNumber(SETTINGS_BOUNDS.takeoverPauseMinutes),
   startAtLogin: z.boolean(),
   notifications: z.boolean(),
   /** AI replies: days a chat's recent turns are kept for context (0: none are kept). */
