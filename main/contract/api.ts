@@ -130,6 +130,8 @@ export const settingsSchema = z.object({
   typingIndicator: z.boolean(),
   startAtLogin: z.boolean(),
   notifications: z.boolean(),
+  /** Desktop app: closing the window keeps Replyline running in the tray (off: closing quits). */
+  closeToTray: z.boolean(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -139,6 +141,7 @@ export const DEFAULT_SETTINGS: Settings = {
   typingIndicator: true,
   startAtLogin: false,
   notifications: true,
+  closeToTray: true,
 };
 
 // ---- Commands (window → core) ---------------------------------------------------------------

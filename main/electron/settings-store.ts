@@ -44,6 +44,7 @@ const jsonSchema: Schema<StoreShape> = {
       typingIndicator: { type: 'boolean' },
       startAtLogin: { type: 'boolean' },
       notifications: { type: 'boolean' },
+      closeToTray: { type: 'boolean' },
     },
   },
   autoReply: {

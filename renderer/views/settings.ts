@@ -1,6 +1,6 @@
 /**
  * Settings: catch-up window, reply time-to-live, typing indicator, start at login,
- * notifications; plus what this installation is (version, data folder, how the session is kept).
+ * notifications, close to the tray; plus what this installation is (version, data folder, how the session is kept).
  * Only changed values are sent; the core validates and answers with the full settings.
  */
 import type { Settings } from '../../main/contract/api.js';
@@ -9,7 +9,7 @@ import type { AppState } from '../lib/store.js';
 import type { View, ViewContext } from './context.js';
 
 type NumberKey = 'catchUpWindowMinutes' | 'replyTtlMinutes';
-type BoolKey = 'typingIndicator' | 'startAtLogin' | 'notifications';
+type BoolKey = 'typingIndicator' | 'startAtLogin' | 'notifications' | 'closeToTray';
 
 const NUMBERS: Array<{ key: NumberKey; label: string; hint: string; min: number; max: number }> = [
   {
@@ -32,6 +32,7 @@ const BOOLS: Array<{ key: BoolKey; label: string }> = [
   { key: 'typingIndicator', label: 'Show “typing…” before a reply' },
   { key: 'startAtLogin', label: 'Start Replyline when I log in' },
   { key: 'notifications', label: 'Notify me when the connection needs me or a reply fails' },
+  { key: 'closeToTray', label: 'Keep running in the tray when I close the window' },
 ];
 
 export function createSettings(ctx: ViewContext): View {

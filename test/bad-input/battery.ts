@@ -54,6 +54,7 @@ export const SPEC: Record<CommandName, Spec> = {
       typingIndicator: { kind: 'bool' },
       startAtLogin: { kind: 'bool' },
       notifications: { kind: 'bool' },
+      closeToTray: { kind: 'bool' },
     },
     valid: { catchUpWindowMinutes: 15 },
   },

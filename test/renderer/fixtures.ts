@@ -108,6 +108,7 @@ export function fakeData(patch: Partial<FakeData> = {}): FakeData {
       typingIndicator: true,
       startAtLogin: false,
       notifications: true,
+      closeToTray: true,
     },
     ...patch,
   };
