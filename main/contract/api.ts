@@ -6,16 +6,19 @@
  *
  * Browser-safe: no Node or Electron imports here or in what it imports. The values the window's
  * bundle needs at run time live in zod-free modules beside this one and are re-exported here:
- * `channels.ts` (the preload) and `connection.ts` (the window). Bundles import values from those
+ * `channels.ts` (the preload), `connection.ts` and `bounds.ts` (the window). Bundles import values from those
  * directly, because importing a value from this file brings zod along (whose eval probe the
  * window's CSP reports), and types from here. The lint config enforces it for the renderer.
  */
 import { z } from 'zod';
 import { EVENT_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL, type EventName } from './channels.js';
 import type { CloseCause, ConnectionState } from './connection.js';
+import { MAX_DATE_MS, MAX_RULES, SETTINGS_BOUNDS } from './bounds.js';
 
 // The connection's states, close causes and their plain words (a pure module of its own).
 export * from './connection.js';
+// The settings' bounds, the rule count, the date cap and the pause rule (plain values).
+export * from './bounds.js';
 
 // ---- Values ---------------------------------------------------------------------------------
 
@@ -121,11 +124,13 @@ export interface Snapshot {
   version: string;
 }
 
+const minutes = (bounds: { min: number; max: number }) => z.number().int().min(bounds.min).max(bounds.max);
+
 export const settingsSchema = z.object({
   /** Offline-sync messages older than this many minutes go to "missed while offline". */
-  catchUpWindowMinutes: z.number().int().min(0).max(24 * 60),
+  catchUpWindowMinutes: minutes(SETTINGS_BOUNDS.catchUpWindowMinutes),
   /** A reply still waiting after this many minutes is expired instead of sent late. */
-  replyTtlMinutes: z.number().int().min(1).max(7 * 24 * 60),
+  replyTtlMinutes: minutes(SETTINGS_BOUNDS.replyTtlMinutes),
   /** Show a typing indicator before a reply. */
   typingIndicator: z.boolean(),
   startAtLogin: z.boolean(),
@@ -134,6 +139,12 @@ export const settingsSchema = z.object({
   closeToTray: z.boolean(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** A moment a Date can hold: later ones break every clock and date format. */
+export const pausedUntilSchema = z.number().int().positive().max(MAX_DATE_MS);
+
+/** The auto-reply switch as stored: on or off, and a pause until a moment (see `isPaused`). */
+export const autoReplySchema = z.object({ enabled: z.boolean(), pausedUntil: pausedUntilSchema.optional() });
 
 export const DEFAULT_SETTINGS: Settings = {
   catchUpWindowMinutes: 15,
@@ -169,10 +180,9 @@ export const commandSchemas = {
   updateSettings: settingsSchema.partial().strict(),
   getRules: none,
   /** Rules are validated by the auto-reply engine's own schema, which gives per-rule messages. */
-  setRules: z.object({ rules: z.array(z.unknown()).max(200) }).strict(),
+  setRules: z.object({ rules: z.array(z.unknown()).max(MAX_RULES, `there are too many rules (at most ${MAX_RULES})`) }).strict(),
   setAutoReply: z.object({ enabled: z.boolean() }).strict(),
-  /** A moment a Date can hold (at most 8.64e15 ms): later ones break every clock and date format. */
-  pauseAutoReply: z.object({ until: z.number().int().positive().max(8_640_000_000_000_000).nullable() }).strict(),
+  pauseAutoReply: z.object({ until: pausedUntilSchema.nullable() }).strict(),
   reconnectNow: none,
   useHere: none,
   relink: none,

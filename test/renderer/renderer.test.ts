@@ -15,6 +15,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeState, type ConnectionState, type EventPayloads, type Result } from '../../main/contract/api.js';
+import { CONTENT_SECURITY_POLICY_META } from '../../main/core/app/window-files.js';
 import { installFakeApi, type FakeCall, type FakeData, type FakeWindow } from './fake-api.js';
 import { ACCOUNT_DIGITS, FULL_NUMBER, QR_1, QR_2, T0, fakeData } from './fixtures.js';
 import { startServer, type TestServer } from './server.js';
@@ -188,9 +189,12 @@ describe.skipIf(!HAS_CHROMIUM)('renderer (headless Chromium, fake API)', () => {
 
   it('builds with relative asset paths, a strict CSP and no inline script or style', () => {
     const html = readFileSync(path.join(outDir, 'index.html'), 'utf8');
-    expect(html).toContain(
-      `content="default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'"`,
-    );
+    // The <meta> carries the one CSP both shells send as a header (less frame-ancestors, which a
+    // <meta> cannot carry), and it is at least as strict as the hand-written one it replaced.
+    expect(html).toContain(`content="${CONTENT_SECURITY_POLICY_META}"`);
+    for (const directive of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'", "base-uri 'none'", "form-action 'none'"]) {
+      expect(CONTENT_SECURITY_POLICY_META.split('; ')).toContain(directive);
+    }
     expect(html).toMatch(/<script type="module"[^>]* src="\.\/assets\/[^"]+\.js"><\/script>/);
     expect(html).toMatch(/href="\.\/assets\/[^"]+\.css"/);
     expect(html).not.toMatch(/<style|style="|<script(?![^>]*src=)[^>]*>[^<]/);

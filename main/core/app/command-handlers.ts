@@ -26,6 +26,7 @@ import { toReplyView, type ReplyLog } from '../replylog/index.js';
 import { toMissedView, type MissedStore, type ReplyPipeline } from '../inbound/index.js';
 import { validateRules, type Rule } from '../autoreply/index.js';
 import type { TypedEmitter } from '../util/typed-emitter.js';
+import { toCsv } from '../util/csv.js';
 import { getLogger } from '../logging/logger.js';
 
 export type CommandHandlers = {
@@ -165,25 +166,11 @@ function historyView(history: CommandContext['history'], now: number, limit = 50
   };
 }
 
+/** The reconnect history as CSV, oldest first, with the reply log's cell rules (util/csv.ts). */
 function historyCsv(entries: HistoryEntry[]): string {
-  const cell = (v: unknown) => {
-    const s = v === undefined ? '' : String(v);
-    const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
-    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  const rows = [['time', 'state', 'cause', 'code', 'meaning', 'attempt', 'delay_ms', 'outage_ms', 'recovered_by']];
-  for (const e of [...entries].reverse()) {
-    rows.push([
-      new Date(e.at).toISOString(),
-      e.state,
-      e.cause ?? '',
-      e.code?.toString() ?? '',
-      e.meaning,
-      e.attempt?.toString() ?? '',
-      e.delayMs?.toString() ?? '',
-      e.outageMs?.toString() ?? '',
-      e.recoveredBy ?? '',
-    ]);
-  }
-  return rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+  const header = ['time', 'state', 'cause', 'code', 'meaning', 'attempt', 'delay_ms', 'outage_ms', 'recovered_by'];
+  const rows = [...entries]
+    .reverse()
+    .map((e) => [new Date(e.at).toISOString(), e.state, e.cause, e.code, e.meaning, e.attempt, e.delayMs, e.outageMs, e.recoveredBy]);
+  return toCsv(header, rows);
 }

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { UserFacingSocketConfig } from '@whiskeysockets/baileys';
-import { describeState, type EventName, type EventPayloads, type Snapshot } from '../../contract/api.js';
+import { describeState, isPaused, type EventName, type EventPayloads, type Snapshot } from '../../contract/api.js';
 import type { CoreService } from './core-service.js';
 import { createCommandHandlers, dispatchCommand } from './command-handlers.js';
 import { dataPaths } from './paths.js';
@@ -166,7 +166,7 @@ async function openCore(
   const autoReply = () => {
     const a = settings.getAutoReply();
     // An elapsed pause is over: show it as such.
-    return a.pausedUntil !== undefined && a.pausedUntil <= now() ? { enabled: a.enabled } : a;
+    return a.pausedUntil !== undefined && !isPaused(a, now()) ? { enabled: a.enabled } : a;
   };
 
   const snapshot = (): Snapshot => ({
