@@ -109,6 +109,7 @@ export function fakeData(patch: Partial<FakeData> = {}): FakeData {
       startAtLogin: false,
       notifications: true,
       closeToTray: true,
+      chatMemoryDays: 30,
     },
     ...patch,
   };
