@@ -25,6 +25,7 @@ describe("electron-store's JSON schema", () => {
       startAtLogin: { type: 'boolean' },
       notifications: { type: 'boolean' },
       closeToTray: { type: 'boolean' },
+      chatMemoryDays: { type: 'integer', minimum: 0, maximum: 365 },
     });
     expect(schema.settings!.required).toBeUndefined();
     expect(schema.autoReply).toMatchObject({
