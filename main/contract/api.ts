@@ -138,7 +138,7 @@ export const settingsSchema = z.object({
   /** Desktop app: closing the window keeps Replyline running in the tray (off: closing quits). */
   closeToTray: z.boolean(),
   /** AI replies: days a chat's recent turns are kept for context (0: none are kept). */
-  chatMemoryDays: z.number().int().min(0).max(365),
+  chatMemoryDays: z.number().int().min(SETTINGS_BOUNDS.chatMemoryDays.min).max(SETTINGS_BOUNDS.chatMemoryDays.max),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

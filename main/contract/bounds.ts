@@ -11,6 +11,8 @@ export const SETTINGS_BOUNDS = {
   catchUpWindowMinutes: { min: 0, max: 24 * 60 },
   /** A reply still waiting after this long is expired: from a minute to a week. */
   replyTtlMinutes: { min: 1, max: 7 * 24 * 60 },
+  /** AI replies: days a chat's recent turns are kept for context; 0 keeps none (whole days). */
+  chatMemoryDays: { min: 0, max: 365 },
 } as const;
 
 /** The most rules there may be: what the window may send, the store keeps and the engine runs. */

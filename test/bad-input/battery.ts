@@ -57,6 +57,7 @@ export const SPEC: Record<CommandName, Spec> = {
       startAtLogin: { kind: 'bool' },
       notifications: { kind: 'bool' },
       closeToTray: { kind: 'bool' },
+      chatMemoryDays: { kind: 'int', min: 0, max: 365 },
     },
     valid: { catchUpWindowMinutes: 15 },
   },

@@ -25,7 +25,7 @@ describe("electron-store's JSON schema", () => {
       startAtLogin: { type: 'boolean' },
       notifications: { type: 'boolean' },
       closeToTray: { type: 'boolean' },
-      chatMemoryDays: { type: 'integer', minimum: 0, maximum: 365 },
+      chatMemoryDays: { type: 'integer', minimum: SETTINGS_BOUNDS.chatMemoryDays.min, maximum: SETTINGS_BOUNDS.chatMemoryDays.max },
     });
     expect(schema.settings!.required).toBeUndefined();
     expect(schema.autoReply).toMatchObject({

@@ -111,6 +111,9 @@ export function fakeData(patch: Partial<FakeData> = {}): FakeData {
       closeToTray: true,
       chatMemoryDays: 30,
     },
+    secrets: { canStore: true, secrets: [] },
+    chatMemory: [],
+    testResult: { outcome: 'reply', text: 'We are open today from 9 to 18.', ms: 1234 },
     ...patch,
   };
 }
