@@ -156,8 +156,12 @@ describe('an AI reply in a chat with history', () => {
     await server.ownerPhone().sendText(cleo, ownText);
     await until(() => core.chatMemory.turns(cleo.phoneJid).some((t) => t.role === 'owner'), 10_000, 'the owner message to be kept');
 
-    shift += 15_000; // past the rule's cooldown (its timeout, then 10 s)
-    await say(cleo, server.defaultAccount, 'Great, what does a tune-up cost?');
+    // The owner answering pauses auto-replies in this chat (takeover, 30 min by default): the
+    // contact writes again once that pause is over.
+    shift += 31 * 60_000;
+    // Messages carry the test's clock, so they are newer than the owner's answer, as they would be.
+    const sayNow = (text: string) => say(cleo, server.defaultAccount, text, { timestamp: Math.floor(now() / 1000) });
+    await sayNow('Great, what does a tune-up cost?');
     await waitForReply(core, (r) => r.status === 'sent' && r.text.includes('tune-up'));
     expect(ai.completions[1]!.messages).toEqual([
       { role: 'system', content: 'You answer for Max.' },
@@ -171,7 +175,7 @@ describe('an AI reply in a chat with history', () => {
     // adding our reply (30) would not.
     await useRules(core, [aiRule({ contextTurns: 10, contextChars: 40 })]);
     shift += 15_000;
-    await say(cleo, server.defaultAccount, 'And a new chain?');
+    await sayNow('And a new chain?');
     await waitForReply(core, (r) => r.status === 'sent' && r.text.includes('chain'));
     expect(ai.completions[2]!.messages.map((m) => [m.role, m.content])).toEqual([
       ['system', 'You answer for Max.'],
@@ -181,7 +185,7 @@ describe('an AI reply in a chat with history', () => {
     // N turns: at most one earlier turn.
     await useRules(core, [aiRule({ contextTurns: 1 })]);
     shift += 15_000;
-    await say(cleo, server.defaultAccount, 'Thanks!');
+    await sayNow('Thanks!');
     await waitForReply(core, (r) => r.status === 'sent' && r.text === 'Echo: Thanks!');
     expect(ai.completions[3]!.messages.map((m) => m.role)).toEqual(['system', 'assistant', 'user']);
 
@@ -191,7 +195,7 @@ describe('an AI reply in a chat with history', () => {
     expect(await ok(core, 'forgetChat', { id: chats[0]!.id })).toBeNull();
     expect(await ok(core, 'listChatMemory')).toEqual([]);
     shift += 15_000;
-    await say(cleo, server.defaultAccount, 'One more thing');
+    await sayNow('One more thing');
     await waitForReply(core, (r) => r.status === 'sent' && r.text === 'Echo: One more thing');
     expect(ai.completions[4]!.messages.map((m) => m.role)).toEqual(['system', 'user']);
   });
