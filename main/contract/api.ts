@@ -232,21 +232,21 @@ export interface Snapshot {
   version: string;
 }
 
-const minutes = (bounds: { min: number; max: number }) => z.number().int().min(bounds.min).max(bounds.max);
+const wholeNumber = (bounds: { min: number; max: number }) => z.number().int().min(bounds.min).max(bounds.max);
 
 export const settingsSchema = z.object({
   /** Offline-sync messages older than this many minutes go to "missed while offline". */
-  catchUpWindowMinutes: minutes(SETTINGS_BOUNDS.catchUpWindowMinutes),
+  catchUpWindowMinutes: wholeNumber(SETTINGS_BOUNDS.catchUpWindowMinutes),
   /** A reply still waiting after this many minutes is expired instead of sent late. */
-  replyTtlMinutes: minutes(SETTINGS_BOUNDS.replyTtlMinutes),
+  replyTtlMinutes: wholeNumber(SETTINGS_BOUNDS.replyTtlMinutes),
   /** Show a typing indicator before a reply. */
   typingIndicator: z.boolean(),
   /** After you write in a chat from another device, auto-replies there pause this long (0: no pause). */
-  takeoverPauseMinutes: minutes(SETTINGS_BOUNDS.takeoverPauseMinutes),
+  takeoverPauseMinutes: wholeNumber(SETTINGS_BOUNDS.takeoverPauseMinutes),
   startAtLogin: z.boolean(),
   notifications: z.boolean(),
   /** AI replies: days a chat's recent turns are kept for context (0: none are kept). */
-  chatMemoryDays: z.number().int().min(SETTINGS_BOUNDS.chatMemoryDays.min).max(SETTINGS_BOUNDS.chatMemoryDays.max),
+  chatMemoryDays: wholeNumber(SETTINGS_BOUNDS.chatMemoryDays),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

@@ -5,7 +5,7 @@
  * run time (a zod-free module, like connection.ts), so its checks and the core's never differ.
  */
 
-/** Inclusive bounds of the numeric settings (whole minutes). */
+/** Inclusive bounds of the numeric settings (whole numbers, in the unit their name says). */
 export const SETTINGS_BOUNDS = {
   /** Offline-sync messages older than this go to "missed while offline": up to a day. */
   catchUpWindowMinutes: { min: 0, max: 24 * 60 },

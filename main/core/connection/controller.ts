@@ -1,6 +1,6 @@
 /**
  * The connection controller: owns the Baileys socket lifecycle and carries out the connection
- * policy of PRODUCT.md (see close-policy.ts for the table).
+ * policy (docs/connection-policy.md; the table is `CLOSE_POLICY` in the contract).
  *
  * It owns: exactly one live socket at a time (each with a generation id; events from a replaced
  * socket are ignored), the named connection state, the backoff schedule, the silent-link
