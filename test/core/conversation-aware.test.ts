@@ -21,7 +21,8 @@ import type { ActivityView, CommandArgs, CommandName, CommandResults } from '../
 import { CANCEL_WORDS } from '../../main/core/inbound/reply-pipeline.js';
 import { toActivityView } from '../../main/core/activity/index.js';
 import { tempDir } from '../support/temp-dir.js';
-import { startFakeWa, until, waitForState } from '../support/wa-harness.js';
+import { startFakeWa, waitForState } from '../support/wa-harness.js';
+import { until } from '../support/poll.js';
 import { expectDeliveredOnce, pairCore, startCore, useRules, waitForReply } from '../support/core-harness.js';
 import { registerSecret } from '../setup/log-capture.js';
 

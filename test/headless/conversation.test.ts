@@ -10,7 +10,8 @@ import { tempDir } from '../support/temp-dir.js';
 import { startFakeWa } from '../support/wa-harness.js';
 import { echoRule } from '../support/core-harness.js';
 import { registerSecret } from '../setup/log-capture.js';
-import { HeadlessProcess, pollFor } from '../support/headless-process.js';
+import { HeadlessProcess } from '../support/headless-process.js';
+import { until } from '../support/poll.js';
 
 let server: FakeWaServer;
 let hp: HeadlessProcess | undefined;
@@ -34,10 +35,10 @@ it('GET /api/activity says why each message got a reply or not; tryRules and mut
   const off = 'Hello, is anybody reading this?';
   registerSecret(off);
   await vera.sendText(server.defaultAccount, off);
-  const [skipped] = await pollFor(async () => {
+  const [skipped] = await until(async () => {
     const list = await hp!.ok<ActivityView[]>('GET', '/api/activity');
     return list.length === 1 ? list : undefined;
-  });
+  }, 15_000, 'the first decision', 100);
   expect(skipped).toMatchObject({ contactName: 'Vera', kind: 'text', outcome: 'skipped', reason: 'disabled', explanation: 'Auto-reply is off.', preview: off });
   expect(JSON.stringify(skipped)).not.toContain(vera.phoneNumber);
 
@@ -47,10 +48,10 @@ it('GET /api/activity says why each message got a reply or not; tryRules and mut
   registerSecret(`Re: ${on}`);
   const wolf = server.createContact({ name: 'Wolf' });
   await wolf.sendText(server.defaultAccount, on);
-  const replied = await pollFor(async () => {
+  const replied = await until(async () => {
     const [a] = await hp!.ok<ActivityView[]>('GET', '/api/activity?outcome=replied');
     return a?.replyStatus === 'sent' ? a : undefined;
-  });
+  }, 15_000, 'the reply sent', 100);
   expect(replied).toMatchObject({ contactName: 'Wolf', ruleName: 'Echo', explanation: 'Answered by rule “Echo”.' });
   expect((await hp.ok<ReplyView[]>('GET', '/api/replies')).map((r) => r.id)).toEqual([replied.replyId]);
   // Filters, as for the reply log.
