@@ -139,6 +139,8 @@ describe('an AI reply in a chat with history', () => {
   it('sends the earlier turns — the contact’s, our replies, the owner’s own — in order, with roles, within the budget', async () => {
     const { core } = await pairedCore();
     await ok(core, 'setSecret', { name: 'openai', value: API_KEY });
+    // The owner writes in this chat below; auto-replies would pause there after it (takeover).
+    await ok(core, 'updateSettings', { takeoverPauseMinutes: 0 });
     await useRules(core, [aiRule({ contextTurns: 10, contextChars: 2_000 })]);
     const cleo = server.createContact({ name: 'Cleo' });
 
