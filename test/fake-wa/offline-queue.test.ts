@@ -104,6 +104,30 @@ describe('offline queue', () => {
     expect(first.c.upserts).toHaveLength(1);
   });
 
+  it('Baileys 7 loses a message whose link closes as it arrives: decrypted, no receipt, never emitted; the redelivery is nacked', async () => {
+    // This is Baileys' behaviour, not the fake's: handleMessage sends the receipt before it emits
+    // the message and skips the emit when the receipt fails. The app has to recover such messages
+    // itself (main/core/connection/inbound-ledger.ts); if a Baileys upgrade changes this, this test says so.
+    const server = await wa.start();
+    let { auth, c } = await wa.pairAndLogin();
+    const mia = server.createContact({ name: 'Mia' });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      server.faults.dropAfterNextDelivery();
+      ids.push(await mia.sendText(server.defaultAccount, `as the link closes ${i}`));
+      await c.closed;
+      const back = wa.client(auth);
+      await back.opened;
+      await server.waitFor(() => server.pendingDeliveries().length === 0, 5000, 'redelivery settled');
+      expect(back.upserts.filter((u) => u.message.key.id === ids[i])).toEqual([]);
+      c = back;
+    }
+    expect(c.upserts).toEqual([]);
+    const nacks = server.record.framesIn('ack').filter((f) => ids.includes(f.attrs.id ?? ''));
+    expect(nacks.map((f) => f.attrs.error)).toEqual(['487', '487', '487', '487', '487']);
+    expect(server.record.clientReceipts.filter((r) => ids.includes(r.id))).toEqual([]);
+  });
+
   it('a final nack (not after a retry) removes the message: it is not sent again', async () => {
     const server = await wa.start();
     const { auth, c } = await wa.pairAndLogin();

@@ -325,6 +325,9 @@ export class Router implements ContactHost, GroupHost, OwnerPhoneHost {
     p.deliveredTo.add(conn.id);
     p.written?.(conn.id, offline);
     this.host.emit('delivered', { id: p.id, cls: p.cls, connectionId: conn.id, offline });
+    const drop = p.cls === 'message' ? this.host.faults.takeDeliveryDrop(conn.accountPhone) : undefined;
+    if (drop === 'close') conn.closeWith('drop after delivery');
+    else if (drop) conn.terminate('drop after delivery');
   }
 
   private readonly recordRetry = (record: RetryRecord): void => {
