@@ -288,26 +288,12 @@ export class Faults {
 
   /** @internal Consumes a pending drop for this account. */
   takeDrop(phone: string | undefined): DropOptions | undefined {
-    for (const key of [phone ?? '', '*']) {
-      const d = this.drops.get(key);
-      if (d) {
-        this.drops.delete(key);
-        return d;
-      }
-    }
-    return undefined;
+    return takeOneShot(this.drops, phone);
   }
 
   /** @internal Consumes a pending drop-after-delivery for this account. */
   takeDeliveryDrop(phone: string | undefined): 'terminate' | 'close' | undefined {
-    for (const key of [phone ?? '', '*']) {
-      const how = this.deliveryDrops.get(key);
-      if (how) {
-        this.deliveryDrops.delete(key);
-        return how;
-      }
-    }
-    return undefined;
+    return takeOneShot(this.deliveryDrops, phone);
   }
 
   /** @internal A message stanza about to be written to a client: damaged if `corruptDeliveries` says so. */
@@ -368,6 +354,18 @@ export class Faults {
     targets.forEach(fn);
     return targets.length;
   }
+}
+
+/** A one-shot setting armed for one account (its phone number) or anyone ('*'): the account's wins. */
+function takeOneShot<T>(armed: Map<string, T>, phone: string | undefined): T | undefined {
+  for (const key of [phone ?? '', '*']) {
+    const value = armed.get(key);
+    if (value !== undefined) {
+      armed.delete(key);
+      return value;
+    }
+  }
+  return undefined;
 }
 
 function assertNever(x: never): never {

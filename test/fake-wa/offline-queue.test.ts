@@ -109,7 +109,9 @@ describe('offline queue', () => {
     // the message and skips the emit when the receipt fails. The app has to recover such messages
     // itself (main/core/connection/inbound-ledger.ts); if a Baileys upgrade changes this, this test says so.
     const server = await wa.start();
-    let { auth, c } = await wa.pairAndLogin();
+    const paired = await wa.pairAndLogin();
+    const auth = paired.auth;
+    let c = paired.c;
     const mia = server.createContact({ name: 'Mia' });
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {

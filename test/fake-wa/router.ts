@@ -49,8 +49,12 @@ export class Router implements ContactHost, GroupHost, OwnerPhoneHost {
 
   constructor(private readonly host: RouterHost) {
     this.clientMessages = new ClientMessages({
-      ...host,
       directory: host.directory,
+      recorder: host.recorder,
+      faults: host.faults,
+      dedupeClientMessages: host.dedupeClientMessages,
+      readyConnection: (device) => host.readyConnection(device),
+      emit: (event, payload) => host.emit(event, payload),
       enqueue: (device, delivery) => this.enqueue(device, delivery),
       find: (device, id) => this.queue(device).find((d) => d.cls === 'message' && d.id === id),
       deliverLive: (device) => this.deliverLive(device),
