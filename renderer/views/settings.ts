@@ -1,6 +1,8 @@
 /**
  * Settings: catch-up window, reply time-to-live, typing indicator, start at login,
- * notifications; plus what this installation is (version, data folder, how the session is kept).
+ * notifications, how long chats are remembered for AI replies; the keys and secrets responders
+ * use and the remembered chats (their own cards); plus what this installation is (version, data
+ * folder, how the session is kept).
  * Only changed values are sent; the core validates and answers with the full settings.
  */
 import type { Settings } from '../../main/contract/api.js';
@@ -8,8 +10,10 @@ import { SETTINGS_BOUNDS } from '../../main/contract/bounds.js';
 import { checkbox, field, h } from '../lib/dom.js';
 import type { AppState } from '../lib/store.js';
 import type { View, ViewContext } from './context.js';
+import { createChatMemoryCard } from './chat-memory.js';
+import { createSecretsCard } from './secrets.js';
 
-type NumberKey = 'catchUpWindowMinutes' | 'replyTtlMinutes';
+type NumberKey = 'catchUpWindowMinutes' | 'replyTtlMinutes' | 'takeoverPauseMinutes' | 'chatMemoryDays';
 type BoolKey = 'typingIndicator' | 'startAtLogin' | 'notifications';
 
 const NUMBERS: Array<{ key: NumberKey; label: string; hint: string; min: number; max: number }> = [
@@ -24,6 +28,18 @@ const NUMBERS: Array<{ key: NumberKey; label: string; hint: string; min: number;
     label: 'Give up on a reply after (minutes)',
     hint: 'A reply still waiting for the connection after this long is marked expired instead of being sent late.',
     ...SETTINGS_BOUNDS.replyTtlMinutes,
+  },
+  {
+    key: 'takeoverPauseMinutes',
+    label: 'After I write in a chat myself, stay quiet there for (minutes)',
+    hint: 'When you answer from your phone or WhatsApp Web, auto-replies in that chat pause this long, and a reply still waiting there is cancelled. 0: no pause.',
+    ...SETTINGS_BOUNDS.takeoverPauseMinutes,
+  },
+  {
+    key: 'chatMemoryDays',
+    label: 'Remember chats for AI replies (days)',
+    hint: 'How long the last messages of a chat are kept for an AI rule that uses earlier messages. 0 keeps none.',
+    ...SETTINGS_BOUNDS.chatMemoryDays,
   },
 ];
 
@@ -77,11 +93,15 @@ export function createSettings(ctx: ViewContext): View {
   const version = h('dd', { 'data-testid': 'about-version' });
   const dataDir = h('dd', { class: 'mono', 'data-testid': 'about-data-dir' });
   const protection = h('dd', { 'data-testid': 'about-protection' });
+  const secrets = createSecretsCard(ctx);
+  const chatMemory = createChatMemoryCard(ctx);
   const root = h(
     'section',
     { class: 'screen', 'aria-labelledby': 'settings-heading' },
     h('h2', { id: 'settings-heading' }, 'Settings'),
     form,
+    secrets.element,
+    chatMemory.element,
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'about-heading' },
@@ -182,6 +202,8 @@ export function createSettings(ctx: ViewContext): View {
   return {
     element: root,
     onShow: () => {
+      secrets.onShow();
+      chatMemory.onShow();
       if (dirty) return;
       void ctx.run('getSettings').then((r) => {
         if (r.ok) ctx.store.set({ settings: r.value });

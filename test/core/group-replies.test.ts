@@ -9,7 +9,8 @@ import type { FakeWaServer } from '../fake-wa/index.js';
 import { kinds } from '../fake-wa/index.js';
 import type { Core } from '../../main/core/app/create-core.js';
 import { tempDir } from '../support/temp-dir.js';
-import { startFakeWa, until } from '../support/wa-harness.js';
+import { startFakeWa } from '../support/wa-harness.js';
+import { until } from '../support/poll.js';
 import { echoRule, pairCore, startCore, useRules, waitForReply } from '../support/core-harness.js';
 import { registerSecret } from '../setup/log-capture.js';
 

@@ -24,6 +24,7 @@ describe("electron-store's JSON schema", () => {
       typingIndicator: { type: 'boolean' },
       startAtLogin: { type: 'boolean' },
       notifications: { type: 'boolean' },
+      chatMemoryDays: { type: 'integer', minimum: SETTINGS_BOUNDS.chatMemoryDays.min, maximum: SETTINGS_BOUNDS.chatMemoryDays.max },
     });
     expect(schema.settings!.required).toBeUndefined();
     expect(schema.autoReply).toMatchObject({

@@ -106,9 +106,14 @@ export function fakeData(patch: Partial<FakeData> = {}): FakeData {
       catchUpWindowMinutes: 15,
       replyTtlMinutes: 60,
       typingIndicator: true,
+      takeoverPauseMinutes: 30,
       startAtLogin: false,
       notifications: true,
+      chatMemoryDays: 30,
     },
+    secrets: { canStore: true, secrets: [] },
+    chatMemory: [],
+    testResult: { outcome: 'reply', text: 'We are open today from 9 to 18.', ms: 1234 },
     ...patch,
   };
 }

@@ -5,9 +5,10 @@
  * sees in the window is the same in both.
  */
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { UserFacingSocketConfig } from '@whiskeysockets/baileys';
-import { describeState, isPaused, type EventName, type EventPayloads, type Snapshot } from '../../contract/api.js';
+import { describeState, isPaused, type EventName, type EventPayloads, type ResponderTestView, type Snapshot } from '../../contract/api.js';
 import type { CoreService } from './core-service.js';
 import { createCommandHandlers, dispatchCommand } from './command-handlers.js';
 import { dataPaths } from './paths.js';
@@ -18,9 +19,20 @@ import { acquireSessionLock, type SessionLock } from '../connection/session-lock
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { ReconnectHistory } from '../history/reconnect-history.js';
 import { Outbox } from '../outbox/index.js';
-import { ReplyLog, toReplyView } from '../replylog/index.js';
+import { ReplyLog, toReplyViewInChat, type ReplyLogEntry } from '../replylog/index.js';
+import { ActivityLog, toActivityView, type ActivityEntry } from '../activity/index.js';
+import { ChatIds } from '../conversation/chat-ids.js';
+import { Conversations } from '../conversation/conversations.js';
+import { MuteStore } from '../conversation/mute-store.js';
+import { OwnerActivity } from '../conversation/owner-activity.js';
+import { parseJid } from '../connection/jid.js';
 import { attachInbound, DedupeStore, fromAutoReplyEngine, MissedStore, ReplyPipeline, toMissedView } from '../inbound/index.js';
-import { AutoReplyEngine, validateRules, type Rule } from '../autoreply/index.js';
+import { AutoReplyEngine, validateRules, type InboundMessage, type OpenAiReply, type ResponderSample, type Rule, type WebhookReply } from '../autoreply/index.js';
+import { redactSecrets } from '../autoreply/responders/http.js';
+import { isConfirmed } from '../outbox/types.js';
+import { maskPhone } from '../replylog/mask.js';
+import { SecretStore, Secrets, type SecretSource } from '../secrets/index.js';
+import { ChatMemory } from '../chat-memory/index.js';
 import type { RateLimits } from '../autoreply/limits.js';
 import { CipherError, loadOrCreateDataKey, type ByteCipher, type KeyWrapper } from '../storage/cipher.js';
 import { quarantineFile, writeFileAtomic } from '../storage/atomic-file.js';
@@ -41,8 +53,13 @@ export interface CreateCoreOptions {
   outbox?: { ackTimeoutMs?: number; maxAttempts?: number };
   /** Auto-reply limits (benchmarks and load tests raise the global rate limit). */
   rateLimits?: Partial<RateLimits>;
-  /** Secrets referenced by responders (API keys); headless and tests may inject them. */
-  getSecret?: (ref: string) => Promise<string | undefined>;
+  /**
+   * Secrets from outside the window (headless mode: the environment and a secrets file); asked
+   * before the encrypted store the window fills.
+   */
+  secretSources?: SecretSource[];
+  /** Why secrets cannot be entered in the window here, when there is no key to seal them (headless mode). */
+  secretsUnavailableNote?: string;
   fetch?: typeof fetch;
   now?: () => number;
   timeZone?: string;
@@ -57,7 +74,10 @@ export interface Core extends CoreService {
   readonly outbox: Outbox;
   readonly replyLog: ReplyLog;
   readonly pipeline: ReplyPipeline;
+  readonly activity: ActivityLog;
   readonly history: ReconnectHistory;
+  readonly chatMemory: ChatMemory;
+  readonly secrets: Secrets;
 }
 
 export async function createCoreService(options: CreateCoreOptions): Promise<Core> {
@@ -106,7 +126,31 @@ async function openCore(
   const replyLog = await ReplyLog.open({ dir: paths.replyLog, cipher, now });
   const dedupe = await DedupeStore.open({ dir: paths.inbound, cipher, now });
   const missed = await MissedStore.open({ dir: paths.inbound, cipher, now });
-  const contacts = await PersistedContactMemory.open(paths.inbound, cipher);
+  const contacts = await PersistedContactMemory.open(paths.inbound, cipher, now);
+  const activity = await ActivityLog.open({ dir: paths.activity, cipher, now });
+  await fs.mkdir(paths.conversation, { recursive: true, mode: 0o700 });
+  const mutes = await MuteStore.open({ dir: paths.conversation, cipher, now });
+  const ownerActivity = await OwnerActivity.open({ dir: paths.conversation, cipher, now });
+  const conversations = new Conversations({
+    chatIds: await ChatIds.open(path.join(paths.conversation, 'chat-id.salt')),
+    mutes,
+    owner: ownerActivity,
+    now,
+  });
+  const takeoverPauseMs = () => settings.getSettings().takeoverPauseMinutes * 60_000;
+  const secretStore = await SecretStore.open(paths.dataDir, cipher, now);
+  const secrets = new Secrets({
+    store: secretStore,
+    external: options.secretSources,
+    unavailableNote:
+      options.secretsUnavailableNote ?? 'Secrets cannot be kept here: there is no key to encrypt them with.',
+  });
+  const chatMemory = await ChatMemory.open({
+    dir: paths.chatMemory,
+    cipher,
+    now,
+    retentionMs: () => settings.getSettings().chatMemoryDays * 24 * 3_600_000,
+  });
 
   const enginePath = path.join(paths.dataDir, 'autoreply-state.json');
   const engine = new AutoReplyEngine({
@@ -131,16 +175,53 @@ async function openCore(
   };
   loadRules();
 
+  // Chats are remembered only while an AI rule uses earlier messages, and never group chats.
+  const remembering = (chatJid?: string) =>
+    !chatJid?.endsWith('@g.us') && rules.some((r) => r.enabled && r.reply.type === 'openai' && r.reply.contextTurns > 0);
+  const remember = (what: string, write: Promise<void>) =>
+    void write.catch((err: unknown) => log.error({ err }, `chat memory: keeping ${what} failed`));
+  const observe = {
+    message: (msg: InboundMessage) => {
+      if (!remembering(msg.chatJid) || msg.isGroup) return;
+      const phoneJid = msg.senderPhone ? `${msg.senderPhone}@s.whatsapp.net` : msg.senderJid;
+      remember(
+        'a message',
+        chatMemory.record(
+          msg.chatJid,
+          { role: 'contact', text: msg.text, at: msg.timestamp, ref: msg.id },
+          { name: msg.senderName ?? '', masked: maskPhone(phoneJid) },
+        ),
+      );
+    },
+    // The owner's own messages; the replies Replyline sent come back this way too and are kept as replies.
+    own: (msg: InboundMessage) => {
+      if (!remembering(msg.chatJid) || msg.isGroup || outbox.get(msg.id) || replyLog.has(msg.id)) return;
+      remember('an own message', chatMemory.recordOwnerMessage({ chatJid: msg.chatJid, id: msg.id, text: msg.text, timestamp: msg.timestamp }));
+    },
+  };
+
   const pipeline = new ReplyPipeline({
     engine: fromAutoReplyEngine(
       engine,
-      () => ({ ...settings.getAutoReply(), rules }),
-      () => ({ fetch: options.fetch, getSecret: options.getSecret }),
+      () => ({
+        ...settings.getAutoReply(),
+        rules,
+        takeoverPauseMs: takeoverPauseMs(),
+        chatState: (key: string) => conversations.chatState(key),
+      }),
+      () => ({
+        fetch: options.fetch,
+        getSecret: secrets.get,
+        history: (chatJid, messageId) => chatMemory.turns(chatJid, messageId),
+      }),
     ),
+    observe,
     outbox,
     replyLog,
     dedupe,
     missed,
+    activity,
+    conversations,
     account: () => controller.account(),
     now,
     catchUpWindowMs: settings.getSettings().catchUpWindowMinutes * 60_000,
@@ -150,12 +231,29 @@ async function openCore(
   // ---- events to the window -----------------------------------------------------------------
   const events = new TypedEmitter<EventPayloads>();
   const offs: Array<() => void> = [];
+  const replyChatId = (e: ReplyLogEntry) => {
+    const contact = parseJid(e.contactJid);
+    return conversations.idOf(e.chatKey ?? conversations.chatKey(e.chatJid, contact?.server === 's.whatsapp.net' ? contact.user : undefined));
+  };
+  const activityView = (e: ActivityEntry) =>
+    toActivityView(e, { chatId: conversations.idOf(e.chatKey), ...(e.replyId ? { replyStatus: replyLog.get(e.replyId)?.status } : {}) });
   offs.push(
     controller.on('state', (state) => events.emit('state', { state, stateText: describeState(state, now()) })),
-    outbox.on('change', ({ entry }) => {
+    outbox.on('change', ({ entry, previous }) => {
       void replyLog.applyOutbox(entry).catch((err: unknown) => log.error({ err }, 'reply log update failed'));
+      // A reply the server confirmed is part of the conversation from now on.
+      if (isConfirmed(entry.state) && !(previous && isConfirmed(previous)) && remembering(entry.chatJid)) {
+        remember('a reply', chatMemory.record(entry.chatJid, { role: 'reply', text: entry.text, at: entry.sentAt ?? now(), ref: entry.id }));
+      }
     }),
-    replyLog.on('change', (entry) => events.emit('reply', toReplyView(entry))),
+    replyLog.on('change', (entry) => {
+      events.emit('reply', toReplyViewInChat(entry, replyChatId(entry)));
+      // The decision record shows its reply's status: it changed too.
+      const record = activity.findByReply(entry.id);
+      if (record) events.emit('activity', activityView(record));
+    }),
+    activity.on('change', (entry) => events.emit('activity', activityView(entry))),
+    conversations.onMutesChanged((views) => events.emit('muted', views)),
     missed.on('change', (entries) => events.emit('missed', entries.map(toMissedView))),
     history.onEntry((entry) => events.emit('history', entry)),
     attachInbound(controller, pipeline, now),
@@ -185,13 +283,37 @@ async function openCore(
     history,
     missed,
     pipeline,
+    activity,
+    conversations,
+    tryRules: { engine, takeoverPauseMs },
     events,
     snapshot,
     rulesChanged: (next) => {
       rules = next;
     },
+    rules: () => rules,
+    secrets,
+    chatMemory,
+    testResponder: (reply, sample) => testResponder(reply, sample),
     now,
   });
+
+  const tests = new AbortController();
+  const testResponder = async (reply: WebhookReply | OpenAiReply, sample: ResponderSample): Promise<ResponderTestView> => {
+    const started = performance.now();
+    const r = await engine.testResponder(reply, sample, {
+      fetch: options.fetch,
+      getSecret: secrets.get,
+      signal: tests.signal,
+      testId: `test-${randomBytes(8).toString('hex')}`,
+    });
+    const ms = Math.round(performance.now() - started);
+    // The text goes back to the window: no secret in it, whatever the server echoed.
+    const clean = (text: string) => redactSecrets(text, secrets.values());
+    if (!r.ok) return { outcome: 'no-reply', error: clean(r.error.message), ms };
+    if (r.source === 'fallback') return { outcome: 'fallback', text: clean(r.text), error: clean(r.fallbackReason?.message ?? ''), ms };
+    return { outcome: 'reply', text: clean(r.text), ms };
+  };
 
   if (options.autoStart ?? true) controller.start();
 
@@ -202,6 +324,9 @@ async function openCore(
     replyLog,
     pipeline,
     history,
+    activity,
+    chatMemory,
+    secrets,
     handle: (command, args) => dispatchCommand(handlers, command, args),
     on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void) {
       return events.on(event, listener);
@@ -211,6 +336,7 @@ async function openCore(
     close() {
       return (closing ??= (async () => {
         for (const off of offs) off();
+        tests.abort();
         pipeline.stop();
         await controller.close();
         await writeFileAtomic(enginePath, JSON.stringify(engine.exportState())).catch(() => undefined);
@@ -221,6 +347,11 @@ async function openCore(
           missed.close(),
           contacts.close(),
           history.close(),
+          activity.close(),
+          mutes.close(),
+          ownerActivity.close(),
+          chatMemory.close(),
+          secretStore.flush(),
         ]);
         if (settings instanceof JsonSettingsStore) await settings.flush();
       })());

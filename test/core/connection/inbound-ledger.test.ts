@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeWaServer } from '../../fake-wa/index.js';
 import type { ConnectionController } from '../../../main/core/connection/controller.js';
 import { tempDir } from '../../support/temp-dir.js';
-import { pairNew, startFakeWa, until } from '../../support/wa-harness.js';
+import { pairNew, startFakeWa } from '../../support/wa-harness.js';
+import { until } from '../../support/poll.js';
 
 let server: FakeWaServer;
 let controller: ConnectionController;
