@@ -45,7 +45,7 @@ const MAX_RETRIES = 5;
 export class Router implements ContactHost, GroupHost, OwnerPhoneHost {
   private readonly queues = new Map<CompanionDevice, Delivery[]>();
   private readonly chains = new Map<CompanionDevice, Promise<unknown>>();
-  readonly clientMessages: ClientMessages;
+  private readonly clientMessages: ClientMessages;
 
   constructor(private readonly host: RouterHost) {
     this.clientMessages = new ClientMessages({
@@ -293,7 +293,7 @@ export class Router implements ContactHost, GroupHost, OwnerPhoneHost {
   // ---------- internals ----------
 
   /** Queues a stanza for `device` and writes it now if the device is connected and it is not held. */
-  async enqueue(device: CompanionDevice, delivery: Delivery): Promise<void> {
+  private async enqueue(device: CompanionDevice, delivery: Delivery): Promise<void> {
     await this.run(device, async () => {
       this.queue(device).push(delivery);
     });
