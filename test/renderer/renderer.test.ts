@@ -19,6 +19,7 @@ import { CONTENT_SECURITY_POLICY_META } from '../../main/core/app/window-files.j
 import { installFakeApi, type FakeCall, type FakeData, type FakeWindow } from './fake-api.js';
 import { ACCOUNT_DIGITS, FULL_NUMBER, QR_1, QR_2, T0, fakeData } from './fixtures.js';
 import { startServer, type TestServer } from './server.js';
+import { registerSecret } from '../setup/log-capture.js';
 
 // jsqr is CommonJS; under NodeNext its default import is the module object.
 const jsQR = jsQRModule.default;
@@ -533,6 +534,8 @@ describe.skipIf(!HAS_CHROMIUM)('renderer (headless Chromium, fake API)', () => {
   // ---- Responders: keys and Test ---------------------------------------------------------------
 
   const AI_KEY = 'sk-proj-window-test-1a2b3c4d5e6f';
+  registerSecret(AI_KEY);
+  registerSecret('gsk_window_test_value_00');
   const aiRule = {
     id: 'ai',
     name: 'Assistant',
