@@ -5,12 +5,14 @@
  * run time (a zod-free module, like connection.ts), so its checks and the core's never differ.
  */
 
-/** Inclusive bounds of the numeric settings (whole minutes). */
+/** Inclusive bounds of the numeric settings (whole numbers, in the unit their name says). */
 export const SETTINGS_BOUNDS = {
   /** Offline-sync messages older than this go to "missed while offline": up to a day. */
   catchUpWindowMinutes: { min: 0, max: 24 * 60 },
   /** A reply still waiting after this long is expired: from a minute to a week. */
   replyTtlMinutes: { min: 1, max: 7 * 24 * 60 },
+  /** After the owner writes in a chat, auto-replies there pause this long: none to a day. */
+  takeoverPauseMinutes: { min: 0, max: 24 * 60 },
   /** AI replies: days a chat's recent turns are kept for context; 0 keeps none (whole days). */
   chatMemoryDays: { min: 0, max: 365 },
 } as const;

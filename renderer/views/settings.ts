@@ -13,7 +13,7 @@ import type { View, ViewContext } from './context.js';
 import { createChatMemoryCard } from './chat-memory.js';
 import { createSecretsCard } from './secrets.js';
 
-type NumberKey = 'catchUpWindowMinutes' | 'replyTtlMinutes' | 'chatMemoryDays';
+type NumberKey = 'catchUpWindowMinutes' | 'replyTtlMinutes' | 'takeoverPauseMinutes' | 'chatMemoryDays';
 type BoolKey = 'typingIndicator' | 'startAtLogin' | 'notifications';
 
 const NUMBERS: Array<{ key: NumberKey; label: string; hint: string; min: number; max: number }> = [
@@ -28,6 +28,12 @@ const NUMBERS: Array<{ key: NumberKey; label: string; hint: string; min: number;
     label: 'Give up on a reply after (minutes)',
     hint: 'A reply still waiting for the connection after this long is marked expired instead of being sent late.',
     ...SETTINGS_BOUNDS.replyTtlMinutes,
+  },
+  {
+    key: 'takeoverPauseMinutes',
+    label: 'After I write in a chat myself, stay quiet there for (minutes)',
+    hint: 'When you answer from your phone or WhatsApp Web, auto-replies in that chat pause this long, and a reply still waiting there is cancelled. 0: no pause.',
+    ...SETTINGS_BOUNDS.takeoverPauseMinutes,
   },
   {
     key: 'chatMemoryDays',

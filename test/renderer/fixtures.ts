@@ -106,6 +106,7 @@ export function fakeData(patch: Partial<FakeData> = {}): FakeData {
       catchUpWindowMinutes: 15,
       replyTtlMinutes: 60,
       typingIndicator: true,
+      takeoverPauseMinutes: 30,
       startAtLogin: false,
       notifications: true,
       chatMemoryDays: 30,

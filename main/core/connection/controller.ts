@@ -1,6 +1,6 @@
 /**
  * The connection controller: owns the Baileys socket lifecycle and carries out the connection
- * policy of PRODUCT.md (see close-policy.ts for the table).
+ * policy (docs/connection-policy.md; the table is `CLOSE_POLICY` in the contract).
  *
  * It owns: exactly one live socket at a time (each with a generation id; events from a replaced
  * socket are ignored), the named connection state, the backoff schedule, the silent-link
@@ -305,6 +305,12 @@ export class ConnectionController implements Link {
     });
     sock.ev.on('messages.update', (updates) => {
       if (live()) this.events.emit('messages-update', { socketId: slot.id, updates });
+    });
+    sock.ev.on('message-receipt.update', (updates) => {
+      if (live()) this.events.emit('message-receipts', { socketId: slot.id, updates });
+    });
+    sock.ev.on('call', (calls) => {
+      if (live()) this.events.emit('calls', { socketId: slot.id, calls });
     });
     sock.ws.on('CB:ack,class:message', (node: BinaryNode) => {
       if (!live()) return;

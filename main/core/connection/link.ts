@@ -25,6 +25,10 @@ export interface LinkEventMap {
   messages: { socketId: number; upsert: BaileysEventMap['messages.upsert'] };
   /** Baileys' `messages.update` (receipts, status) from the live socket. */
   'messages-update': { socketId: number; updates: BaileysEventMap['messages.update'] };
+  /** Baileys' `message-receipt.update` (group receipts, among them your own reads on another device). */
+  'message-receipts': { socketId: number; updates: BaileysEventMap['message-receipt.update'] };
+  /** Baileys' `call` (offers, and how each call ended). */
+  calls: { socketId: number; calls: BaileysEventMap['call'] };
   /** The account this computer is linked to changed (relink to another account, or logout). */
   'account-changed': { previous?: AccountIdentity; current?: AccountIdentity };
 }

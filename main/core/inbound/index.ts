@@ -1,5 +1,6 @@
 /** Inbound handling: Baileys messages → deduped, catch-up-windowed decisions → queued replies. */
 export { toInbound, dedupeKey, unwrapContent, textOf } from './to-inbound.js';
+export { classifyMessage, contentKind } from './classify.js';
 export { DedupeStore } from './dedupe-store.js';
 export type { DedupeStoreOptions } from './dedupe-store.js';
 export { MissedStore, toMissedView } from './missed-store.js';
