@@ -195,6 +195,7 @@ export function fakeData(patch: Partial<FakeData> = {}): FakeData {
       takeoverPauseMinutes: 30,
       startAtLogin: false,
       notifications: true,
+      closeToTray: true,
       chatMemoryDays: 30,
     },
     secrets: { canStore: true, secrets: [] },
