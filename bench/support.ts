@@ -1,6 +1,6 @@
 /**
  * Shared plumbing for the benchmarks. The fake WhatsApp server, a Replyline core on a fresh
- * folder, pairing and waiting come from the test harness (test/support/, Vitest-free), so the
+ * folder and pairing come from the test harness (test/support/, its Vitest-free part), so the
  * benchmarks drive the core exactly as the integration tests do; what is bench-only lives here:
  * a bare Baileys client with in-memory creds, a clock, percentiles, async temp folders and
  * progress lines. Every benchmark runs the real Baileys client against `test/fake-wa`.
@@ -12,10 +12,10 @@ import { performance } from 'node:perf_hooks';
 import { connectClient, createMemoryAuth, type AccountInfo, type FakeWaServer, type MemoryAuth, type TestClient } from '../test/fake-wa/index.js';
 import type { Core, CreateCoreOptions } from '../main/core/app/create-core.js';
 import { configureLogging } from '../main/core/logging/logger.js';
-import { startCore as startHarnessCore } from '../test/support/core-harness.js';
+import { startCore as startHarnessCore } from '../test/support/core-start.js';
 
-export { pairCore } from '../test/support/core-harness.js';
-export { startFakeWa as startServer, TEST_KEY_WRAPPER as BENCH_KEY_WRAPPER, until } from '../test/support/wa-harness.js';
+export { pairCore } from '../test/support/core-start.js';
+export { startFakeWa as startServer, TEST_KEY_WRAPPER as BENCH_KEY_WRAPPER } from '../test/support/wa-harness.js';
 
 export const now = (): number => performance.now();
 
@@ -56,6 +56,15 @@ export async function pairBare(
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Poll a condition (the suites wait with Vitest's vi.waitFor, test/support/poll.ts; a benchmark cannot). */
+export async function until(cond: () => boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
 
 /** Nearest-rank percentile of unsorted samples. */
 export function percentile(samples: readonly number[], p: number): number {

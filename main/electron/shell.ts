@@ -8,14 +8,15 @@ import type { CommandArgs, CommandName, CommandResults, Result } from '../contra
 import type { CoreService } from '../core/app/core-service.js';
 import { getLogger } from '../core/logging/logger.js';
 import { appIconPng } from './icons.js';
-import { setupIpc } from './ipc.js';
+import { sendEvent, setupIpc } from './ipc.js';
 import { setupQuit, type QuitControl } from './lifecycle.js';
 import { applyStartAtLogin, type LoginItemOptions } from './login-item.js';
 import { setupNotifications } from './notifications.js';
 import { setupPower } from './power.js';
 import type { SettingsStore } from './settings-store.js';
+import type { ShellState } from './shell-state.js';
 import { TrayService, type TrayServiceOptions } from './tray.js';
-import { createMainWindow, keepInTrayOnClose, showWindow } from './window.js';
+import { closedToTrayNotice, createMainWindow, handleWindowClose, showWindow } from './window.js';
 
 export interface ShellOptions {
   core: CoreService;
@@ -28,6 +29,8 @@ export interface ShellOptions {
   createTray?: TrayServiceOptions['createTray'];
   loginItem?: LoginItemOptions;
   networkPollMs?: number;
+  /** Whether the one-time close-to-tray notice was shown. */
+  shellState: ShellState;
 }
 
 export interface Shell {
@@ -89,7 +92,7 @@ export function startShell(options: ShellOptions): Shell {
     },
   });
 
-  const quit = setupQuit({ core, onQuitting: () => tray.markQuitting() });
+  const quit = setupQuit({ core, onQuitting: () => tray.markQuitting(), platform: options.platform });
 
   const win = createMainWindow({
     preloadFile: options.preloadFile,
@@ -97,8 +100,19 @@ export function startShell(options: ShellOptions): Shell {
     icon: nativeImage.createFromBuffer(appIconPng(128)),
   });
   ref.win = win;
-  keepInTrayOnClose(win, quit.isQuitting);
-  win.on('session-end', () => quit.markQuitting()); // Windows: log off / shut down
+  const { shellState } = options;
+  handleWindowClose(win, {
+    isQuitting: quit.isQuitting,
+    closeToTray: () => settings.getSettings().closeToTray,
+    quit: () => app.quit(),
+    firstCloseToTray: () => {
+      if (shellState.closeToTrayNoticeShown()) return false;
+      shellState.markCloseToTrayNoticeShown();
+      sendEvent(win, 'notice', closedToTrayNotice(options.platform));
+      return true;
+    },
+  });
+  win.on('session-end', () => quit.endSession()); // Windows: log off / shut down
   if (!options.startHidden) win.once('ready-to-show', openWindow);
   app.on('activate', openWindow); // macOS: dock icon clicked
 
@@ -111,7 +125,13 @@ export function startShell(options: ShellOptions): Shell {
     core.on('state', ({ state }) => tray.setConnection(state)),
     core.on('auto-reply', (autoReply) => tray.setAutoReply(autoReply)),
     core.on('settings', (s) => syncStartAtLogin(s.startAtLogin)),
-    setupNotifications({ core, enabled: () => settings.getSettings().notifications, onClick: openWindow }),
+    setupNotifications({
+      core,
+      enabled: () => settings.getSettings().notifications,
+      onClick: openWindow,
+      onFailed: (text) => sendEvent(getWindow(), 'notice', { kind: 'notification', ...text }),
+      platform: options.platform,
+    }),
     setupPower({ core, pollMs: options.networkPollMs }),
   );
 

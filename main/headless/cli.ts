@@ -10,6 +10,10 @@
  *   --noise-ca HEX   tests only: the fake server's CA public key
  *   --renderer-dir DIR  serve the window from DIR instead of the built dist/renderer
  *   --max-replies-per-minute N  global auto-reply rate limit (default 10; load tests raise it)
+ *   --secrets-file PATH  API keys and webhook secrets as a JSON object {"name": "value"}; refused
+ *                    unless only its owner can read it (chmod 600)
+ * Secrets also come from environment variables REPLYLINE_SECRET_<NAME> (the name in upper case,
+ * other characters as `_`); they win over the file.
  * SIGINT / SIGTERM flush the stores and exit 0.
  */
 import { parseArgs } from 'node:util';
@@ -20,11 +24,16 @@ import { fileURLToPath } from 'node:url';
 import { WA_CERT_DETAILS } from '@whiskeysockets/baileys';
 import { defaultDataDir } from '../core/app/paths.js';
 import { createCoreService } from '../core/app/create-core.js';
-import { describeState } from '../core/connection/connection-state.js';
+import { describeState } from '../contract/api.js';
 import { configureLogging, getLogger } from '../core/logging/logger.js';
 import { quietLibraryConsole } from '../core/logging/library-console.js';
 import { EVENT_NAMES } from '../contract/api.js';
 import { startHeadlessServer } from './http-server.js';
+import { envSecretSource, fileSecretSource, type SecretSource } from '../core/secrets/index.js';
+
+/** What the window says where secrets cannot be entered (no key to encrypt them with). */
+export const HEADLESS_SECRETS_NOTE =
+  'Headless mode keeps no secrets of its own: set REPLYLINE_SECRET_<NAME> in its environment, or pass --secrets-file.';
 
 export interface HeadlessArgs {
   dataDir: string;
@@ -34,6 +43,7 @@ export interface HeadlessArgs {
   noiseCa?: string;
   rendererDir?: string;
   maxRepliesPerMinute?: number;
+  secretsFile?: string;
 }
 
 export class UsageError extends Error {}
@@ -50,6 +60,7 @@ export function parseHeadlessArgs(argv: string[]): HeadlessArgs {
       'noise-ca': { type: 'string' },
       'renderer-dir': { type: 'string' },
       'max-replies-per-minute': { type: 'string' },
+      'secrets-file': { type: 'string' },
     },
   });
   // Digits only: Number() would read '' as 0 and '1e3' or '0x50' as ports.
@@ -77,6 +88,7 @@ export function parseHeadlessArgs(argv: string[]): HeadlessArgs {
     noiseCa,
     rendererDir: values['renderer-dir'] === undefined ? undefined : path.resolve(values['renderer-dir']),
     maxRepliesPerMinute,
+    secretsFile: values['secrets-file'] === undefined ? undefined : path.resolve(values['secrets-file']),
   };
 }
 
@@ -94,10 +106,15 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
   configureLogging({ level: (process.env.REPLYLINE_LOG_LEVEL as 'info' | undefined) ?? 'warn' });
   if (args.noiseCa) WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(args.noiseCa, 'hex');
 
+  // Read (and its permissions checked) before anything opens: a bad secrets file stops the start.
+  const secretSources: SecretSource[] = [envSecretSource(process.env)];
+  if (args.secretsFile) secretSources.push(await fileSecretSource(args.secretsFile));
   // Connects by itself: while it opens its stores when not linked yet (the QR comes sooner), at
   // the end when linked. What happened before the listeners below is printed from the snapshot.
   const core = await createCoreService({
     dataDir: args.dataDir,
+    secretSources,
+    secretsUnavailableNote: HEADLESS_SECRETS_NOTE,
     socketConfig: args.waUrl ? { waWebSocketUrl: args.waUrl } : undefined,
     rateLimits: args.maxRepliesPerMinute ? { global: { max: args.maxRepliesPerMinute, windowMs: 60_000 } } : undefined,
   });

@@ -1,30 +1,45 @@
 /**
  * Settings: catch-up window, reply time-to-live, typing indicator, start at login,
- * notifications; plus what this installation is (version, data folder, how the session is kept).
+ * notifications, close to the tray, how long chats are remembered for AI replies; the keys and
+ * secrets responders use and the remembered chats (their own cards); plus what this installation
+ * is (version, data folder, how the session is kept).
  * Only changed values are sent; the core validates and answers with the full settings.
  */
 import type { Settings } from '../../main/contract/api.js';
+import { SETTINGS_BOUNDS } from '../../main/contract/bounds.js';
 import { checkbox, field, h } from '../lib/dom.js';
 import type { AppState } from '../lib/store.js';
 import type { View, ViewContext } from './context.js';
+import { createChatMemoryCard } from './chat-memory.js';
+import { createSecretsCard } from './secrets.js';
 
-type NumberKey = 'catchUpWindowMinutes' | 'replyTtlMinutes';
-type BoolKey = 'typingIndicator' | 'startAtLogin' | 'notifications';
+type NumberKey = 'catchUpWindowMinutes' | 'replyTtlMinutes' | 'takeoverPauseMinutes' | 'chatMemoryDays';
+type BoolKey = 'typingIndicator' | 'startAtLogin' | 'notifications' | 'closeToTray';
 
 const NUMBERS: Array<{ key: NumberKey; label: string; hint: string; min: number; max: number }> = [
   {
     key: 'catchUpWindowMinutes',
     label: 'Catch-up window (minutes)',
     hint: 'Messages that arrive from offline sync and are older than this are not answered on their own; they go to “Missed while offline”.',
-    min: 0,
-    max: 1440,
+    ...SETTINGS_BOUNDS.catchUpWindowMinutes,
   },
   {
     key: 'replyTtlMinutes',
     label: 'Give up on a reply after (minutes)',
     hint: 'A reply still waiting for the connection after this long is marked expired instead of being sent late.',
-    min: 1,
-    max: 10080,
+    ...SETTINGS_BOUNDS.replyTtlMinutes,
+  },
+  {
+    key: 'takeoverPauseMinutes',
+    label: 'After I write in a chat myself, stay quiet there for (minutes)',
+    hint: 'When you answer from your phone or WhatsApp Web, auto-replies in that chat pause this long, and a reply still waiting there is cancelled. 0: no pause.',
+    ...SETTINGS_BOUNDS.takeoverPauseMinutes,
+  },
+  {
+    key: 'chatMemoryDays',
+    label: 'Remember chats for AI replies (days)',
+    hint: 'How long the last messages of a chat are kept for an AI rule that uses earlier messages. 0 keeps none.',
+    ...SETTINGS_BOUNDS.chatMemoryDays,
   },
 ];
 
@@ -32,6 +47,7 @@ const BOOLS: Array<{ key: BoolKey; label: string }> = [
   { key: 'typingIndicator', label: 'Show “typing…” before a reply' },
   { key: 'startAtLogin', label: 'Start Replyline when I log in' },
   { key: 'notifications', label: 'Notify me when the connection needs me or a reply fails' },
+  { key: 'closeToTray', label: 'Keep running in the tray when I close the window' },
 ];
 
 export function createSettings(ctx: ViewContext): View {
@@ -78,11 +94,15 @@ export function createSettings(ctx: ViewContext): View {
   const version = h('dd', { 'data-testid': 'about-version' });
   const dataDir = h('dd', { class: 'mono', 'data-testid': 'about-data-dir' });
   const protection = h('dd', { 'data-testid': 'about-protection' });
+  const secrets = createSecretsCard(ctx);
+  const chatMemory = createChatMemoryCard(ctx);
   const root = h(
     'section',
     { class: 'screen', 'aria-labelledby': 'settings-heading' },
     h('h2', { id: 'settings-heading' }, 'Settings'),
     form,
+    secrets.element,
+    chatMemory.element,
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'about-heading' },
@@ -183,6 +203,8 @@ export function createSettings(ctx: ViewContext): View {
   return {
     element: root,
     onShow: () => {
+      secrets.onShow();
+      chatMemory.onShow();
       if (dirty) return;
       void ctx.run('getSettings').then((r) => {
         if (r.ok) ctx.store.set({ settings: r.value });

@@ -14,7 +14,9 @@ type Field =
   | { kind: 'int'; min: number; max: number; nullable?: boolean }
   | { kind: 'bool' }
   | { kind: 'enum'; values: readonly string[] }
-  | { kind: 'rules' };
+  | { kind: 'rules' }
+  /** A JSON object whose content another schema checks (a responder): anything else is refused. */
+  | { kind: 'record' };
 
 type Spec =
   /** No argument: undefined or null. */
@@ -38,6 +40,21 @@ const replyQuery = {
   valid: { search: 'a', status: 'sent', contact: 'b', limit: 5 },
 } as const satisfies Spec;
 
+const messageKinds = ['text', 'image', 'video', 'voice', 'audio', 'document', 'sticker', 'location', 'contact', 'poll', 'missed-call'] as const;
+const activityQuery = {
+  args: 'object',
+  optional: true,
+  fields: {
+    search: { kind: 'string', max: 200 },
+    contact: { kind: 'string', max: 200 },
+    outcome: { kind: 'enum', values: ['replied', 'skipped', 'cancelled'] },
+    reason: { kind: 'enum', values: ['disabled', 'paused', 'muted', 'owner-answered', 'owner-read', 'kind-not-answered', 'group', 'out-of-scope', 'outside-schedule', 'no-match', 'cooldown', 'rate-limit', 'too-old', 'error'] },
+    kind: { kind: 'enum', values: [...messageKinds, 'reaction', 'edit', 'deletion', 'system', 'other'] },
+    limit: { kind: 'int', min: 1, max: 20_000 },
+  },
+  valid: { search: 'a', outcome: 'skipped', reason: 'muted', kind: 'voice', contact: 'b', limit: 5 },
+} as const satisfies Spec;
+
 export const SPEC: Record<CommandName, Spec> = {
   getSnapshot: { args: 'none' },
   listReplies: replyQuery,
@@ -52,8 +69,11 @@ export const SPEC: Record<CommandName, Spec> = {
       catchUpWindowMinutes: { kind: 'int', min: 0, max: 24 * 60 },
       replyTtlMinutes: { kind: 'int', min: 1, max: 7 * 24 * 60 },
       typingIndicator: { kind: 'bool' },
+      takeoverPauseMinutes: { kind: 'int', min: 0, max: 24 * 60 },
       startAtLogin: { kind: 'bool' },
       notifications: { kind: 'bool' },
+      closeToTray: { kind: 'bool' },
+      chatMemoryDays: { kind: 'int', min: 0, max: 365 },
     },
     valid: { catchUpWindowMinutes: 15 },
   },
@@ -74,6 +94,63 @@ export const SPEC: Record<CommandName, Spec> = {
   listMissed: { args: 'none' },
   sendMissed: { args: 'object', optional: false, fields: { id: { kind: 'string', min: 1, max: 128, required: true } }, valid: { id: 'abc' } },
   skipMissed: { args: 'object', optional: false, fields: { id: { kind: 'string', min: 1, max: 128, required: true } }, valid: { id: 'abc' } },
+  listActivity: activityQuery,
+  exportActivity: activityQuery,
+  tryRules: {
+    args: 'object',
+    optional: false,
+    fields: {
+      text: { kind: 'string', max: 4_096 },
+      kind: { kind: 'enum', values: messageKinds },
+      contactName: { kind: 'string', max: 200 },
+      contactNumber: { kind: 'string', max: 200 },
+      inGroup: { kind: 'bool' },
+      mentioned: { kind: 'bool' },
+      at: { kind: 'int', min: 1, max: MAX_DATE_MS },
+      daysSinceLastMessage: { kind: 'int', min: 0, max: 3_650, nullable: true },
+      rules: { kind: 'rules' },
+    },
+    valid: { text: 'hello', kind: 'text' },
+  },
+  listChats: { args: 'object', optional: true, fields: { search: { kind: 'string', max: 200 }, limit: { kind: 'int', min: 1, max: 1_000 } }, valid: { limit: 5 } },
+  listMutedChats: { args: 'none' },
+  muteChat: {
+    args: 'object',
+    optional: false,
+    // null: until unmuted; at most 30 days otherwise.
+    fields: { chatId: { kind: 'string', min: 1, max: 64, required: true }, minutes: { kind: 'int', min: 1, max: 30 * 24 * 60, nullable: true, required: true } },
+    valid: { chatId: 'abc', minutes: 60 },
+  },
+  unmuteChat: { args: 'object', optional: false, fields: { chatId: { kind: 'string', min: 1, max: 64, required: true } }, valid: { chatId: 'abc' } },
+  exportRules: { args: 'none' },
+  importRules: {
+    args: 'object',
+    optional: false,
+    fields: { json: { kind: 'string', min: 1, max: 900_000, required: true }, mode: { kind: 'enum', values: ['replace', 'append'] } },
+    valid: { json: '[]', mode: 'replace' },
+  },
+  listSecrets: { args: 'none' },
+  setSecret: {
+    args: 'object',
+    optional: false,
+    fields: { name: { kind: 'string', min: 1, max: 200, required: true }, value: { kind: 'string', min: 1, max: 16_384, required: true } },
+    valid: { name: 'openai', value: 'sk-not-a-real-key' },
+  },
+  removeSecret: { args: 'object', optional: false, fields: { name: { kind: 'string', min: 1, max: 200, required: true } }, valid: { name: 'openai' } },
+  testResponder: {
+    args: 'object',
+    optional: false,
+    fields: {
+      reply: { kind: 'record', required: true },
+      message: { kind: 'string', min: 1, max: 4_096, required: true },
+      contactName: { kind: 'string', max: 100 },
+    },
+    // Never sent as it is (every payload built from it is broken somewhere); port 9 is discard.
+    valid: { reply: { type: 'webhook', url: 'http://127.0.0.1:9/' }, message: 'Hello' },
+  },
+  listChatMemory: { args: 'none' },
+  forgetChat: { args: 'object', optional: false, fields: { id: { kind: 'string', min: 1, max: 128, required: true } }, valid: { id: 'abc' } },
+  forgetAllChats: { args: 'none' },
 };
 
 export interface Payload {
@@ -192,6 +269,15 @@ function badValues(field: Field): Payload[] {
         { label: 'the wrong case', args: field.values[0]!.toUpperCase() },
         { label: 'empty', args: '' },
         { label: 'a number', args: 1 },
+      ];
+    case 'record':
+      return [
+        { label: 'null', args: null },
+        { label: 'a string', args: 'webhook' },
+        { label: 'a number', args: 1 },
+        { label: 'true', args: true },
+        { label: 'an array', args: [] },
+        { label: 'an array of 1e5 items', args: STRINGS_1E5 },
       ];
     case 'rules':
       return [

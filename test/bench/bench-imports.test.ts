@@ -27,7 +27,7 @@ describe('benchmarks and the test harness', () => {
     });
     const inputs = Object.keys(result.metafile.inputs);
     const externals = Object.values(result.metafile.outputs).flatMap((o) => o.imports.map((i) => i.path));
-    expect(inputs).toContain('test/support/core-harness.ts');
+    expect(inputs).toContain('test/support/core-start.ts');
     expect(externals.filter((p) => p === 'vitest' || p.startsWith('vitest/') || p.startsWith('@vitest/'))).toEqual([]);
     expect(inputs.filter((p) => p.startsWith('test/setup/log-capture'))).toEqual([]);
   });

@@ -49,6 +49,7 @@
  * | (outbox, reply log, dedupe|             | torn last frame is a whole write: all | reply-log and missed entries after the   |
  * | set, missed list)         |             | of a decision's records or none)      | damage vanish from the window            |
  * | inbound/contacts-seen.log | data.key    | torn tail cut off                     | quarantined                              |
+ * | chat-memory/chat-memory.log | data.key  | torn tail cut off                     | quarantined (AI context starts empty)    |
  * | history.log               | — (plain)   | torn tail cut off                     | quarantined                              |
  * | settings.json             | — (plain)   | unparseable: quarantined; defaults, i.e. auto-reply OFF and NO rules — the   |
  * |                           |             | person is not told (a log line only). Damage that still parses keeps every   |
@@ -70,9 +71,10 @@ import type { FakeWaServer } from '../fake-wa/index.js';
 import type { Core } from '../../main/core/app/create-core.js';
 import type { ConnectionController } from '../../main/core/connection/controller.js';
 import { SessionLockedError } from '../../main/core/connection/session-lock.js';
-import type { ConnectionStateKind } from '../../main/core/connection/connection-state.js';
+import type { ConnectionStateKind } from '../../main/contract/api.js';
 import { tempDir } from '../support/temp-dir.js';
-import { startFakeWa, until, waitForState } from '../support/wa-harness.js';
+import { startFakeWa, waitForState } from '../support/wa-harness.js';
+import { until } from '../support/poll.js';
 import { echoRule, expectDeliveredOnce, pairCore, say, startCore, useRules, waitForReply } from '../support/core-harness.js';
 import { garbageBytes, mulberry32, seedFromEnv } from '../chaos/prng.js';
 
@@ -97,7 +99,7 @@ interface Expected {
 const DAMAGED_SESSION = /damaged and has been set aside\. Link this computer again\./;
 const LOCKED_SESSION = /could not be unlocked with this computer's keychain and has been set aside\. Link this computer again\./;
 const SESSION_ASIDE = ['session/creds.bin', 'session/keys.log'];
-const SEALED_LOGS = ['commit.log', 'inbound/contacts-seen.log'];
+const SEALED_LOGS = ['commit.log', 'inbound/contacts-seen.log', 'chat-memory/chat-memory.log'];
 
 /** Every file a paired core that has answered, missed and reconnected keeps (checked in beforeAll). */
 const STORE_FILES = [
@@ -130,6 +132,7 @@ function expected(file: string, how: Damage, damaged: Buffer): Expected {
       // Everything sealed with it is unreadable now; the session has a key of its own.
       return open(['data.key', ...SEALED_LOGS], ['replies', 'missed']);
     case 'inbound/contacts-seen.log':
+    case 'chat-memory/chat-memory.log':
     case 'history.log':
       return open(recordLogVerdict(damaged) === 'damage' ? [file] : []);
     case 'commit.log':
@@ -241,8 +244,8 @@ async function damage(file: string, how: Damage, random = randomFor(`${file}|${h
   return out;
 }
 
-function settled(core: Core, kinds: ConnectionStateKind[], what: string): Promise<void> {
-  return until(() => kinds.includes(core.controller.state.kind), 10_000, `${what} (state is ${core.controller.state.kind})`);
+async function settled(core: Core, kinds: ConnectionStateKind[], what: string): Promise<void> {
+  await until(() => kinds.includes(core.controller.state.kind), 10_000, `${what} (state is ${core.controller.state.kind})`);
 }
 
 /** The next QR the controller shows from now on (not one it shows already). */
@@ -314,14 +317,6 @@ async function counts(core: Core): Promise<Counts> {
   return { rules: rules.value.rules.length, autoReply: core.snapshot().autoReply.enabled, replies: replies.value.length, missed: missed.value.length };
 }
 
-async function eventually(cond: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const startedAt = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - startedAt > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 beforeAll(async () => {
   // libsignal prints "Closing session" objects with console.info/warn: library noise, test keys only.
   vi.spyOn(console, 'info').mockImplementation(() => undefined);
@@ -330,7 +325,16 @@ beforeAll(async () => {
   golden = tempDir('corruption-golden-');
   const core = await start(golden);
   await pairCore(server, core);
-  await useRules(core, [echoRule()]);
+  // An AI rule that keeps the chats' recent turns (chat memory) but answers only a contact who
+  // never writes here, so the echo rule still answers everyone else.
+  const keepsChats = {
+    id: 'ai-context',
+    name: 'AI with context',
+    match: { type: 'any' },
+    scope: { mode: 'only', contacts: ['+1 555 000 0000'] },
+    reply: { type: 'openai', baseUrl: 'http://127.0.0.1:9/v1', model: 'local', contextTurns: 4 },
+  };
+  await useRules(core, [keepsChats, echoRule()]);
   // Three of everything, so that "the middle" of a log is never its last record.
   for (let i = 0; i < 3; i++) {
     // Answered: outbox, reply log, dedupe set, contacts seen, session keys, cooldowns.
@@ -340,10 +344,15 @@ beforeAll(async () => {
     const late = server.createContact({ name: `Golden missed ${i}` });
     await say(late, server.defaultAccount, `golden from long ago ${i}`, { timestamp: Math.floor(Date.now() / 1000) - 3_600 });
   }
-  await eventually(async () => {
-    const c = await counts(core);
-    return c.missed === 3 && core.replyLog.query({}).filter((r) => r.status === 'sent').length === 3;
-  }, 'three replies and three missed entries');
+  await until(
+    async () => {
+      const c = await counts(core);
+      return c.missed === 3 && core.replyLog.query({}).filter((r) => r.status === 'sent').length === 3;
+    },
+    10_000,
+    'three replies and three missed entries',
+    20,
+  );
   // Drops and reconnects: the reconnect history.
   for (let i = 0; i < 2; i++) {
     const before = core.controller.currentSocket()!.id;
@@ -351,7 +360,7 @@ beforeAll(async () => {
     await until(() => (core.controller.currentSocket()?.id ?? 0) > before, 10_000, 'the reconnect');
   }
   goldenCounts = await counts(core);
-  expect(goldenCounts).toEqual({ rules: 1, autoReply: true, replies: 3, missed: 3 });
+  expect(goldenCounts).toEqual({ rules: 2, autoReply: true, replies: 3, missed: 3 });
   await stop(core);
 
   const files = await listFiles(golden);
@@ -398,7 +407,7 @@ describe.each(STORE_FILES)('%s', (file) => {
       // Unreadable settings start from the defaults: auto-reply off, no rules.
       expect({ rules: now.rules, autoReply: now.autoReply }).toEqual({ rules: 0, autoReply: false });
     } else {
-      expect({ rules: now.rules, autoReply: now.autoReply }, 'rules and auto-reply switch survive').toEqual({ rules: 1, autoReply: true });
+      expect({ rules: now.rules, autoReply: now.autoReply }, 'rules and auto-reply switch survive').toEqual({ rules: goldenCounts.rules, autoReply: true });
     }
     if (!want.loses.includes('replies')) expect(now.replies, 'reply log entries survive').toBe(goldenCounts.replies);
     if (!want.loses.includes('missed')) expect(now.missed, 'missed entries survive').toBe(goldenCounts.missed);

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ReplyView } from '../../main/contract/api.js';
-import type { ConnectionState } from '../../main/core/connection/connection-state.js';
+import type { ConnectionState } from '../../main/contract/api.js';
 import { setupNotifications } from '../../main/electron/notifications.js';
 import { FakeCore } from './support/fake-core.js';
-import { FakeNotification, resetFakeElectron } from './support/fake-electron.js';
+import { FakeNotification, resetFakeElectron, setFakePlatform } from './support/fake-electron.js';
 
 vi.mock('electron', () => import('./support/fake-electron.js'));
 
@@ -32,12 +32,14 @@ function reply(id: string, status: ReplyView['status'], lastError?: string): Rep
   };
 }
 
-function setup(enabled = true) {
+function setup(enabled = true, platform: NodeJS.Platform = 'linux') {
+  setFakePlatform(platform);
   const core = new FakeCore();
   const onClick = vi.fn();
-  const dispose = setupNotifications({ core, enabled: () => enabled, onClick, batchMs: 100 });
+  const onFailed = vi.fn();
+  const dispose = setupNotifications({ core, enabled: () => enabled, onClick, onFailed, batchMs: 100, platform });
   const titles = () => FakeNotification.instances.map((n) => n.options.title);
-  return { core, onClick, dispose, titles };
+  return { core, onClick, onFailed, dispose, titles };
 }
 
 describe('notifications', () => {
@@ -97,6 +99,72 @@ describe('notifications', () => {
     vi.advanceTimersByTime(100);
     expect(titles()).toEqual(['A reply was not sent', '2 replies were not sent']);
     for (const n of FakeNotification.instances) expect(JSON.stringify(n.options)).not.toContain('secret reply text');
+  });
+
+  it('macOS, unsigned build: a notification the system refuses is let go and handed to the window', async () => {
+    FakeNotification.failure = 'Notifications are not allowed for this application';
+    const { core, onFailed } = setup(true, 'darwin');
+    core.setState({ kind: 'conflict' });
+    const n = FakeNotification.instances[0]!;
+    expect(n.show).toHaveBeenCalled();
+    await vi.waitFor(() => expect(onFailed).toHaveBeenCalledTimes(1));
+    expect(onFailed).toHaveBeenCalledWith({
+      title: 'WhatsApp is open elsewhere',
+      body: expect.stringContaining('use it here or link again') as string,
+    });
+    expect(n.listenerCount('click')).toBe(0); // nothing holds on to it
+  });
+
+  it('without a notification service, the notice goes to the window; switched off, nowhere', () => {
+    FakeNotification.supported = false;
+    const { core, onFailed } = setup(true, 'linux');
+    core.setState({ kind: 'logged-out' });
+    expect(FakeNotification.instances).toEqual([]);
+    expect(onFailed).toHaveBeenCalledWith(expect.objectContaining({ title: 'Logged out of WhatsApp' }));
+    const off = setup(false, 'linux');
+    off.core.setState({ kind: 'logged-out' });
+    expect(off.onFailed).not.toHaveBeenCalled();
+  });
+
+  it('a notification that shows is not handed to the window', async () => {
+    const { core, onFailed } = setup(true, 'darwin');
+    core.setState({ kind: 'conflict' });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(onFailed).not.toHaveBeenCalled();
+  });
+
+  describe('Windows', () => {
+    it('a click from the Action Center opens the window after the object is gone', () => {
+      const { core, onClick } = setup(true, 'win32');
+      core.setState({ kind: 'conflict' });
+      const n = FakeNotification.instances[0]!;
+      n.closeByOs(); // the toast times out into the Action Center
+      n.collect();
+      n.clickByPerson();
+      expect(onClick).toHaveBeenCalledTimes(1);
+    });
+
+    it('a click on a live toast opens the window once, not once per listener', () => {
+      const { core, onClick } = setup(true, 'win32');
+      core.setState({ kind: 'conflict' });
+      FakeNotification.instances[0]!.clickByPerson();
+      expect(onClick).toHaveBeenCalledTimes(1);
+    });
+
+    it('clicks after dispose reach nobody', () => {
+      const { core, onClick, dispose } = setup(true, 'win32');
+      core.setState({ kind: 'conflict' });
+      dispose();
+      FakeNotification.instances[0]!.clickByPerson();
+      expect(onClick).not.toHaveBeenCalled();
+    });
+
+    it('a click that launched the app opens the window once the shell is up', () => {
+      setFakePlatform('win32');
+      FakeNotification.activate({ type: 'click', arguments: '' });
+      const { onClick } = setup(true, 'win32');
+      expect(onClick).toHaveBeenCalledTimes(1);
+    });
   });
 
   it('stops after dispose', () => {

@@ -84,6 +84,9 @@ export class Faults {
   private readonly withhold = new Scoped(false);
   private readonly ackDelay = new Scoped(0);
   private readonly drops = new Map<string, DropOptions>();
+  private readonly deliveryDrops = new Map<string, 'terminate' | 'close'>();
+  /** Damaged deliveries still to come, by account phone number or '*'. */
+  private readonly corruptions = new Map<string, number>();
   private refuseUntil = 0;
   private refuseCount = 0;
   private conflictAlways = false;
@@ -158,6 +161,26 @@ export class Faults {
     this.drops.set(account?.phoneNumber ?? '*', { deliver: true, how: 'terminate', ...opts });
   }
 
+  /**
+   * The next `count` encrypted messages written to `account`'s clients (or anyone's) arrive with a
+   * damaged ciphertext (the last byte flipped, so the MAC or signature check fails): the client
+   * cannot decrypt them and asks the sender for a retry, the way a corrupted copy makes it ask.
+   */
+  corruptDeliveries(count = 1, account?: AccountInfo): void {
+    this.corruptions.set(account?.phoneNumber ?? '*', count);
+  }
+
+  /**
+   * Drop the socket right after the server next writes a message stanza to `account`'s client (or
+   * anyone's): the client gets the message as its link dies, before it can send its receipt.
+   * `close` (default: a close frame right behind the message) makes Baileys 7 decrypt the message,
+   * fail to send its receipt and never emit it, every time (measured in offline-queue.test.ts);
+   * `terminate` (TCP reset) usually lets the receipt out first.
+   */
+  dropAfterNextDelivery(account?: AccountInfo, opts: { how?: 'terminate' | 'close' } = {}): void {
+    this.deliveryDrops.set(account?.phoneNumber ?? '*', opts.how ?? 'close');
+  }
+
   /** Runs one random fault at a random time within `withinMs`. */
   atRandom(opts: RandomFaultOptions): ScheduledFault {
     const random = opts.random ?? Math.random;
@@ -227,6 +250,8 @@ export class Faults {
     this.withhold.reset();
     this.ackDelay.reset();
     this.drops.clear();
+    this.deliveryDrops.clear();
+    this.corruptions.clear();
     this.refuseUntil = 0;
     this.refuseCount = 0;
     this.conflictAlways = false;
@@ -263,14 +288,30 @@ export class Faults {
 
   /** @internal Consumes a pending drop for this account. */
   takeDrop(phone: string | undefined): DropOptions | undefined {
-    for (const key of [phone ?? '', '*']) {
-      const d = this.drops.get(key);
-      if (d) {
-        this.drops.delete(key);
-        return d;
-      }
-    }
-    return undefined;
+    return takeOneShot(this.drops, phone);
+  }
+
+  /** @internal Consumes a pending drop-after-delivery for this account. */
+  takeDeliveryDrop(phone: string | undefined): 'terminate' | 'close' | undefined {
+    return takeOneShot(this.deliveryDrops, phone);
+  }
+
+  /** @internal A message stanza about to be written to a client: damaged if `corruptDeliveries` says so. */
+  mangleDelivery(phone: string | undefined, stanza: BinaryNode): BinaryNode {
+    if (stanza.tag !== 'message' || !Array.isArray(stanza.content)) return stanza;
+    const key = phone !== undefined && (this.corruptions.get(phone) ?? 0) > 0 ? phone : '*';
+    const left = this.corruptions.get(key) ?? 0;
+    if (left <= 0) return stanza;
+    this.corruptions.set(key, left - 1);
+    let done = false;
+    const content = stanza.content.map((c) => {
+      if (done || c.tag !== 'enc' || !(c.content instanceof Uint8Array)) return c;
+      done = true;
+      const bytes = Buffer.from(c.content);
+      bytes[bytes.length - 1]! ^= 0xff;
+      return { ...c, content: bytes };
+    });
+    return { ...stanza, content };
   }
 
   /** @internal Fires matching one-shot frame hooks on `target`; true if the frame must be ignored. */
@@ -313,6 +354,18 @@ export class Faults {
     targets.forEach(fn);
     return targets.length;
   }
+}
+
+/** A one-shot setting armed for one account (its phone number) or anyone ('*'): the account's wins. */
+function takeOneShot<T>(armed: Map<string, T>, phone: string | undefined): T | undefined {
+  for (const key of [phone ?? '', '*']) {
+    const value = armed.get(key);
+    if (value !== undefined) {
+      armed.delete(key);
+      return value;
+    }
+  }
+  return undefined;
 }
 
 function assertNever(x: never): never {

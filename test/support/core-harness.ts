@@ -1,63 +1,20 @@
 /**
  * The whole core (createCoreService: controller, outbox, pipeline, engine, logs) against the
- * fake WhatsApp server, with short timeouts so failing scenarios fail fast.
- *
- * Free of Vitest and of the log capture's side effects, so the benchmarks (bench/support.ts)
- * share this harness instead of keeping a copy.
+ * fake WhatsApp server, with short timeouts so failing scenarios fail fast. Starting and pairing
+ * the core live in core-start.ts (Vitest-free, shared with the benchmarks); the helpers here
+ * wait and assert the Vitest way.
  */
-import { deepStrictEqual } from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { expect } from 'vitest';
 import type { FakeWaServer } from '../fake-wa/index.js';
-import { createCoreService, type Core, type CreateCoreOptions } from '../../main/core/app/create-core.js';
+import type { Core } from '../../main/core/app/create-core.js';
 import type { ReplyView } from '../../main/contract/api.js';
 import { toReplyView } from '../../main/core/replylog/index.js';
-import { socketConfig, TEST_KEY_WRAPPER, until, waitForState } from './wa-harness.js';
-import { registerSecret } from '../setup/secrets.js';
+import { until } from './poll.js';
+import { registerSecret } from '../setup/log-capture.js';
 
-export async function startCore(
-  server: FakeWaServer,
-  dataDir: string,
-  options: Partial<CreateCoreOptions> = {},
-): Promise<Core> {
-  return createCoreService({
-    dataDir,
-    keyWrapper: TEST_KEY_WRAPPER,
-    timeZone: 'UTC',
-    ...options,
-    socketConfig: socketConfig(server, options.socketConfig),
-    controller: { backoff: { baseMs: 50, capMs: 500, random: () => 1 }, ...options.controller },
-    outbox: { ackTimeoutMs: 2_000, ...options.outbox },
-    rateLimits: { global: { max: 10_000, windowMs: 60_000 }, perConversation: { max: 10_000, windowMs: 60_000 }, ...options.rateLimits },
-  });
-}
-
-/** Scan the core's QR with the fake phone (for `account`) and wait for the link to open. */
-export async function pairCore(server: FakeWaServer, core: Core, account?: Parameters<FakeWaServer['scanQr']>[1]): Promise<void> {
-  const qr = await waitForState(core.controller, 'awaiting-qr');
-  await server.scanQr(qr.qr, account);
-  await waitForState(core.controller, 'open');
-}
-
-/** A rule that answers everything at once with "Re: <message>". */
-export function echoRule(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id: 'echo',
-    name: 'Echo',
-    match: { type: 'any' },
-    reply: { type: 'template', text: 'Re: {message}' },
-    delay: { minMs: 0, maxMs: 0, typing: false },
-    cooldownMs: 10_000,
-    ...overrides,
-  };
-}
-
-export async function useRules(core: Core, rules: Record<string, unknown>[]): Promise<void> {
-  const set = await core.handle('setRules', { rules });
-  if (!set.ok) throw new Error(`rules rejected: ${JSON.stringify(set.error)}`);
-  const on = await core.handle('setAutoReply', { enabled: true });
-  if (!on.ok) throw new Error('could not enable auto-reply');
-}
+export { echoRule, pairCore, startCore, useRules } from './core-start.js';
 
 /** Every reply the reply log holds, newest first. */
 export async function replies(core: Core): Promise<ReplyView[]> {
@@ -87,7 +44,7 @@ type FakeContactSend = ReturnType<FakeWaServer['createContact']>['sendText'];
 /** The contact received reply `id` exactly once, with exactly this text. */
 export function expectDeliveredOnce(server: FakeWaServer, contact: { phoneJid: string }, id: string, text: string): void {
   const copies = server.record.messagesWithId(id).filter((m) => m.to === contact.phoneJid);
-  deepStrictEqual(copies.map((c) => c.text), [text]);
+  expect(copies.map((c) => c.text)).toEqual([text]);
 }
 
 /** A webhook responder the test releases by hand: each request waits until `release()`. */

@@ -5,7 +5,7 @@
 import type { UserFacingSocketConfig } from '@whiskeysockets/baileys';
 import { FakeWaServer, installFakeCa } from '../fake-wa/index.js';
 import { ConnectionController, type ControllerOptions } from '../../main/core/connection/controller.js';
-import type { ConnectionState, ConnectionStateKind } from '../../main/core/connection/connection-state.js';
+import type { ConnectionState, ConnectionStateKind } from '../../main/contract/api.js';
 import { passphraseKeyWrapper } from '../../main/core/storage/cipher.js';
 
 export const TEST_KEY_WRAPPER = passphraseKeyWrapper(Buffer.alloc(32, 7));
@@ -80,13 +80,4 @@ export async function pairNew(
   await server.scanQr((await qr).qr, options.account);
   await waitForState(controller, 'open');
   return controller;
-}
-
-/** Poll a condition (for server-side records that have no event). */
-export async function until(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }

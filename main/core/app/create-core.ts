@@ -1,38 +1,38 @@
 /**
  * The composition root of the core: opens every store under the data folder, wires the
  * connection controller, the reply pipeline, the outbox and the logs together, and answers the
- * contract's commands. The desktop app and headless mode both start here, so what a person
+ * contract's commands through `command-handlers.ts`. The desktop app and headless mode both start here, so what a person
  * sees in the window is the same in both.
  */
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { UserFacingSocketConfig } from '@whiskeysockets/baileys';
-import {
-  commandSchemas,
-  isPlainPayload,
-  type ApiError,
-  type CommandName,
-  type CommandResults,
-  type EventName,
-  type EventPayloads,
-  type HistoryView,
-  type Result,
-  type Snapshot,
-} from '../../contract/api.js';
+import { describeState, isPaused, type EventName, type EventPayloads, type ResponderTestView, type Snapshot } from '../../contract/api.js';
 import type { CoreService } from './core-service.js';
+import { createCommandHandlers, dispatchCommand } from './command-handlers.js';
 import { dataPaths } from './paths.js';
 import { JsonSettingsStore, type SettingsStore } from './settings-store.js';
 import { PersistedContactMemory } from './contact-memory.js';
 import { ConnectionController, type ControllerOptions } from '../connection/controller.js';
 import { acquireSessionLock, type SessionLock } from '../connection/session-lock.js';
-import { describeState } from '../connection/connection-state.js';
-import { CLOSE_POLICY, type CloseCause } from '../connection/close-policy.js';
-import { TypedEmitter } from '../connection/typed-emitter.js';
-import { ReconnectHistory, type HistoryEntry } from '../history/reconnect-history.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
+import { ReconnectHistory } from '../history/reconnect-history.js';
 import { Outbox } from '../outbox/index.js';
-import { ReplyLog, toReplyView } from '../replylog/index.js';
+import { ReplyLog, toReplyViewInChat, type ReplyLogEntry } from '../replylog/index.js';
+import { ActivityLog, toActivityView, type ActivityEntry } from '../activity/index.js';
+import { ChatIds } from '../conversation/chat-ids.js';
+import { Conversations } from '../conversation/conversations.js';
+import { MuteStore } from '../conversation/mute-store.js';
+import { OwnerActivity } from '../conversation/owner-activity.js';
+import { parseJid } from '../connection/jid.js';
 import { attachInbound, DedupeStore, fromAutoReplyEngine, MissedStore, ReplyPipeline, toMissedView } from '../inbound/index.js';
-import { AutoReplyEngine, validateRules, type Rule } from '../autoreply/index.js';
+import { AutoReplyEngine, validateRules, type InboundMessage, type OpenAiReply, type ResponderSample, type Rule, type WebhookReply } from '../autoreply/index.js';
+import { redactSecrets } from '../autoreply/responders/http.js';
+import { isConfirmed } from '../outbox/types.js';
+import { maskPhone } from '../replylog/mask.js';
+import { SecretStore, Secrets, type SecretSource } from '../secrets/index.js';
+import { ChatMemory } from '../chat-memory/index.js';
 import type { RateLimits } from '../autoreply/limits.js';
 import { CipherError, loadOrCreateDataKey, type ByteCipher, type KeyWrapper } from '../storage/cipher.js';
 import { quarantineFile, writeFileAtomic } from '../storage/atomic-file.js';
@@ -54,8 +54,13 @@ export interface CreateCoreOptions {
   outbox?: { ackTimeoutMs?: number; maxAttempts?: number };
   /** Auto-reply limits (benchmarks and load tests raise the global rate limit). */
   rateLimits?: Partial<RateLimits>;
-  /** Secrets referenced by responders (API keys); headless and tests may inject them. */
-  getSecret?: (ref: string) => Promise<string | undefined>;
+  /**
+   * Secrets from outside the window (headless mode: the environment and a secrets file); asked
+   * before the encrypted store the window fills.
+   */
+  secretSources?: SecretSource[];
+  /** Why secrets cannot be entered in the window here, when there is no key to seal them (headless mode). */
+  secretsUnavailableNote?: string;
   fetch?: typeof fetch;
   now?: () => number;
   timeZone?: string;
@@ -70,10 +75,11 @@ export interface Core extends CoreService {
   readonly outbox: Outbox;
   readonly replyLog: ReplyLog;
   readonly pipeline: ReplyPipeline;
+  readonly activity: ActivityLog;
   readonly history: ReconnectHistory;
+  readonly chatMemory: ChatMemory;
+  readonly secrets: Secrets;
 }
-
-const DAY = 24 * 60 * 60 * 1000;
 
 export async function createCoreService(options: CreateCoreOptions): Promise<Core> {
   const log = getLogger('core');
@@ -129,8 +135,10 @@ async function openCore(
   if (startedEarly) controller.start();
 
   const enginePath = path.join(paths.dataDir, 'autoreply-state.json');
-  // One log for the stores a decision writes to, so its records share one write and one fsync.
-  const [commitLog, contacts, engineState] = await Promise.all([
+  await fs.mkdir(paths.conversation, { recursive: true, mode: 0o700 });
+  // One log for the stores a decision writes to (outbox, reply log, dedupe set, missed list,
+  // decision records), so a decision's records share one write and one fsync.
+  const [commitLog, contacts, engineState, mutes, ownerActivity, chatIds, secretStore] = await Promise.all([
     CommitLog.open(paths.commitLog, {
       cipher,
       legacy: [
@@ -138,16 +146,36 @@ async function openCore(
         { lane: 'replies', file: ReplyLog.file(paths.replyLog) },
         { lane: 'seen', file: DedupeStore.file(paths.inbound) },
         { lane: 'missed', file: MissedStore.file(paths.inbound) },
+        { lane: 'activity', file: ActivityLog.file(paths.activity) },
       ],
     }),
-    PersistedContactMemory.open(paths.inbound, cipher),
+    PersistedContactMemory.open(paths.inbound, cipher, now),
     fs.readFile(enginePath, 'utf8').catch(() => undefined),
+    MuteStore.open({ dir: paths.conversation, cipher, now }),
+    OwnerActivity.open({ dir: paths.conversation, cipher, now }),
+    ChatIds.open(path.join(paths.conversation, 'chat-id.salt')),
+    SecretStore.open(paths.dataDir, cipher, now),
   ]);
   const outbox = await Outbox.open({ dir: paths.outbox, commitLog, link: controller, cipher, now, ...options.outbox });
   outboxRef.current = outbox;
   const replyLog = await ReplyLog.open({ dir: paths.replyLog, commitLog, cipher, now });
   const dedupe = await DedupeStore.open({ dir: paths.inbound, commitLog, cipher, now });
   const missed = await MissedStore.open({ dir: paths.inbound, commitLog, cipher, now });
+  const activity = await ActivityLog.open({ dir: paths.activity, commitLog, cipher, now });
+  const conversations = new Conversations({ chatIds, mutes, owner: ownerActivity, now });
+  const takeoverPauseMs = () => settings.getSettings().takeoverPauseMinutes * 60_000;
+  const secrets = new Secrets({
+    store: secretStore,
+    external: options.secretSources,
+    unavailableNote:
+      options.secretsUnavailableNote ?? 'Secrets cannot be kept here: there is no key to encrypt them with.',
+  });
+  const chatMemory = await ChatMemory.open({
+    dir: paths.chatMemory,
+    cipher,
+    now,
+    retentionMs: () => settings.getSettings().chatMemoryDays * 24 * 3_600_000,
+  });
 
   const engine = new AutoReplyEngine({
     clock: now,
@@ -171,16 +199,53 @@ async function openCore(
   };
   loadRules();
 
+  // Chats are remembered only while an AI rule uses earlier messages, and never group chats.
+  const remembering = (chatJid?: string) =>
+    !chatJid?.endsWith('@g.us') && rules.some((r) => r.enabled && r.reply.type === 'openai' && r.reply.contextTurns > 0);
+  const remember = (what: string, write: Promise<void>) =>
+    void write.catch((err: unknown) => log.error({ err }, `chat memory: keeping ${what} failed`));
+  const observe = {
+    message: (msg: InboundMessage) => {
+      if (!remembering(msg.chatJid) || msg.isGroup) return;
+      const phoneJid = msg.senderPhone ? `${msg.senderPhone}@s.whatsapp.net` : msg.senderJid;
+      remember(
+        'a message',
+        chatMemory.record(
+          msg.chatJid,
+          { role: 'contact', text: msg.text, at: msg.timestamp, ref: msg.id },
+          { name: msg.senderName ?? '', masked: maskPhone(phoneJid) },
+        ),
+      );
+    },
+    // The owner's own messages; the replies Replyline sent come back this way too and are kept as replies.
+    own: (msg: InboundMessage) => {
+      if (!remembering(msg.chatJid) || msg.isGroup || outbox.get(msg.id) || replyLog.has(msg.id)) return;
+      remember('an own message', chatMemory.recordOwnerMessage({ chatJid: msg.chatJid, id: msg.id, text: msg.text, timestamp: msg.timestamp }));
+    },
+  };
+
   const pipeline = new ReplyPipeline({
     engine: fromAutoReplyEngine(
       engine,
-      () => ({ ...settings.getAutoReply(), rules }),
-      () => ({ fetch: options.fetch, getSecret: options.getSecret }),
+      () => ({
+        ...settings.getAutoReply(),
+        rules,
+        takeoverPauseMs: takeoverPauseMs(),
+        chatState: (key: string) => conversations.chatState(key),
+      }),
+      () => ({
+        fetch: options.fetch,
+        getSecret: secrets.get,
+        history: (chatJid, messageId) => chatMemory.turns(chatJid, messageId),
+      }),
     ),
+    observe,
     outbox,
     replyLog,
     dedupe,
     missed,
+    activity,
+    conversations,
     account: () => controller.account(),
     commits: commitLog,
     now,
@@ -191,9 +256,29 @@ async function openCore(
   // ---- events to the window -----------------------------------------------------------------
   const events = new TypedEmitter<EventPayloads>();
   const offs: Array<() => void> = [];
+  const replyChatId = (e: ReplyLogEntry) => {
+    const contact = parseJid(e.contactJid);
+    return conversations.idOf(e.chatKey ?? conversations.chatKey(e.chatJid, contact?.server === 's.whatsapp.net' ? contact.user : undefined));
+  };
+  const activityView = (e: ActivityEntry) =>
+    toActivityView(e, { chatId: conversations.idOf(e.chatKey), ...(e.replyId ? { replyStatus: replyLog.get(e.replyId)?.status } : {}) });
   offs.push(
     controller.on('state', (state) => events.emit('state', { state, stateText: describeState(state, now()) })),
-    replyLog.on('change', (entry) => events.emit('reply', toReplyView(entry))),
+    // (The pipeline mirrors each outbox change into the reply log.)
+    outbox.on('change', ({ entry, previous }) => {
+      // A reply the server confirmed is part of the conversation from now on.
+      if (isConfirmed(entry.state) && !(previous && isConfirmed(previous)) && remembering(entry.chatJid)) {
+        remember('a reply', chatMemory.record(entry.chatJid, { role: 'reply', text: entry.text, at: entry.sentAt ?? now(), ref: entry.id }));
+      }
+    }),
+    replyLog.on('change', (entry) => {
+      events.emit('reply', toReplyViewInChat(entry, replyChatId(entry)));
+      // The decision record shows its reply's status: it changed too.
+      const record = activity.findByReply(entry.id);
+      if (record) events.emit('activity', activityView(record));
+    }),
+    activity.on('change', (entry) => events.emit('activity', activityView(entry))),
+    conversations.onMutesChanged((views) => events.emit('muted', views)),
     missed.on('change', (entries) => events.emit('missed', entries.map(toMissedView))),
     history.onEntry((entry) => events.emit('history', entry)),
     attachInbound(controller, pipeline, now),
@@ -204,7 +289,7 @@ async function openCore(
   const autoReply = () => {
     const a = settings.getAutoReply();
     // An elapsed pause is over: show it as such.
-    return a.pausedUntil !== undefined && a.pausedUntil <= now() ? { enabled: a.enabled } : a;
+    return a.pausedUntil !== undefined && !isPaused(a, now()) ? { enabled: a.enabled } : a;
   };
 
   const snapshot = (): Snapshot => ({
@@ -216,120 +301,44 @@ async function openCore(
     version: options.version ?? '0.1.0',
   });
 
-  const historyView = (limit = 500): HistoryView => {
-    const t = now();
-    const counts = history.countsByCause(t - 7 * DAY);
-    const meanings: HistoryView['causeMeanings'] = {};
-    for (const cause of Object.keys(counts) as CloseCause[]) meanings[cause] = CLOSE_POLICY[cause].meaning;
-    return {
-      entries: history.list({ limit }),
-      countsByCause: counts,
-      causeMeanings: meanings,
-      day: history.uptime(t - DAY, t, 24),
-      week: history.uptime(t - 7 * DAY, t, 28),
-    };
-  };
+  const handlers = createCommandHandlers({
+    settings,
+    controller,
+    replyLog,
+    history,
+    missed,
+    pipeline,
+    activity,
+    conversations,
+    tryRules: { engine, takeoverPauseMs },
+    events,
+    snapshot,
+    rulesChanged: (next) => {
+      rules = next;
+    },
+    rules: () => rules,
+    secrets,
+    chatMemory,
+    testResponder: (reply, sample) => testResponder(reply, sample),
+    now,
+  });
 
-  const setAutoReply = (next: Snapshot['autoReply']) => {
-    const stored = settings.setAutoReply(next);
-    events.emit('auto-reply', stored);
-    return stored;
+  const tests = new AbortController();
+  const testResponder = async (reply: WebhookReply | OpenAiReply, sample: ResponderSample): Promise<ResponderTestView> => {
+    const started = performance.now();
+    const r = await engine.testResponder(reply, sample, {
+      fetch: options.fetch,
+      getSecret: secrets.get,
+      signal: tests.signal,
+      testId: `test-${randomBytes(8).toString('hex')}`,
+    });
+    const ms = Math.round(performance.now() - started);
+    // The text goes back to the window: no secret in it, whatever the server echoed.
+    const clean = (text: string) => redactSecrets(text, secrets.values());
+    if (!r.ok) return { outcome: 'no-reply', error: clean(r.error.message), ms };
+    if (r.source === 'fallback') return { outcome: 'fallback', text: clean(r.text), error: clean(r.fallbackReason?.message ?? ''), ms };
+    return { outcome: 'reply', text: clean(r.text), ms };
   };
-
-  type Handlers = { [C in CommandName]: (args: never) => Promise<CommandResults[C]> | CommandResults[C] };
-  const fail = (kind: ApiError['kind'], message: string, details?: ApiError['details']): never => {
-    throw Object.assign(new Error(message), { apiError: { kind, message, details } satisfies ApiError });
-  };
-
-  const handlers: Handlers = {
-    getSnapshot: () => snapshot(),
-    listReplies: (q: { search?: string; status?: never; contact?: string; limit?: number } | undefined) =>
-      replyLog.query(q ?? {}).map(toReplyView),
-    exportReplies: (q: { search?: string; status?: never; contact?: string } | undefined) => replyLog.exportCsv(q ?? {}),
-    getHistory: (q: { limit?: number } | undefined) => historyView(q?.limit),
-    exportHistory: () => historyCsv(history.list()),
-    getSettings: () => settings.getSettings(),
-    updateSettings: (patch: never) => {
-      const next = settings.updateSettings(patch);
-      events.emit('settings', next);
-      return next;
-    },
-    getRules: () => ({ rules: settings.getRules() }),
-    setRules: (args: { rules: unknown[] }) => {
-      const r = validateRules(args.rules);
-      if (!r.ok) {
-        const details = r.errors.map((e) => ({ path: e.path.join('.'), message: e.message }));
-        return fail('invalid-rules', 'Some rules need fixing before they can be saved.', details);
-      }
-      settings.setRules(r.rules);
-      rules = r.rules;
-      return { rules: r.rules };
-    },
-    setAutoReply: (args: { enabled: boolean }) => setAutoReply({ enabled: args.enabled }),
-    pauseAutoReply: (args: { until: number | null }) =>
-      setAutoReply(
-        args.until === null
-          ? { enabled: settings.getAutoReply().enabled }
-          : { enabled: settings.getAutoReply().enabled, pausedUntil: args.until },
-      ),
-    reconnectNow: () => {
-      controller.reconnectNow('user');
-      return null;
-    },
-    useHere: () => {
-      if (controller.state.kind !== 'conflict') fail('not-allowed-now', 'WhatsApp is not open elsewhere right now.');
-      controller.useHere();
-      return null;
-    },
-    relink: async () => {
-      await controller.relink();
-      return null;
-    },
-    requestQr: () => {
-      if (controller.state.kind !== 'qr-expired') fail('not-allowed-now', 'There is no expired QR code to replace.');
-      controller.requestQr();
-      return null;
-    },
-    listMissed: () => missed.list().map(toMissedView),
-    sendMissed: async (args: { id: string }) => {
-      const r = await pipeline.sendMissed(args.id);
-      if (!r.ok) fail(r.error.kind === 'not-found' ? 'not-found' : 'internal', r.error.message);
-      return null;
-    },
-    skipMissed: async (args: { id: string }) => {
-      const r = await pipeline.skipMissed(args.id);
-      if (!r.ok) fail(r.error.kind === 'not-found' ? 'not-found' : 'internal', r.error.message);
-      return null;
-    },
-  };
-
-  async function handle<C extends CommandName>(command: C, args: unknown): Promise<Result<CommandResults[C]>> {
-    if (!Object.hasOwn(commandSchemas, command)) {
-      return { ok: false, error: { kind: 'invalid-payload', message: 'Unknown command.' } };
-    }
-    const parsed = isPlainPayload(args) ? commandSchemas[command].safeParse(args) : undefined;
-    if (!parsed?.success) {
-      return {
-        ok: false,
-        error: {
-          kind: 'invalid-payload',
-          message: 'The request was not in the expected form.',
-          details: parsed
-            ? parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message }))
-            : [{ path: '', message: 'expected plain data' }],
-        },
-      };
-    }
-    try {
-      const handler = handlers[command] as (a: unknown) => Promise<CommandResults[C]> | CommandResults[C];
-      return { ok: true, value: await handler(parsed.data) };
-    } catch (err) {
-      const apiError = (err as { apiError?: ApiError }).apiError;
-      if (apiError) return { ok: false, error: apiError };
-      log.error({ err, command }, 'command failed');
-      return { ok: false, error: { kind: 'internal', message: 'Something went wrong inside Replyline.' } };
-    }
-  }
 
   if (autoStart && !startedEarly) controller.start();
 
@@ -340,7 +349,10 @@ async function openCore(
     replyLog,
     pipeline,
     history,
-    handle,
+    activity,
+    chatMemory,
+    secrets,
+    handle: (command, args) => dispatchCommand(handlers, command, args),
     on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void) {
       return events.on(event, listener);
     },
@@ -349,6 +361,7 @@ async function openCore(
     close() {
       return (closing ??= (async () => {
         for (const off of offs) off();
+        tests.abort();
         pipeline.stop();
         await controller.close();
         await writeFileAtomic(enginePath, JSON.stringify(engine.exportState())).catch(() => undefined);
@@ -359,6 +372,11 @@ async function openCore(
           missed.close(),
           contacts.close(),
           history.close(),
+          activity.close(),
+          mutes.close(),
+          ownerActivity.close(),
+          chatMemory.close(),
+          secretStore.flush(),
         ]);
         await commitLog.close();
         if (settings instanceof JsonSettingsStore) await settings.flush();
@@ -381,27 +399,4 @@ async function openDataKey(file: string, wrapper: KeyWrapper): Promise<ByteCiphe
     getLogger('core').warn({ file: path.basename(aside) }, 'the data key could not be unlocked; set aside, starting with a new one');
     return loadOrCreateDataKey(file, wrapper);
   }
-}
-
-function historyCsv(entries: HistoryEntry[]): string {
-  const cell = (v: unknown) => {
-    const s = v === undefined ? '' : String(v);
-    const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
-    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  const rows = [['time', 'state', 'cause', 'code', 'meaning', 'attempt', 'delay_ms', 'outage_ms', 'recovered_by']];
-  for (const e of [...entries].reverse()) {
-    rows.push([
-      new Date(e.at).toISOString(),
-      e.state,
-      e.cause ?? '',
-      e.code?.toString() ?? '',
-      e.meaning,
-      e.attempt?.toString() ?? '',
-      e.delayMs?.toString() ?? '',
-      e.outageMs?.toString() ?? '',
-      e.recoveredBy ?? '',
-    ]);
-  }
-  return rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
 }

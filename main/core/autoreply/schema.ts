@@ -7,14 +7,16 @@
  * defaults-filled form the engine takes.
  */
 import * as z from 'zod';
+import { MESSAGE_KINDS } from '../../contract/conversation.js';
+import { MAX_RULES, pausedUntilSchema } from '../../contract/api.js';
 import { compileGuardedRegex } from './regex-guard.js';
 import { DAYS, isValidTimeZone, parseTimeOfDay } from './schedule.js';
 import { parseContactEntry } from './scope.js';
 
-export const MAX_RULES = 100;
 export const MAX_REPLY_TEXT = 4_096;
-/** "4,096", written out by hand: toLocaleString at module load would start ICU on every launch. */
-const MAX_REPLY_TEXT_WORDS = String(MAX_REPLY_TEXT).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+/** "4,096": thousands written out by hand, since toLocaleString at module load would start ICU on every launch. */
+const thousands = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+const MAX_REPLY_TEXT_WORDS = thousands(MAX_REPLY_TEXT);
 
 export const DEFAULT_COOLDOWN_MS = 10 * 60_000;
 export const MIN_COOLDOWN_MS = 10_000;
@@ -22,6 +24,14 @@ export const DEFAULT_DELAY = { minMs: 1_000, maxMs: 3_000, typing: true } as con
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 15_000;
 export const DEFAULT_OPENAI_TIMEOUT_MS = 45_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
+/** WhatsApp Business greets a contact again after 14 days of silence. */
+export const DEFAULT_GREETING_QUIET_DAYS = 14;
+export const MAX_GRACE_MS = 24 * 3_600_000;
+/** AI replies: how many earlier turns of the chat go with the message, and their size budget. */
+export const DEFAULT_CONTEXT_TURNS = 10;
+export const MAX_CONTEXT_TURNS = 50;
+export const DEFAULT_CONTEXT_CHARS = 6_000;
+export const MAX_CONTEXT_CHARS = 100_000;
 
 // ---------------------------------------------------------------------------------------------
 // Match
@@ -55,12 +65,28 @@ const matchRegex = z
 
 const matchFirstMessage = z.object({ type: z.literal('first-message') });
 
+/** The first message from a contact, or the first after `quietDays` days without a message in that chat. */
+const matchGreeting = z.object({
+  type: z.literal('greeting'),
+  quietDays: z
+    .number()
+    .int('the days of silence must be a whole number')
+    .min(1, 'the days of silence must be at least 1')
+    .max(365, 'the days of silence must be at most 365')
+    .default(DEFAULT_GREETING_QUIET_DAYS),
+});
+
+/** A call nobody answered ("Sorry I missed your call — I'll call back"). */
+const matchMissedCall = z.object({ type: z.literal('missed-call') });
+
 export const matchSchema = z.discriminatedUnion('type', [
   matchAny,
   matchExact,
   matchKeywords,
   matchRegex,
   matchFirstMessage,
+  matchGreeting,
+  matchMissedCall,
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -161,7 +187,10 @@ export const templateReplySchema = z.object({
 export const webhookReplySchema = z.object({
   type: z.literal('webhook'),
   url: httpUrl('the webhook address'),
-  /** Sent as `Authorization: Bearer <secret>` when set; the secret itself is stored elsewhere. */
+  /**
+   * The name of the secret that signs each call (HMAC-SHA256 of `timestamp.body`, see
+   * responders/signature.ts); the secret itself is kept elsewhere and never sent.
+   */
   secretRef: secretRef.optional(),
   timeoutMs: timeoutMs(DEFAULT_WEBHOOK_TIMEOUT_MS),
   maxBytes,
@@ -179,6 +208,20 @@ export const openAiReplySchema = z.object({
   apiKeyRef: secretRef.optional(),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.number().int().min(1).max(32_000).optional(),
+  /** Earlier turns of the chat sent with the message (contact, our replies, the owner's own). */
+  contextTurns: z
+    .number()
+    .int()
+    .min(0, 'the number of earlier messages cannot be negative')
+    .max(MAX_CONTEXT_TURNS, `at most ${MAX_CONTEXT_TURNS} earlier messages can be sent`)
+    .default(DEFAULT_CONTEXT_TURNS),
+  /** Characters those earlier turns may take in all (about 4 characters make a token). */
+  contextChars: z
+    .number()
+    .int()
+    .min(0, 'the size of the earlier messages cannot be negative')
+    .max(MAX_CONTEXT_CHARS, `the earlier messages can take at most ${thousands(MAX_CONTEXT_CHARS)} characters`)
+    .default(DEFAULT_CONTEXT_CHARS),
   timeoutMs: timeoutMs(DEFAULT_OPENAI_TIMEOUT_MS),
   maxBytes,
   fallback: replyText('the fallback text').optional(),
@@ -198,24 +241,55 @@ export const delaySchema = z
 // ---------------------------------------------------------------------------------------------
 // Rule, rules, settings
 
-export const ruleSchema = z.object({
-  id: z.string().trim().min(1, 'the rule has no id').max(100),
-  name: z.string().trim().min(1, 'the rule has no name').max(80, 'the name is too long (at most 80 characters)'),
-  enabled: z.boolean().default(true),
-  match: matchSchema,
-  schedule: scheduleSchema.optional(),
-  scope: contactScopeSchema.default({ mode: 'everyone' }),
-  groups: groupPolicySchema.default('off'),
-  reply: replySchema,
-  delay: delaySchema.default({ ...DEFAULT_DELAY }),
-  /** After answering a chat, this rule stays quiet in that chat for this long. */
-  cooldownMs: z
-    .number()
-    .int()
-    .min(MIN_COOLDOWN_MS, 'the cooldown must be at least 10 s (it is what stops reply loops)')
-    .max(7 * 24 * 3_600_000, 'the cooldown must be at most 7 days')
-    .default(DEFAULT_COOLDOWN_MS),
-});
+/** Which kinds of message a rule answers; none listed: every kind but missed calls. */
+export const ruleKindsSchema = z
+  .array(z.enum(MESSAGE_KINDS))
+  .min(1, 'pick at least one kind of message')
+  .max(MESSAGE_KINDS.length)
+  .refine((kinds) => new Set(kinds).size === kinds.length, { message: 'a kind of message is listed twice' });
+
+const TEXT_MATCHES = new Set(['exact', 'keywords', 'regex']);
+
+export const ruleSchema = z
+  .object({
+    id: z.string().trim().min(1, 'the rule has no id').max(100),
+    name: z.string().trim().min(1, 'the rule has no name').max(80, 'the name is too long (at most 80 characters)'),
+    enabled: z.boolean().default(true),
+    match: matchSchema,
+    kinds: ruleKindsSchema.optional(),
+    schedule: scheduleSchema.optional(),
+    scope: contactScopeSchema.default({ mode: 'everyone' }),
+    groups: groupPolicySchema.default('off'),
+    reply: replySchema,
+    delay: delaySchema.default({ ...DEFAULT_DELAY }),
+    /** After answering a chat, this rule stays quiet in that chat for this long. */
+    cooldownMs: z
+      .number()
+      .int()
+      .min(MIN_COOLDOWN_MS, 'the cooldown must be at least 10 s (it is what stops reply loops)')
+      .max(7 * 24 * 3_600_000, 'the cooldown must be at most 7 days')
+      .default(DEFAULT_COOLDOWN_MS),
+    /**
+     * "Reply only if I don't": the reply waits this long first, and is cancelled if you answer in
+     * that chat or read it on another device meanwhile.
+     */
+    graceMs: z
+      .number()
+      .int()
+      .min(0, 'the grace period cannot be negative')
+      .max(MAX_GRACE_MS, 'the grace period must be at most 24 hours')
+      .default(0),
+  })
+  .superRefine((rule, ctx) => {
+    const kinds = rule.kinds;
+    if (rule.match.type === 'missed-call') {
+      if (kinds && (kinds.length !== 1 || kinds[0] !== 'missed-call')) {
+        ctx.addIssue({ code: 'custom', path: ['kinds'], message: 'a missed-call rule answers missed calls only; leave the kinds of message empty' });
+      }
+    } else if (TEXT_MATCHES.has(rule.match.type) && kinds?.length === 1 && kinds[0] === 'missed-call') {
+      ctx.addIssue({ code: 'custom', path: ['match'], message: 'a missed call has no text, so this text match can never apply' });
+    }
+  });
 
 export const rulesSchema = z
   .array(ruleSchema)
@@ -232,12 +306,13 @@ export const rulesSchema = z
 
 export const settingsSchema = z.object({
   enabled: z.boolean(),
-  /** Ms since epoch; auto-reply stays quiet until then. */
-  pausedUntil: z.number().int().nonnegative().optional(),
+  /** Ms since epoch; auto-reply stays quiet until then (see the contract's `isPaused`). */
+  pausedUntil: pausedUntilSchema.optional(),
   rules: rulesSchema,
 });
 
 export type Match = z.output<typeof matchSchema>;
+export type RuleKinds = z.output<typeof ruleKindsSchema>;
 export type Schedule = z.output<typeof scheduleSchema>;
 export type ScheduleWindow = z.output<typeof scheduleWindowSchema>;
 export type ContactScope = z.output<typeof contactScopeSchema>;
@@ -296,6 +371,8 @@ const FIELD_LABELS: Record<string, string> = {
   apiKeyRef: 'the API key',
   temperature: 'the temperature',
   maxTokens: 'the maximum reply length',
+  contextTurns: 'the number of earlier messages',
+  contextChars: 'the size of the earlier messages',
   timeoutMs: 'the timeout',
   maxBytes: 'the maximum response size',
   fallback: 'the fallback text',
@@ -304,6 +381,9 @@ const FIELD_LABELS: Record<string, string> = {
   maxMs: 'the longest delay',
   typing: 'the typing option',
   cooldownMs: 'the cooldown',
+  graceMs: 'the grace period',
+  kinds: 'the kinds of message',
+  quietDays: 'the days of silence',
   rules: 'the rules',
 };
 
@@ -312,6 +392,7 @@ const LIST_ITEM_LABELS: Record<string, string> = {
   windows: 'time window',
   contacts: 'contact',
   days: 'day',
+  kinds: 'kind of message',
 };
 
 function fieldLabel(path: readonly PropertyKey[]): string {
@@ -425,4 +506,24 @@ export function validateSettings(
   if (parsed.success) return { ok: true, settings: parsed.data };
   const rawRules = input && typeof input === 'object' ? (input as { rules?: unknown }).rules : undefined;
   return { ok: false, errors: humanize(parsed.error.issues, rawRules, ['rules']) };
+}
+
+/** Validate one responder on its own (the rules editor's "Test"): a webhook or an AI responder. */
+export function validateResponder(
+  input: unknown,
+): { ok: true; reply: WebhookReply | OpenAiReply } | { ok: false; errors: ValidationError[] } {
+  const parsed = replySchema.safeParse(input, { error: errorMap });
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((issue) => {
+      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      const generic = issue.message.startsWith(GENERIC);
+      const text = generic ? `${fieldLabel(path)} ${issue.message.slice(1)}` : issue.message;
+      return { path: ['reply', ...path], message: text.charAt(0).toUpperCase() + text.slice(1) };
+    });
+    return { ok: false, errors };
+  }
+  if (parsed.data.type === 'template') {
+    return { ok: false, errors: [{ path: ['reply', 'type'], message: 'Only a webhook or an AI responder can be tested.' }] };
+  }
+  return { ok: true, reply: parsed.data };
 }

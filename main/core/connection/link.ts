@@ -5,8 +5,7 @@
  * caller keep a socket: a reply resolves `currentSocket()` (or awaits `whenReady()`) at send time.
  */
 import type { BaileysEventMap, WASocket } from '@whiskeysockets/baileys';
-import type { AccountIdentity, ConnectionState } from './connection-state.js';
-import type { CloseCause } from './close-policy.js';
+import type { AccountIdentity, CloseCause, ConnectionState } from '../../contract/api.js';
 
 /** One Baileys socket and the generation number the controller gave it. */
 export interface LiveSocket {
@@ -26,6 +25,10 @@ export interface LinkEventMap {
   messages: { socketId: number; upsert: BaileysEventMap['messages.upsert'] };
   /** Baileys' `messages.update` (receipts, status) from the live socket. */
   'messages-update': { socketId: number; updates: BaileysEventMap['messages.update'] };
+  /** Baileys' `message-receipt.update` (group receipts, among them your own reads on another device). */
+  'message-receipts': { socketId: number; updates: BaileysEventMap['message-receipt.update'] };
+  /** Baileys' `call` (offers, and how each call ended). */
+  calls: { socketId: number; calls: BaileysEventMap['call'] };
   /** The account this computer is linked to changed (relink to another account, or logout). */
   'account-changed': { previous?: AccountIdentity; current?: AccountIdentity };
 }

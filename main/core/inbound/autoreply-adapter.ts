@@ -12,7 +12,7 @@ export function fromAutoReplyEngine(
 ): ReplyEngine<EngineDecision> {
   return {
     decide: (message, options) => engine.decide(message, settings(), options),
-    renderReply: (decision) => engine.renderReply(decision, renderDeps()),
+    renderReply: (decision, { replyId }) => engine.renderReply(decision, { ...renderDeps(), replyId }),
     renderInstant: (decision) => engine.renderInstant(decision),
   };
 }

@@ -16,19 +16,36 @@
  * between 5 and the dedupe mark is caught by the reply-log lookup in step 2.
  * Replies within one chat are generated and queued in the order their messages were decided.
  *
+ * Every message that reaches step 3 gets a decision record in the activity log (replied, or
+ * skipped with the reason), written with its dedupe mark.
+ *
+ * The owner's own messages (sent from their phone or WhatsApp Web, told apart from Replyline's
+ * replies by id) pause the chat and cancel the replies still waiting there for older messages;
+ * the owner reading a chat cancels replies still in their grace period ("reply only if I don't").
+ * A waiting reply is cancelled where it is: before it reaches the outbox (the generation step
+ * sees the mark and stops), or in the outbox, which never cancels what it may have sent.
+ *
  * When the stores share a commit log (`commits`, as in the core), the records each step writes
- * go as one transaction: the decision and the seen mark (step 5), the queued reply and its
- * reply-log update (step 7), the missed entry and the seen mark. And when the reply needs no
- * waiting (a template) and nothing of that chat is still being generated, steps 5 to 7 are one:
- * the reply-log entry (already queued, with its text), the seen mark and the outbox entry are
- * written in one frame, so after a crash either all three are there or none is (and the message,
- * not marked seen, is decided again when it comes back).
+ * go as one transaction: the decision, its decision record and the seen mark (step 5); a skip's
+ * decision record and seen mark; the missed entry, its record and the seen mark. And when the
+ * reply needs no waiting (a template) and nothing of that chat is still being generated, steps 5
+ * to 7 are one: the reply-log entry, the decision record, the seen mark and the outbox entry are
+ * written in one frame, so after a crash either all of them are there or none is (and the
+ * message, not marked seen, is decided again when it comes back). The reply log says `queued`
+ * only once the outbox entry is durable (the outbox's change event), as on the slow path.
  */
 import * as z from 'zod';
+import { kindLabel, type DecisionReason } from '../../contract/conversation.js';
 import type { Unsubscribe } from '../connection/link.js';
 import { getLogger } from '../logging/logger.js';
-import { newMessageId, OutboxError, type Outbox } from '../outbox/index.js';
-import { assertNever, type AccountIdentity } from '../connection/connection-state.js';
+import { newMessageId, OutboxError, type NewReply, type Outbox } from '../outbox/index.js';
+import type { DeliveryError } from '../outbox/errors.js';
+import type { ActivityLog } from '../activity/activity-log.js';
+import type { Conversations } from '../conversation/conversations.js';
+import { chatKeyOf } from '../autoreply/scope.js';
+import { parseJid } from '../connection/jid.js';
+import type { ReplyLogEntry } from '../replylog/types.js';
+import { assertNever, type AccountIdentity } from '../../contract/api.js';
 import { maskPhone } from '../replylog/mask.js';
 import type { ReplyLog } from '../replylog/reply-log.js';
 import type { Transaction } from '../storage/store-log.js';
@@ -51,9 +68,28 @@ export interface ReplyPipelineOptions<D extends Decision = Decision> {
   regenerateWithinMs?: number;
   /** Time-to-live of a reply from its decision, unless the decision says (default 60 min; null = none). */
   replyTtlMs?: number | null;
+  /** Decision records for every message that reaches the engine ("why no reply?"). */
+  activity?: Pick<ActivityLog, 'add' | 'update' | 'get'>;
+  /** Chat keys, LID aliases and the owner's own messages. */
+  conversations?: Pick<Conversations, 'chatKey' | 'learnAlias' | 'phoneOf' | 'ownerWrote'>;
+  /**
+   * Sees each new message once, before it is decided (chat memory for AI replies): `message` for
+   * what others write in chats and groups, `own` for what this account wrote (including the
+   * replies Replyline sent, which come back this way). Must not throw.
+   */
+  observe?: { message?(msg: InboundMessage): void; own?(msg: InboundMessage): void };
   /** The stores' shared commit log: what one step writes across stores then goes as one write. */
   commits?: { begin(): Transaction };
 }
+
+/** Why a waiting reply is called back. */
+export type CancelReason = Extract<DecisionReason, 'owner-answered' | 'owner-read' | 'muted'>;
+
+export const CANCEL_WORDS: Record<CancelReason, string> = {
+  'owner-answered': 'Cancelled: you answered this chat yourself before it went out',
+  'owner-read': 'Cancelled: you read the message on another device during its grace period',
+  muted: 'Cancelled: you muted this chat',
+};
 
 export type HandleOutcome =
   | { kind: 'ignored'; reason: 'own' | 'status' | 'broadcast' | 'newsletter' }
@@ -64,6 +100,8 @@ export type HandleOutcome =
 
 export type GenerateOutcome =
   | { kind: 'queued'; replyId: string }
+  /** Called back before it reached the outbox (you answered, read, muted). */
+  | { kind: 'cancelled'; replyId: string }
   | { kind: 'failed'; replyId: string; error: string }
   /** The app is shutting down: the reply stays `generating` and resumes at the next start. */
   | { kind: 'interrupted'; replyId: string };
@@ -82,7 +120,11 @@ interface GenerationJob<D extends Decision = Decision> {
 }
 
 const accountSchema = z.object({ phoneJid: z.string(), lid: z.string().optional(), name: z.string().optional() });
-/** The fields of a stored decision the pipeline relies on; the rest is the engine's and kept as is. */
+/**
+ * The fields of a stored decision the pipeline relies on; the rest is the engine's and kept as is.
+ * `satisfies` ties it to `Decision` (picked from the engine's type): a field the engine renames or
+ * retypes fails to compile here.
+ */
 const decisionSchema = z.looseObject({
   kind: z.literal('reply'),
   rule: z.looseObject({ id: z.string(), name: z.string() }),
@@ -100,7 +142,7 @@ const decisionSchema = z.looseObject({
     timestamp: z.number(),
     isGroup: z.boolean(),
   }),
-});
+}) satisfies z.ZodType<Decision>;
 const jobSchema = z.object({
   decision: decisionSchema,
   account: accountSchema.optional(),
@@ -130,6 +172,8 @@ export class ReplyPipeline<D extends Decision = Decision> {
   private readonly handling = new Set<string>();
   /** Per chat, the tail of its generation chain. */
   private readonly chains = new Map<string, Promise<unknown>>();
+  /** Replies being generated: still rendering, or being handed to the outbox. */
+  private readonly phase = new Map<string, 'rendering' | 'enqueuing'>();
   private readonly running = new Set<Promise<unknown>>();
   private unsubscribe: Unsubscribe | undefined;
 
@@ -188,16 +232,21 @@ export class ReplyPipeline<D extends Decision = Decision> {
 
   /** Handle one inbound message. Decides synchronously, in call order; resolves when its reply is queued. */
   async handle(received: ReceivedMessage): Promise<HandleOutcome> {
-    const msg = received.message;
+    const msg = this.withKnownNumber(received.message);
     const ignored = ignoredReason(msg);
     if (ignored) {
       // Never answered, whatever the engine says; it still sees them (own messages tell it who is no stranger).
       this.decide(msg, false);
+      if (ignored === 'own') {
+        this.observe('own', msg);
+        await this.ownerMessage(msg);
+      }
       return { kind: 'ignored', reason: ignored };
     }
     const { keys } = received;
     const key = keys[0]!;
     if (this.isKnown(keys)) return { kind: 'duplicate' };
+    this.observe('message', msg);
     for (const k of keys) this.handling.add(k);
     try {
       const now = this.now();
@@ -205,7 +254,7 @@ export class ReplyPipeline<D extends Decision = Decision> {
       const missed = now - msg.timestamp > this.catchUpWindowMs;
       const decision = this.decide(msg, missed);
       if (decision.kind === 'skip') {
-        await this.o.dedupe.add(keys);
+        await this.together([(tx) => this.recordSkip(msg, key, decision, tx), (tx) => this.o.dedupe.add(keys, tx)]);
         return { kind: 'skipped', reason: decision.reason };
       }
       if (missed) {
@@ -219,7 +268,19 @@ export class ReplyPipeline<D extends Decision = Decision> {
           decision,
           account: plainAccount(this.o.account()),
         };
-        await this.together([(tx) => this.o.missed.add(entry, tx), (tx) => this.o.dedupe.add(keys, tx)]);
+        const lateMin = Math.max(1, Math.round((now - msg.timestamp) / 60_000));
+        const skip: Skip = {
+          kind: 'skip',
+          reason: 'too-old',
+          decisionReason: 'too-old',
+          message: `This message arrived ${lateMin} min after it was sent (Replyline was offline); rule “${decision.rule.name}” would answer it, so it waits in “missed while offline” for you to send or skip.`,
+          rule: { id: decision.rule.id, name: decision.rule.name },
+        };
+        await this.together([
+          (tx) => this.o.missed.add(entry, tx),
+          (tx) => this.recordSkip(msg, key, skip, tx),
+          (tx) => this.o.dedupe.add(keys, tx),
+        ]);
         return { kind: 'missed', missedId: key };
       }
       const job: GenerationJob<D> = {
@@ -229,9 +290,9 @@ export class ReplyPipeline<D extends Decision = Decision> {
         notBefore: decision.notBefore,
       };
       const instant = this.instantReply(decision, job);
-      if (instant) return await this.decideAndQueue(key, keys, job, instant);
+      if (instant) return await this.decideAndQueue(key, keys, job, msg, instant);
       const replyId = newMessageId();
-      const recorded = this.together([(tx) => this.record(replyId, key, job, tx), (tx) => this.o.dedupe.add(keys, tx)]);
+      const recorded = this.together([(tx) => this.record(replyId, key, job, msg, tx), (tx) => this.o.dedupe.add(keys, tx)]);
       // Take the chat's place in line now, so a later message of the chat cannot overtake this one.
       return await this.inChat(decision.chatJid, async () => {
         await recorded;
@@ -277,7 +338,16 @@ export class ReplyPipeline<D extends Decision = Decision> {
       notBefore: now + Math.max(0, decision.notBefore - decision.decidedAt),
     };
     const replyId = newMessageId();
-    await this.together([(tx) => this.record(replyId, id, job, tx), (tx) => missed.resolve(id, 'sent', tx)]);
+    await this.together([
+      (tx) => this.record(replyId, id, job, undefined, tx),
+      (tx) => missed.resolve(id, 'sent', tx),
+      async (tx) =>
+        this.o.activity?.update(
+          id,
+          { outcome: 'replied', replyId, explanation: `You sent rule “${decision.rule.name}”’s reply from “missed while offline”.` },
+          tx,
+        ),
+    ]);
     void this.inChat(decision.chatJid, () => this.generate(replyId, id, job));
     return { ok: true, replyId };
   }
@@ -302,6 +372,14 @@ export class ReplyPipeline<D extends Decision = Decision> {
     );
   }
 
+  private observe(which: 'message' | 'own', msg: InboundMessage): void {
+    try {
+      this.o.observe?.[which]?.(msg);
+    } catch (err) {
+      this.log.error({ err }, 'a message observer failed');
+    }
+  }
+
   private parseDecision(value: unknown): D | undefined {
     const r = decisionSchema.safeParse(value);
     return r.success ? (r.data as unknown as D) : undefined;
@@ -317,7 +395,12 @@ export class ReplyPipeline<D extends Decision = Decision> {
       return this.o.engine.decide(msg, { dryRun });
     } catch (err) {
       this.log.error({ err }, 'the auto-reply engine failed to decide; message not answered');
-      return { kind: 'skip', reason: 'the auto-reply engine failed' };
+      return {
+        kind: 'skip',
+        reason: 'the auto-reply engine failed',
+        decisionReason: 'error',
+        message: 'Something went wrong while deciding about this message, so it was not answered.',
+      };
     }
   }
 
@@ -335,22 +418,56 @@ export class ReplyPipeline<D extends Decision = Decision> {
     await Promise.all([tx.commit(), ...staged]);
   }
 
-  /** Step 5: the decision, durably, before anything slow. */
-  private async record(replyId: string, inboundKey: string, job: GenerationJob<D>, tx?: Transaction): Promise<void> {
-    await this.o.replyLog.add({ ...this.entryFor(replyId, inboundKey, job), text: '', job }, tx);
-  }
-
-  private entryFor(replyId: string, inboundKey: string, job: GenerationJob<D>) {
-    const msg = job.decision.inbound;
-    return {
-      id: replyId,
-      at: job.decidedAt,
-      ...contactOf(msg),
-      chatJid: job.decision.chatJid,
-      inboundId: msg.id,
-      inboundKey,
-      rule: { id: job.decision.rule.id, name: job.decision.rule.name },
-    };
+  /**
+   * Step 5: the decision, durably, before anything slow (and, for a fresh message, its decision
+   * record). `entry` overrides what the reply-log entry starts with (default: generating, with the
+   * job to generate it again after a crash).
+   */
+  private async record(
+    replyId: string,
+    inboundKey: string,
+    job: GenerationJob<D>,
+    fresh: InboundMessage | undefined,
+    tx: Transaction | undefined,
+    entry: { status?: 'failed'; text: string; lastError?: string; job?: GenerationJob<D> } = { text: '', job },
+  ): Promise<void> {
+    const { decision } = job;
+    const msg = decision.inbound;
+    const graceMs = decision.graceMs ?? 0;
+    const chatKey = decision.conversationKey ?? this.chatKeyOf(msg);
+    const logged = this.o.replyLog.add(
+      {
+        id: replyId,
+        at: job.decidedAt,
+        ...contactOf(msg),
+        chatJid: decision.chatJid,
+        inboundId: msg.id,
+        inboundKey,
+        rule: { id: decision.rule.id, name: decision.rule.name },
+        chatKey,
+        inboundAt: msg.timestamp,
+        ...(graceMs > 0 ? { graceMs } : {}),
+        ...entry,
+      },
+      tx,
+    );
+    const recorded = fresh
+      ? this.recordActivity(
+          fresh,
+          inboundKey,
+          chatKey,
+          {
+            outcome: 'replied',
+            explanation:
+              `Answered by rule “${decision.rule.name}”` +
+              (graceMs > 0 ? `, after waiting ${durationWords(graceMs)} in case you answer yourself.` : '.'),
+            rule: { id: decision.rule.id, name: decision.rule.name },
+            replyId,
+          },
+          tx,
+        )
+      : undefined;
+    await Promise.all([logged, recorded]);
   }
 
   /**
@@ -370,65 +487,259 @@ export class ReplyPipeline<D extends Decision = Decision> {
     return result && checkedText(result);
   }
 
-  /** Steps 5–7 as one transaction: the decision (already queued, or failed), the seen mark and the reply. */
-  private async decideAndQueue(key: string, keys: readonly string[], job: GenerationJob<D>, result: RenderResult): Promise<GenerateOutcome> {
+  /**
+   * Steps 5–7 as one transaction: the decision, its record, the seen mark and the reply (or the
+   * decision as failed). No generation job: the entry and the outbox entry are durable together.
+   */
+  private async decideAndQueue(
+    key: string,
+    keys: readonly string[],
+    job: GenerationJob<D>,
+    msg: InboundMessage,
+    result: RenderResult,
+  ): Promise<GenerateOutcome> {
     const replyId = newMessageId();
-    const base = this.entryFor(replyId, key, job);
     if (!result.ok) {
       const error = REASONS.render(result.error.message);
       this.log.warn({ replyId }, 'reply not generated');
       await this.together([
-        (tx) => this.o.replyLog.add({ ...base, text: '', status: 'failed', lastError: error }, tx),
+        (tx) => this.record(replyId, key, job, msg, tx, { status: 'failed', text: '', lastError: error }),
         (tx) => this.o.dedupe.add(keys, tx),
       ]);
       return { kind: 'failed', replyId, error };
     }
-    await this.together([
-      (tx) => this.o.replyLog.add({ ...base, text: result.text, status: 'queued' }, tx),
-      (tx) => this.o.dedupe.add(keys, tx),
-      (tx) => this.o.outbox.enqueue(this.replyFor(replyId, key, job, result.text), tx),
-    ]);
+    // Being handed to the outbox: a cancel (you answered, read, muted) goes through it from now on.
+    this.phase.set(replyId, 'enqueuing');
+    try {
+      await this.together([
+        (tx) => this.record(replyId, key, job, msg, tx, { text: '' }),
+        (tx) => this.o.dedupe.add(keys, tx),
+        (tx) => this.o.outbox.enqueue(this.replyFor(replyId, key, job, result.text), tx),
+      ]);
+    } finally {
+      this.phase.delete(replyId);
+    }
     return { kind: 'queued', replyId };
   }
 
-  private replyFor(replyId: string, inboundKey: string, job: GenerationJob<D>, text: string) {
+  private replyFor(replyId: string, inboundKey: string, job: GenerationJob<D>, text: string): NewReply {
+    const { decision } = job;
     const ttl = this.replyTtlMs;
+    // A grace period is waiting for the owner, not for the link: the time-to-live counts after it.
+    const graceMs = decision.graceMs ?? 0;
     return {
       id: replyId,
-      chatJid: job.decision.chatJid,
+      chatJid: decision.chatJid,
       text,
       notBefore: job.notBefore,
-      typing: job.decision.typing,
-      ttlMs: ttl === null ? null : Math.max(0, job.decidedAt + ttl - this.now()),
+      typing: decision.typing,
+      ...(graceMs > 0 ? { typingFrom: job.decidedAt + graceMs } : {}),
+      ttlMs: ttl === null ? null : Math.max(0, job.decidedAt + graceMs + ttl - this.now()),
       ref: inboundKey,
       account: job.account,
     };
   }
 
+  // ---- decision records -----------------------------------------------------------------------
+
+  private async recordSkip(msg: InboundMessage, key: string, skip: Skip, tx?: Transaction): Promise<void> {
+    await this.recordActivity(
+      msg,
+      key,
+      this.chatKeyOf(msg),
+      {
+        outcome: 'skipped',
+        reason: skip.decisionReason ?? 'no-match',
+        explanation: skip.message ?? 'No rule applies to this message.',
+        ...(skip.rule ? { rule: { id: skip.rule.id, name: skip.rule.name } } : {}),
+        ...(skip.until !== undefined ? { until: skip.until } : {}),
+      },
+      tx,
+    );
+  }
+
+  private async recordActivity(
+    msg: InboundMessage,
+    key: string,
+    chatKey: string,
+    outcome: Pick<NonNullable<Parameters<NonNullable<ReplyPipelineOptions['activity']>['add']>[0]>, 'outcome' | 'explanation'> &
+      Partial<Pick<Parameters<NonNullable<ReplyPipelineOptions['activity']>['add']>[0], 'reason' | 'rule' | 'until' | 'replyId'>>,
+    tx?: Transaction,
+  ): Promise<void> {
+    const activity = this.o.activity;
+    if (!activity) return;
+    const kind = msg.messageKind ?? 'text';
+    const group = msg.isGroup || msg.kind === 'group';
+    try {
+      await activity.add(
+        {
+          key,
+        at: msg.timestamp,
+        decidedAt: this.now(),
+        chatKey,
+        chatJid: msg.chatJid,
+        ...contactOf(msg),
+        isGroup: group,
+        kind,
+          preview: msg.text.trim() === '' ? kindLabel(kind) : msg.text,
+          ...outcome,
+        },
+        tx,
+      );
+    } catch (err) {
+      this.log.error({ err }, 'writing a decision record failed');
+    }
+  }
+
+  // ---- the owner's own messages and reads --------------------------------------------------------
+
+  /** A reply of Replyline's own (its echo from WhatsApp), not something the owner wrote. */
+  isOwnReply(id: string): boolean {
+    return this.o.outbox.get(id) !== undefined || this.o.replyLog.has(id) || this.phase.has(id);
+  }
+
+  /**
+   * The owner wrote in a chat from another device: the chat pauses (the engine reads the time
+   * back), and replies still waiting there for a message older than this one are cancelled, as is
+   * such a message on the "missed while offline" list.
+   */
+  private async ownerMessage(msg: InboundMessage): Promise<void> {
+    const conversations = this.o.conversations;
+    if (!conversations || this.isOwnReply(msg.id)) return;
+    if (msg.kind !== 'chat' && msg.kind !== 'group') return;
+    const kind = msg.messageKind ?? 'text';
+    if (kind === 'system' || kind === 'other') return;
+    const chatKey = this.chatKeyOf(msg);
+    this.log.debug({ kind }, 'you wrote in a chat from another device');
+    // In memory at once, so a message decided right after this one already sees the pause.
+    const noted = conversations.ownerWrote(chatKey, msg.timestamp);
+    const cancelled = this.cancelWhere(chatKey, (e) => (e.inboundAt ?? e.at) <= msg.timestamp, 'owner-answered');
+    await Promise.all([noted, cancelled, this.answeredWhileMissed(chatKey, msg.timestamp)]);
+  }
+
+  /**
+   * The owner read messages in a chat on another device: replies there still in their grace
+   * period, for one of these messages or an older one, are cancelled.
+   */
+  async ownerRead(chatJid: string, messageIds: readonly string[], readAt: number): Promise<number> {
+    const chatKey = this.chatKeyOf({ chatJid, isGroup: chatJid.endsWith('@g.us') });
+    const ids = new Set(messageIds);
+    return this.cancelWhere(
+      chatKey,
+      (e) => (e.graceMs ?? 0) > 0 && (ids.has(e.inboundId) || (e.inboundAt ?? e.at) <= readAt),
+      'owner-read',
+    );
+  }
+
+  /** Cancel every reply still waiting in a chat (the person muted it). */
+  cancelInChat(chatKey: string, reason: CancelReason): Promise<number> {
+    return this.cancelWhere(chatKey, () => true, reason);
+  }
+
+  /**
+   * Cancel the waiting replies of a chat that `which` picks; resolves with how many were
+   * cancelled. Each is called back where it is, synchronously (so a send scan that runs next
+   * already skips it): while rendering, by a mark the generation step checks before it hands the
+   * reply to the outbox; in the outbox, by `outbox.cancel`, which refuses a reply that is on its
+   * way or may have arrived (that one is delivered, once, and the log says so).
+   */
+  private async cancelWhere(chatKey: string, which: (e: ReplyLogEntry) => boolean, reason: CancelReason): Promise<number> {
+    const words = CANCEL_WORDS[reason];
+    const error: DeliveryError = { kind: 'cancelled', message: words };
+    const pending: Array<Promise<boolean>> = [];
+    for (const e of this.o.replyLog.open()) {
+      if (this.entryChatKey(e) !== chatKey || !which(e)) continue;
+      let called: Promise<boolean> | undefined;
+      if (this.phase.get(e.id) === 'enqueuing' || this.o.outbox.get(e.id)) {
+        called = this.o.outbox.cancel(e.id, error).then((r) => r.ok);
+      } else if (e.status === 'generating') {
+        // Not in the outbox yet: the log's status is the mark (in memory at once, durable soon),
+        // which the generation step checks before it hands the reply over.
+        called = this.o.replyLog.update(e.id, { status: 'cancelled', lastError: words, clearJob: true }).then(() => true);
+      }
+      if (!called) continue;
+      const inboundKey = e.inboundKey;
+      pending.push(
+        called.then(async (done) => {
+          if (!done) return false;
+          this.log.info({ replyId: e.id, reason }, 'waiting reply cancelled');
+          await this.o.activity?.update(inboundKey, { outcome: 'cancelled', reason, explanation: `${words}.` });
+          return true;
+        }),
+      );
+    }
+    const results = await Promise.all(pending);
+    return results.filter(Boolean).length;
+  }
+
+  /** The owner answered a chat whose older messages wait on the missed list: take them off it. */
+  private async answeredWhileMissed(chatKey: string, ownerAt: number): Promise<void> {
+    for (const m of this.o.missed.list()) {
+      if (m.at > ownerAt) continue;
+      const chatJid = m.id.slice(0, m.id.lastIndexOf('|'));
+      if (this.chatKeyOf({ chatJid, isGroup: chatJid.endsWith('@g.us') }) !== chatKey) continue;
+      if (!(await this.o.missed.resolve(m.id, 'skipped'))) continue;
+      await this.o.activity?.update(m.id, {
+        outcome: 'skipped',
+        reason: 'owner-answered',
+        explanation: 'You answered this chat yourself, so it was taken off “missed while offline”.',
+      });
+    }
+  }
+
+  // ---- chat keys ---------------------------------------------------------------------------------
+
+  /** A LID chat whose number an earlier message told: the message gets the number (one chat, one key). */
+  private withKnownNumber(msg: InboundMessage): InboundMessage {
+    const conversations = this.o.conversations;
+    if (!conversations || msg.isGroup || msg.kind === 'group') return msg;
+    if (msg.senderPhone) {
+      conversations.learnAlias(msg.chatJid, msg.senderPhone);
+      return msg;
+    }
+    const phone = conversations.phoneOf(msg.chatJid);
+    return phone ? { ...msg, senderPhone: phone } : msg;
+  }
+
+  private chatKeyOf(msg: Pick<InboundMessage, 'chatJid' | 'isGroup'> & Partial<Pick<InboundMessage, 'senderPhone' | 'kind'>>): string {
+    const phone = msg.isGroup || msg.kind === 'group' ? undefined : msg.senderPhone;
+    return this.o.conversations ? this.o.conversations.chatKey(msg.chatJid, phone) : chatKeyOf(msg.chatJid, phone);
+  }
+
+  private entryChatKey(e: ReplyLogEntry): string {
+    if (e.chatKey) return e.chatKey;
+    const contact = parseJid(e.contactJid);
+    return this.chatKeyOf({ chatJid: e.chatJid, isGroup: e.chatJid.endsWith('@g.us'), senderPhone: contact?.server === 's.whatsapp.net' ? contact.user : undefined });
+  }
+
   /** Steps 6 and 7. Never throws. */
   private async generate(replyId: string, inboundKey: string, job: GenerationJob<D>): Promise<GenerateOutcome> {
-    const result = await this.render(job.decision);
-    if (!result.ok) return this.fail(replyId, REASONS.render(result.error.message));
-    const text = result.text;
-    // Shutting down: the reply stays `generating` and is made again at the next start.
-    if (!this.o.outbox.accepting) return { kind: 'interrupted', replyId };
+    const { decision } = job;
+    // Called back before or while the text was written (you answered, read, muted): stop here.
+    const calledBack = () => this.o.replyLog.get(replyId)?.status === 'cancelled';
+    if (calledBack()) return { kind: 'cancelled', replyId };
+    this.phase.set(replyId, 'rendering');
     try {
-      // With a commit log, the reply log says `queued` in the same write as the outbox entry
-      // (without one, the outbox's change event brings it up to date right after).
-      await this.together([
-        ...(this.o.commits ? [(tx?: Transaction) => this.o.replyLog.update(replyId, { status: 'queued', text, clearJob: true }, tx)] : []),
-        (tx) => this.o.outbox.enqueue(this.replyFor(replyId, inboundKey, job, text), tx),
-      ]);
+      const result = await this.render(decision, replyId);
+      if (calledBack()) return { kind: 'cancelled', replyId };
+      if (!result.ok) return await this.fail(replyId, REASONS.render(result.error.message));
+      // Shutting down: the reply stays `generating` and is made again at the next start.
+      if (!this.o.outbox.accepting) return { kind: 'interrupted', replyId };
+      this.phase.set(replyId, 'enqueuing');
+      // The outbox's change event, once the entry is durable, brings the reply log up to date.
+      await this.o.outbox.enqueue(this.replyFor(replyId, inboundKey, job, result.text));
       return { kind: 'queued', replyId };
     } catch (err) {
       if (err instanceof OutboxError && err.kind === 'closed') return { kind: 'interrupted', replyId };
       return this.fail(replyId, err instanceof OutboxError ? err.message : 'The reply could not be queued');
+    } finally {
+      this.phase.delete(replyId);
     }
   }
 
-  private async render(decision: D): Promise<RenderResult> {
+  private async render(decision: D, replyId: string): Promise<RenderResult> {
     try {
-      return checkedText(await this.o.engine.renderReply(decision));
+      return checkedText(await this.o.engine.renderReply(decision, { replyId }));
     } catch (err) {
       return { ok: false, error: { message: err instanceof Error ? err.message : 'the responder failed' } };
     }
@@ -487,6 +798,14 @@ function contactOf(msg: Pick<InboundMessage, 'senderJid' | 'senderPhone' | 'send
     contactMasked: maskPhone(phoneJid ?? msg.senderJid),
     contactJid: phoneJid ?? msg.senderJid,
   };
+}
+
+/** "30 s", "5 min", "2 h 30 min". */
+function durationWords(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  const min = Math.round(ms / 60_000);
+  if (min < 60) return `${min} min`;
+  return min % 60 === 0 ? `${min / 60} h` : `${Math.floor(min / 60)} h ${min % 60} min`;
 }
 
 function plainAccount(a: AccountIdentity | undefined): AccountIdentity | undefined {

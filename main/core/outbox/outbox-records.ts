@@ -34,6 +34,7 @@ const entrySchema = z.object({
   notBefore: z.number(),
   expiresAt: z.number().nullable(),
   typing: z.boolean(),
+  typingFrom: z.number().optional(),
   ref: z.string().optional(),
   state: stateSchema,
   attempts: z.number().int().min(0),

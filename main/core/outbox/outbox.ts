@@ -14,10 +14,18 @@
  *   timer (`WakeTimer`) for the earliest moment something needs another look: a delayed
  *   reply's not-before time or an ack deadline. Everything else re-runs the scan through
  *   `kick()` (coalesced to one scan per microtask).
+ *
+ * Cancelling (the person answered the chat themselves, read it, muted it) never races a send:
+ * `cancel()` takes only a reply that cannot have been handed to a socket — queued, never
+ * attempted in this run, and not due yet when this run began (a previous run may have written
+ * a due reply just before it crashed, with its `sending` mark still unwritten). Anything else
+ * may have arrived, so it is completed with its id instead. The state change is synchronous, so
+ * the next scan never sees a cancelled reply. A cancelled reply was therefore never sent, and a
+ * reply that may have been sent is never reported as cancelled.
  */
-import { assertNever } from '../connection/connection-state.js';
+import { assertNever } from '../../contract/api.js';
 import type { Link, LiveSocket, Unsubscribe } from '../connection/link.js';
-import { TypedEmitter } from '../connection/typed-emitter.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
 import type { ByteCipher } from '../storage/cipher.js';
 import { getLogger } from '../logging/logger.js';
 import path from 'node:path';
@@ -93,7 +101,7 @@ export class OutboxError extends Error {
 
 export type CancelResult =
   | { ok: true; entry: OutboxEntry }
-  | { ok: false; error: { kind: 'not-found' | 'finished' | 'in-flight'; message: string } };
+  | { ok: false; error: { kind: 'not-found' | 'finished' | 'in-flight' | 'maybe-sent'; message: string } };
 
 export interface OutboxDiagnostics {
   /** Entries not finished. */
@@ -150,6 +158,8 @@ export class Outbox {
   private readonly deadSockets = new Set<number>();
   /** Entries an attempt was made for since start (an expiry then says it may have arrived). */
   private readonly everAttempted = new Set<string>();
+  /** Queued entries that were due when this run began: the run before may have written one. */
+  private readonly dueBeforeOpen = new Set<string>();
   private readonly typingShown = new Set<string>();
   private readonly unsubscribe: Unsubscribe[] = [];
   private readonly timer: WakeTimer;
@@ -220,6 +230,8 @@ export class Outbox {
         this.everAttempted.add(e.id);
       } else if (e.attempts > 0 || e.lastError?.kind === 'disconnected') {
         this.everAttempted.add(e.id);
+      } else if (e.state === 'queued' && e.notBefore <= this.now()) {
+        this.dueBeforeOpen.add(e.id);
       }
       this.entries.set(e.id, e);
       if (!isFinished(e.state)) {
@@ -291,6 +303,7 @@ export class Outbox {
       notBefore: reply.notBefore ?? now,
       expiresAt: ttl === null ? null : now + ttl,
       typing: reply.typing ?? false,
+      ...(reply.typingFrom !== undefined ? { typingFrom: reply.typingFrom } : {}),
       ref: reply.ref,
       state: invalid ? 'failed' : 'queued',
       attempts: 0,
@@ -324,13 +337,27 @@ export class Outbox {
     return done;
   }
 
-  /** Cancel a reply that has not been handed to WhatsApp yet. */
-  async cancel(id: string): Promise<CancelResult> {
+  /**
+   * Cancel a reply that was never handed to WhatsApp, with `reason` for the reply log. A reply
+   * still being written to the log is cancelled once it is written. Refused for a reply on its
+   * way (`in-flight`) or one an earlier attempt may have delivered (`maybe-sent`): those go out
+   * with their id, so the contact gets them at most once and the log never says "cancelled" for
+   * a reply that arrived.
+   */
+  async cancel(id: string, reason: DeliveryError = cancelledError): Promise<CancelResult> {
+    const pending = this.enqueuing.get(id);
+    if (pending) await pending.catch(() => undefined);
     const e = this.entries.get(id);
     if (!e) return { ok: false, error: { kind: 'not-found', message: 'No such reply in the outbox' } };
     switch (e.state) {
       case 'queued': {
-        const written = this.transition(e, 'cancelled', { error: cancelledError });
+        if (this.everAttempted.has(id) || this.dueBeforeOpen.has(id)) {
+          return {
+            ok: false,
+            error: { kind: 'maybe-sent', message: 'An earlier attempt may have reached WhatsApp; the reply is completed with the same id' },
+          };
+        }
+        const written = this.transition(e, 'cancelled', { error: reason });
         this.kick();
         await written;
         return { ok: true, entry: snapshot(e) };
@@ -454,7 +481,10 @@ export class Outbox {
         }
         if (!usable || !account) break; // a dead socket or no account yet: the next `closed`/`open` kicks
         if (e.notBefore > now) {
-          if (e.typing) this.showTyping(usable, e);
+          // A reply that first waits for the owner (grace period) shows "typing…" only after it.
+          const typingFrom = e.typingFrom ?? 0;
+          if (e.typing && now >= typingFrom) this.showTyping(usable, e);
+          else if (e.typing) wakeAt = Math.min(wakeAt, typingFrom);
           wakeAt = Math.min(wakeAt, e.notBefore);
           break;
         }
@@ -659,6 +689,7 @@ export class Outbox {
       if (isFinished(e.state)) {
         this.entries.delete(e.id);
         this.everAttempted.delete(e.id);
+        this.dueBeforeOpen.delete(e.id);
         drop--;
       }
     }

@@ -9,13 +9,13 @@
 import path from 'node:path';
 import * as z from 'zod';
 import type { Unsubscribe } from '../connection/link.js';
-import { TypedEmitter } from '../connection/typed-emitter.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
 import type { ByteCipher } from '../storage/cipher.js';
 import type { CommitLog } from '../storage/commit-log.js';
 import { openStoreLog } from '../storage/open-store-log.js';
 import type { StoreLog, Transaction } from '../storage/store-log.js';
 import type { OutboxEntry } from '../outbox/types.js';
-import { toCsv } from './csv.js';
+import { toCsv } from '../util/csv.js';
 import {
   isOpenStatus,
   REPLY_STATUSES,
@@ -59,6 +59,9 @@ const entrySchema = z.object({
   statusHistory: z.array(z.object({ status: statusSchema, at: z.number() })),
   attempts: z.number().int().min(0),
   lastError: z.string().optional(),
+  chatKey: z.string().optional(),
+  inboundAt: z.number().optional(),
+  graceMs: z.number().optional(),
   job: z.unknown().optional(),
 });
 const recordSchema = z.discriminatedUnion('t', [

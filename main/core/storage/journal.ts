@@ -1,33 +1,28 @@
 /**
- * A store's log in a file of its own: a record log that counts its records and compacts itself
- * to the store's snapshot once finished records dominate (the policy). Ordering between appends
- * and a rewrite is `RecordLog`'s job; this adds the count, the policy and one compaction at a
- * time. The core runs its stores on the shared commit log instead (commit-log.ts); a store on its
- * own file is what the stores' own tests and tools use.
+ * A record log that counts its records, for the compaction policies of the outbox, the inbound
+ * stores and the reply log (they compact when finished records dominate). Ordering between
+ * appends and a rewrite is `RecordLog`'s job; this adds the count and one compaction at a time.
  */
 import { RecordLog, type RecordLogOptions, type RecordLogRecovery } from './record-log.js';
-import type { CompactionPolicy, CompactionSource, StoreLog, Transaction } from './store-log.js';
 import { getLogger } from '../logging/logger.js';
 
-export class Journal<T> implements StoreLog<T> {
+export class Journal<T> {
   private compaction: Promise<void> | null = null;
   private count: number;
-  private source: CompactionSource<T> | undefined;
 
   private constructor(
     private readonly log: RecordLog<T>,
     initialCount: number,
-    private readonly policy: CompactionPolicy,
   ) {
     this.count = initialCount;
   }
 
   static async open<T>(
     file: string,
-    options: RecordLogOptions<T> & { policy: CompactionPolicy },
+    options: RecordLogOptions<T>,
   ): Promise<{ journal: Journal<T>; records: T[]; recovery: RecordLogRecovery }> {
     const { log, records, recovery } = await RecordLog.open(file, options);
-    return { journal: new Journal(log, records.length + recovery.dropped, options.policy), records, recovery };
+    return { journal: new Journal(log, records.length + recovery.dropped), records, recovery };
   }
 
   get file(): string {
@@ -44,39 +39,17 @@ export class Journal<T> implements StoreLog<T> {
   }
 
   /** Append; resolves once durable. Appends made together share one fsync. */
-  append(records: readonly T[], tx?: Transaction): Promise<void> {
-    if (tx) return Promise.reject(new Error('a store on a file of its own cannot join a transaction'));
+  append(...records: T[]): Promise<void> {
     this.count += records.length;
-    const written = this.log.append(...records);
-    this.maybeCompact();
-    return written;
+    return this.log.append(...records);
   }
 
-  compactWith(source: CompactionSource<T>): void {
-    this.source = source;
-    this.maybeCompact();
-  }
-
-  /** Wait until everything appended so far is durable. */
-  async flush(): Promise<void> {
-    if (this.compaction) await this.compaction;
-    await this.log.flush();
-  }
-
-  async close(): Promise<void> {
-    if (this.compaction) await this.compaction;
-    await this.log.close();
-  }
-
-  private maybeCompact(): void {
-    const source = this.source;
-    if (!source || this.compaction) return;
-    if (this.count < Math.max(this.policy.minRecords, this.policy.ratio * source.liveRecords())) return;
-    this.compact(source.snapshot());
-  }
-
-  /** Replace the file with `records`, a snapshot taken synchronously (it reflects every append made so far). */
-  private compact(records: readonly T[]): void {
+  /**
+   * Replace the file with `records` (a snapshot the caller took synchronously, so it already
+   * reflects every append made before this call). A compaction already running wins.
+   */
+  compact(records: readonly T[]): Promise<void> {
+    if (this.compaction) return this.compaction;
     const appendedBefore = this.count;
     const run = async () => {
       try {
@@ -90,5 +63,17 @@ export class Journal<T> implements StoreLog<T> {
       }
     };
     this.compaction = run();
+    return this.compaction;
+  }
+
+  /** Wait until everything appended so far is durable. */
+  async flush(): Promise<void> {
+    if (this.compaction) await this.compaction;
+    await this.log.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.compaction) await this.compaction;
+    await this.log.close();
   }
 }

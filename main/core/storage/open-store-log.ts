@@ -4,7 +4,7 @@
  */
 import type { CommitLog } from './commit-log.js';
 import type { ByteCipher } from './cipher.js';
-import { Journal } from './journal.js';
+import { FileLog } from './file-log.js';
 import type { RecordLogRecovery } from './record-log.js';
 import type { CompactionPolicy, StoreLog } from './store-log.js';
 
@@ -24,6 +24,6 @@ export async function openStoreLog<T>(
     const { lane, records } = place.commitLog.lane(place.lane, options.parse);
     return { log: lane, records };
   }
-  const { journal, records, recovery } = await Journal.open(place.file, options);
+  const { journal, records, recovery } = await FileLog.open(place.file, options);
   return { log: journal, records, recovery };
 }

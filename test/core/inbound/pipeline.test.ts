@@ -240,18 +240,25 @@ describe('ReplyPipeline on a shared commit log: a reply that needs no waiting', 
     vi.restoreAllMocks();
   });
 
-  it('writes the decision (already queued), the seen mark and the outbox entry in one write and one fsync', async () => {
+  it('writes the decision, the seen mark and the outbox entry in one write and one fsync; the log says queued once that is durable', async () => {
     const dir = tempDir('pipe-');
     const proto = await fileHandlePrototype(dir);
     const s = await openShared(dir);
     await s.commitLog!.flush();
     const sync = vi.spyOn(proto, 'sync');
     const write = vi.spyOn(proto, 'write');
+    // What had been written when the outbox entry became durable (its change event).
+    const atDurable: Array<{ writes: number; syncs: number }> = [];
+    s.outbox.on('change', ({ previous }) => {
+      if (previous === undefined) atDurable.push({ writes: write.mock.calls.length, syncs: sync.mock.calls.length });
+    });
     const m = inbound({ text: 'one write' });
-    const outcome = await s.pipeline.handle(m);
+    const handled = s.pipeline.handle(m);
+    // Decided and staged, not durable yet: the log does not say queued.
+    expect(s.replyLog.query({}).map((e) => e.status)).toEqual(['generating']);
+    const outcome = await handled;
     expect(outcome.kind).toBe('queued');
-    expect(write).toHaveBeenCalledTimes(1);
-    expect(sync).toHaveBeenCalledTimes(1);
+    expect(atDurable).toEqual([{ writes: 1, syncs: 1 }]);
     const replyId = (outcome as { replyId: string }).replyId;
     const check = (stack: typeof s) => {
       expect(stack.replyLog.get(replyId)).toMatchObject({ status: 'queued', text: 'Auto: one write', inboundKey: m.keys[0] });
@@ -269,7 +276,7 @@ describe('ReplyPipeline on a shared commit log: a reply that needs no waiting', 
     again.link.autoAck = true;
     again.link.connect();
     await until(() => again.replyLog.get(replyId)?.status === 'sent', 'sent');
-    expect(again.replyLog.get(replyId)!.statusHistory.map((h) => h.status)).toEqual(['queued', 'sending', 'sent']);
+    expect(again.replyLog.get(replyId)!.statusHistory.map((h) => h.status)).toEqual(['generating', 'queued', 'sending', 'sent']);
     expect(again.link.sends.map((c) => [c.messageId, c.text])).toEqual([[replyId, 'Auto: one write']]);
     expect(again.engine.rendered).toHaveLength(0);
     await again.close();
@@ -281,11 +288,17 @@ describe('ReplyPipeline on a shared commit log: a reply that needs no waiting', 
     const s = await openShared(dir);
     await s.commitLog!.flush();
     const sync = vi.spyOn(proto, 'sync');
+    let syncsWhenAllDurable = -1;
+    let durable = 0;
+    s.outbox.on('change', ({ previous }) => {
+      if (previous === undefined && ++durable === 20) syncsWhenAllDurable = sync.mock.calls.length;
+    });
     const messages = Array.from({ length: 20 }, (_, i) => inbound({ text: `m${i}` }, `1555777${String(i).padStart(4, '0')}@s.whatsapp.net`));
     const outcomes = await Promise.all(messages.map((m) => s.pipeline.handle(m)));
     expect(outcomes.every((o) => o.kind === 'queued')).toBe(true);
     // The first decision's write starts at once; the other 19 share the next one.
-    expect(sync.mock.calls.length).toBeLessThanOrEqual(2);
+    expect(syncsWhenAllDurable).toBeGreaterThan(0);
+    expect(syncsWhenAllDurable).toBeLessThanOrEqual(2);
     expect(s.outbox.list()).toHaveLength(20);
     vi.restoreAllMocks();
     await s.close();

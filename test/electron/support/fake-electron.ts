@@ -9,9 +9,19 @@
  * (emit `resume`, invoke an IPC channel from some frame, click a menu item).
  */
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { vi } from 'vitest';
+
+// ---- the OS the fake plays --------------------------------------------------------------------
+
+/**
+ * Which OS the fake behaves as, where real Electron differs by platform (login items, tray
+ * clicks, notification activation, quitting). Code under test gets its platform passed in; a spec
+ * that passes `platform: 'win32'` also calls `setFakePlatform('win32')`.
+ */
+export const fakeSystem = { platform: process.platform as NodeJS.Platform };
 
 // ---- web contents, frames, windows ------------------------------------------------------------
 
@@ -97,33 +107,129 @@ export class FakeBrowserWindow extends EventEmitter {
 
 // ---- app ------------------------------------------------------------------------------------
 
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const packageJson = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  name?: string;
+  productName?: string;
+  desktopName?: string;
+};
+
+/** Electron 45's default Linux desktop name for an app name (lib/browser/desktop-name.ts). */
+export function defaultDesktopName(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return slug ? `${slug}.desktop` : `${path.basename(process.execPath)}.desktop`;
+}
+
+/** Where the fake keeps the per-user folders (never the real home). */
+const FAKE_APP_DATA = path.join(os.tmpdir(), 'replyline-fake-home', '.config');
+
 class FakeApp extends EventEmitter {
   singleInstanceLock = true;
   isPackaged = false;
-  userData = path.join(os.tmpdir(), 'replyline-fake-user-data');
+  /**
+   * As Electron sets it at start (lib/browser/init.ts): package.json's `productName`, else its
+   * `name`. The default user data folder is `<appData>/<app.name>`.
+   */
+  name = `${packageJson.productName ?? packageJson.name ?? 'Electron'}`.trim();
+  /** Linux: `desktopName` from package.json, else one derived from `app.name`; WM_CLASS follows it. */
+  desktopName = packageJson.desktopName ?? defaultDesktopName(this.name);
+  readonly paths = new Map<string, string>();
   appPath = '/fake/app';
-  loginItem = { openAtLogin: false };
+  /** Login items as the OS keeps them: Windows Run entries by value name, or macOS's one item. */
+  loginItems = new Map<string, { path: string; args: string[] }>();
+  /** Electron's Browser::is_quitting: a quit passed before-quit and is closing the windows. */
+  quitting = false;
+  /** How the process ended, once it has. */
+  exited: { how: 'quit' | 'exit' | 'terminated'; code: number } | undefined;
   readonly requestSingleInstanceLock = vi.fn(() => this.singleInstanceLock);
-  readonly quit = vi.fn();
-  readonly exit = vi.fn();
+  /**
+   * As Electron's Browser::Quit: `before-quit` (cancelable); then, after this call returns, every
+   * window gets a cancelable `close`; then `will-quit` (cancelable), `quit`, and the process ends.
+   * Anything cancelled ends this attempt; a later `app.quit()` starts over.
+   */
+  readonly quit = vi.fn(() => {
+    if (this.quitting || this.exited) return;
+    this.quitting = !this.fireCancelable('before-quit');
+    if (this.quitting) setImmediate(() => this.closeWindowsAndShutDown());
+  });
+  readonly exit = vi.fn((code = 0) => {
+    this.exited ??= { how: 'exit', code };
+  });
   readonly whenReady = vi.fn(async () => undefined);
   readonly enableSandbox = vi.fn();
   readonly setAppUserModelId = vi.fn();
   readonly getVersion = vi.fn(() => '0.1.0');
-  readonly getName = vi.fn(() => 'Replyline');
+  readonly getName = vi.fn(() => this.name);
   readonly getAppPath = vi.fn(() => this.appPath);
-  readonly getPath = vi.fn((name: string) => (name === 'userData' ? this.userData : path.join(this.userData, '..', name)));
-  readonly setPath = vi.fn();
-  readonly setLoginItemSettings = vi.fn((settings: { openAtLogin?: boolean }) => {
-    this.loginItem = { openAtLogin: settings.openAtLogin ?? false };
+  readonly getPath = vi.fn((name: string): string => {
+    const set = this.paths.get(name);
+    if (set) return set;
+    if (name === 'appData') return FAKE_APP_DATA;
+    if (name === 'userData') return path.join(FAKE_APP_DATA, this.name);
+    return path.join(FAKE_APP_DATA, '..', name);
   });
-  readonly getLoginItemSettings = vi.fn(() => ({ ...this.loginItem, wasOpenedAtLogin: false }));
+  readonly setPath = vi.fn((name: string, value: string) => {
+    this.paths.set(name, value);
+  });
+  readonly setLoginItemSettings = vi.fn((settings: Electron.Settings) => {
+    const name = fakeSystem.platform === 'win32' ? (settings.name ?? 'app.replyline.desktop') : 'login-item';
+    if (settings.openAtLogin) this.loginItems.set(name, { path: settings.path ?? process.execPath, args: settings.args ?? [] });
+    else this.loginItems.delete(name);
+  });
+  /**
+   * As Electron 45 answers: on Windows `openAtLogin` is true only for a Run entry with the same
+   * executable *and the same args* as asked about (both default to process.execPath and []), while
+   * `executableWillLaunchAtLogin` ignores the args. macOS has one login item and no args.
+   */
+  readonly getLoginItemSettings = vi.fn((options: Electron.LoginItemSettingsOptions = {}) => {
+    const items = [...this.loginItems.values()];
+    if (fakeSystem.platform !== 'win32') return { openAtLogin: items.length > 0, wasOpenedAtLogin: false };
+    const exe = options.path ?? process.execPath;
+    const args = options.args ?? [];
+    const same = (a: readonly string[]) => a.length === args.length && a.every((x, i) => x === args[i]);
+    return {
+      openAtLogin: items.some((i) => i.path === exe && same(i.args)),
+      executableWillLaunchAtLogin: items.some((i) => i.path === exe),
+      wasOpenedAtLogin: false,
+    };
+  });
 
-  /** Play the OS asking the app to quit. Returns whether a listener held it back. */
-  fireBeforeQuit(): boolean {
+  private fireCancelable(name: string): boolean {
     let prevented = false;
-    this.emit('before-quit', { preventDefault: () => (prevented = true) });
+    this.emit(name, { preventDefault: () => (prevented = true) });
     return prevented;
+  }
+
+  private closeWindowsAndShutDown(): void {
+    if (this.exited) return;
+    for (const w of FakeBrowserWindow.getAllWindows()) {
+      if (!w.close()) {
+        this.quitting = false; // a window that stays open cancels the quit
+        return;
+      }
+    }
+    if (this.fireCancelable('will-quit')) {
+      this.quitting = false;
+      return;
+    }
+    this.emit('quit', {}, 0);
+    this.exited = { how: 'quit', code: 0 };
+  }
+
+  /**
+   * Windows ends the session (log off, shut down, restart): WM_ENDSESSION. Every window hears
+   * `session-end`; `before-quit`, `will-quit` and `quit` are not emitted. Electron 45 then ends
+   * the process at once, unless a session-end handler began a quit of its own
+   * (native_window_views_win.cc).
+   */
+  endWindowsSession(reasons: Electron.WindowSessionEndEvent['reasons'] = ['logoff']): void {
+    for (const w of FakeBrowserWindow.getAllWindows()) w.emit('session-end', { reasons, preventDefault: () => undefined });
+    if (!this.quitting) this.exited ??= { how: 'terminated', code: 0 };
   }
 }
 
@@ -163,6 +269,8 @@ export class FakeTray extends EventEmitter {
   image: FakeNativeImage;
   tooltip = '';
   menu: FakeMenu | undefined;
+  /** How often the OS popped the context menu up. */
+  menuShown = 0;
   destroyed = false;
   readonly setImage = vi.fn((image: FakeNativeImage) => {
     this.image = image;
@@ -181,19 +289,83 @@ export class FakeTray extends EventEmitter {
     this.image = image;
     FakeTray.instances.push(this);
   }
+  /**
+   * The person left-clicks the icon, as Electron 45 reports it per OS: on macOS, when a menu with
+   * items is set, `click` fires and then the menu opens (tray_icon_cocoa.mm's mouseDown); on
+   * Windows a left click is only `click` (the menu is the right button's); on Linux `click` is the
+   * StatusNotifierItem's activation.
+   */
+  clickIcon(): void {
+    this.emit('click', {}, { x: 0, y: 0, width: 16, height: 16 }, { x: 4, y: 4 });
+    if (fakeSystem.platform === 'darwin' && this.menu && this.menu.items.length > 0) this.menuShown++;
+  }
+  /** The person right-clicks the icon: the menu opens. */
+  rightClickIcon(): void {
+    if (fakeSystem.platform !== 'linux') this.emit('right-click', {}, { x: 0, y: 0, width: 16, height: 16 });
+    if (this.menu && this.menu.items.length > 0) this.menuShown++;
+  }
 }
+
+type ActivationHandler = (details: Electron.ActivationArguments) => void;
 
 export class FakeNotification extends EventEmitter {
   static instances: FakeNotification[] = [];
   static supported = true;
+  /**
+   * What `show()` fails with, if anything: Electron ≥ 42 on macOS shows notifications through
+   * UNNotification, which refuses an app that is not code-signed and emits `failed` instead.
+   */
+  static failure: string | undefined;
+  /** Windows only (Electron 45 defines it on win32 alone); `setFakePlatform` puts it in place. */
+  static handleActivation: ((callback: ActivationHandler) => void) | undefined =
+    process.platform === 'win32' ? handleActivation : undefined;
+  static activationHandler: ActivationHandler | undefined;
+  /** An activation that came before any handler (a click that launched the app). */
+  static pendingActivation: Electron.ActivationArguments | undefined;
   static isSupported(): boolean {
     return FakeNotification.supported;
   }
-  readonly show = vi.fn();
+  /** Windows delivers a toast activation: to the registered handler, or keeps it for the first one. */
+  static activate(details: Electron.ActivationArguments): void {
+    if (FakeNotification.activationHandler) FakeNotification.activationHandler(details);
+    else FakeNotification.pendingActivation = details;
+  }
+  /** Garbage-collected: the app held no reference, so instance events reach nobody any more. */
+  collected = false;
+  readonly show = vi.fn(() => {
+    const failure = FakeNotification.failure;
+    // The OS answers after show() returns.
+    if (failure !== undefined) queueMicrotask(() => this.emit('failed', {}, failure));
+    else queueMicrotask(() => this.emit('show', {}));
+  });
   constructor(readonly options: { title: string; body: string }) {
     super();
     FakeNotification.instances.push(this);
   }
+  /**
+   * The person clicks the notification, on screen or later in the Action Center / Notification
+   * Center. The object hears it only while it lives; on Windows the activation handler always does.
+   */
+  clickByPerson(): void {
+    if (!this.collected) this.emit('click', {});
+    if (fakeSystem.platform === 'win32') FakeNotification.activate({ type: 'click', arguments: '' });
+  }
+  /** The OS moved the toast to the Action Center (Windows) or the person dismissed it. */
+  closeByOs(): void {
+    if (!this.collected) this.emit('close', {});
+  }
+  /** Garbage collection took the object. */
+  collect(): void {
+    this.collected = true;
+    this.removeAllListeners();
+  }
+}
+
+function handleActivation(callback: ActivationHandler): void {
+  FakeNotification.activationHandler = callback;
+  const pending = FakeNotification.pendingActivation;
+  FakeNotification.pendingActivation = undefined;
+  if (pending) callback(pending);
 }
 
 // ---- sessions -------------------------------------------------------------------------------
@@ -260,7 +432,20 @@ class FakeIpcRenderer extends EventEmitter {
 export const app = new FakeApp();
 export const ipcMain = new FakeIpcMain();
 export const ipcRenderer = new FakeIpcRenderer();
-export const powerMonitor = new EventEmitter();
+class FakePowerMonitor extends EventEmitter {
+  /**
+   * The system is about to shut down (Linux: logind's PrepareForShutdown; macOS: will power off).
+   * Returns whether a listener called preventDefault(): on Linux the shutdown then waits, on its
+   * delay lock, for the app to exit; otherwise it goes on at once.
+   */
+  shutdown(): boolean {
+    let prevented = false;
+    this.emit('shutdown', { preventDefault: () => (prevented = true) });
+    return prevented;
+  }
+}
+
+export const powerMonitor = new FakePowerMonitor();
 export const BrowserWindow = FakeBrowserWindow;
 export const Tray = FakeTray;
 export const Notification = FakeNotification;
@@ -279,20 +464,45 @@ export const net = {
   isOnline: vi.fn((): boolean => net.online),
 };
 
+// A reversible stand-in for the OS: not encryption, but the bytes differ from the input. The two
+// APIs write different (made-up) prefixes, so a spec can tell which one wrote what.
+const seal = (prefix: string, plain: string) => Buffer.from(`${prefix}${Buffer.from(plain, 'utf8').reverse().toString('base64')}`);
+const unseal = (text: string, prefix: string) => Buffer.from(text.slice(prefix.length), 'base64').reverse().toString('utf8');
+const SYNC_PREFIX = 'v11:';
+const ASYNC_PREFIX = /^async(\d+):/;
+
 export const safeStorage = {
   available: true,
   backend: 'gnome_libsecret' as string,
+  /** The async API's current key; data sealed under an older one decrypts with `shouldReEncrypt`. */
+  keyGeneration: 1,
   isEncryptionAvailable: vi.fn((): boolean => safeStorage.available),
   getSelectedStorageBackend: vi.fn((): string => safeStorage.backend),
-  // A reversible stand-in for the OS: not encryption, but the bytes differ from the input.
+  /** Deprecated in Electron 45. */
   encryptString: vi.fn((plain: string): Buffer => {
     if (!safeStorage.available) throw new Error('Encryption is not available.');
-    return Buffer.from(`v11:${Buffer.from(plain, 'utf8').reverse().toString('base64')}`);
+    return seal(SYNC_PREFIX, plain);
   }),
+  /** Deprecated in Electron 45; reads only what encryptString wrote. */
   decryptString: vi.fn((encrypted: Buffer): string => {
     const text = encrypted.toString();
-    if (!safeStorage.available || !text.startsWith('v11:')) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
-    return Buffer.from(text.slice(4), 'base64').reverse().toString('utf8');
+    if (!safeStorage.available || !text.startsWith(SYNC_PREFIX)) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+    return unseal(text, SYNC_PREFIX);
+  }),
+  isAsyncEncryptionAvailable: vi.fn(async (): Promise<boolean> => safeStorage.available),
+  encryptStringAsync: vi.fn(async (plain: string): Promise<Buffer> => {
+    if (!safeStorage.available) throw new Error('Encryption is not available.');
+    return seal(`async${safeStorage.keyGeneration}:`, plain);
+  }),
+  /** Reads what either API wrote ("Data encrypted with safeStorage.encryptString can be decrypted with safeStorage.decryptStringAsync"). */
+  decryptStringAsync: vi.fn(async (encrypted: Buffer): Promise<{ result: string; shouldReEncrypt: boolean }> => {
+    const text = encrypted.toString();
+    const failed = new Error('Error while decrypting the ciphertext provided to safeStorage.decryptStringAsync.');
+    if (!safeStorage.available) throw failed;
+    if (text.startsWith(SYNC_PREFIX)) return { result: unseal(text, SYNC_PREFIX), shouldReEncrypt: false };
+    const match = ASYNC_PREFIX.exec(text);
+    if (!match) throw failed;
+    return { result: unseal(text, match[0]), shouldReEncrypt: Number(match[1]) < safeStorage.keyGeneration };
   }),
 };
 
@@ -323,18 +533,31 @@ const fakeElectron = {
 };
 export default fakeElectron;
 
+/** Play another OS from here on (until the next reset). */
+export function setFakePlatform(platform: NodeJS.Platform): void {
+  fakeSystem.platform = platform;
+  FakeNotification.handleActivation = platform === 'win32' ? handleActivation : undefined;
+}
+
 /** Forget everything the previous test did. */
 export function resetFakeElectron(): void {
   vi.clearAllMocks();
   for (const emitter of [app, ipcMain, ipcRenderer, powerMonitor, session.defaultSession]) emitter.removeAllListeners();
   app.singleInstanceLock = true;
   app.isPackaged = false;
-  app.loginItem = { openAtLogin: false };
+  app.quitting = false;
+  app.exited = undefined;
+  app.paths.clear();
+  app.loginItems.clear();
+  setFakePlatform(process.platform);
   ipcMain.handlers.clear();
   FakeBrowserWindow.instances = [];
   FakeTray.instances = [];
   FakeNotification.instances = [];
   FakeNotification.supported = true;
+  FakeNotification.failure = undefined;
+  FakeNotification.activationHandler = undefined;
+  FakeNotification.pendingActivation = undefined;
   const s = session.defaultSession;
   s.headersListener = undefined;
   s.permissionRequestHandler = undefined;
@@ -344,5 +567,6 @@ export function resetFakeElectron(): void {
   net.online = true;
   safeStorage.available = true;
   safeStorage.backend = 'gnome_libsecret';
+  safeStorage.keyGeneration = 1;
   contextBridge.exposed.clear();
 }
