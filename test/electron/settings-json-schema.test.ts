@@ -18,14 +18,17 @@ describe("electron-store's JSON schema", () => {
 
   it('carries the contract bounds', () => {
     const schema = SETTINGS_JSON_SCHEMA as unknown as Record<string, { properties?: Record<string, unknown>; required?: string[]; maxItems?: number }>;
-    expect(schema.settings!.properties).toEqual({
-      catchUpWindowMinutes: { type: 'integer', minimum: SETTINGS_BOUNDS.catchUpWindowMinutes.min, maximum: SETTINGS_BOUNDS.catchUpWindowMinutes.max },
-      replyTtlMinutes: { type: 'integer', minimum: SETTINGS_BOUNDS.replyTtlMinutes.min, maximum: SETTINGS_BOUNDS.replyTtlMinutes.max },
-      typingIndicator: { type: 'boolean' },
-      startAtLogin: { type: 'boolean' },
-      notifications: { type: 'boolean' },
-      chatMemoryDays: { type: 'integer', minimum: SETTINGS_BOUNDS.chatMemoryDays.min, maximum: SETTINGS_BOUNDS.chatMemoryDays.max },
-    });
+    // Exactly the settings there are: each numeric one with its bounds from the contract, each
+    // switch a boolean. Derived from DEFAULT_SETTINGS, so a new setting needs no edit here.
+    const bounds: Record<string, { min: number; max: number }> = SETTINGS_BOUNDS;
+    const expected = Object.fromEntries(
+      Object.entries(DEFAULT_SETTINGS).map(([key, value]) => [
+        key,
+        typeof value === 'boolean' ? { type: 'boolean' } : { type: 'integer', minimum: bounds[key]!.min, maximum: bounds[key]!.max },
+      ]),
+    );
+    expect(Object.keys(expected)).toEqual(expect.arrayContaining(['catchUpWindowMinutes', 'replyTtlMinutes', 'chatMemoryDays', 'typingIndicator', 'startAtLogin', 'notifications']));
+    expect(schema.settings!.properties).toEqual(expected);
     expect(schema.settings!.required).toBeUndefined();
     expect(schema.autoReply).toMatchObject({
       properties: { enabled: { type: 'boolean' }, pausedUntil: { type: 'integer', exclusiveMinimum: 0, maximum: MAX_DATE_MS } },
