@@ -245,6 +245,8 @@ export const settingsSchema = z.object({
   takeoverPauseMinutes: wholeNumber(SETTINGS_BOUNDS.takeoverPauseMinutes),
   startAtLogin: z.boolean(),
   notifications: z.boolean(),
+  /** Desktop app: closing the window keeps Replyline running in the tray (off: closing quits). */
+  closeToTray: z.boolean(),
   /** AI replies: days a chat's recent turns are kept for context (0: none are kept). */
   chatMemoryDays: wholeNumber(SETTINGS_BOUNDS.chatMemoryDays),
 });
@@ -263,6 +265,7 @@ export const DEFAULT_SETTINGS: Settings = {
   takeoverPauseMinutes: 30,
   startAtLogin: false,
   notifications: true,
+  closeToTray: true,
   chatMemoryDays: 30,
 };
 

@@ -1,9 +1,9 @@
 /**
- * The window's one piece of shared state (connection, auto-reply switch, missed list, settings)
- * and who listens to it. Views subscribe and patch their own DOM; screen-local data (the reply
- * list, the history, the rules being edited) stays inside the view that shows it.
+ * The window's one piece of shared state (connection, auto-reply switch, missed list, muted
+ * chats, settings) and who listens to it. Views subscribe and patch their own DOM; screen-local
+ * data (the reply list, the history, the rules being edited) stays inside the view that shows it.
  */
-import type { ConnectionState, MissedView, SecretsView, Settings, Snapshot } from '../../main/contract/api.js';
+import type { ConnectionState, MissedView, MutedChatView, SecretsView, Settings, Snapshot } from '../../main/contract/api.js';
 
 export interface AppState {
   /** False until the first snapshot arrived. */
@@ -17,6 +17,8 @@ export interface AppState {
   dataDir: string;
   version: string;
   missed: MissedView[];
+  /** Chats where auto-replies are muted (the `muted` event replaces the list whole). */
+  muted: MutedChatView[];
   settings?: Settings;
   /** Secret names and whether each is set (never a value). */
   secrets?: SecretsView;
@@ -56,4 +58,5 @@ export const INITIAL_STATE: AppState = {
   dataDir: '',
   version: '',
   missed: [],
+  muted: [],
 };

@@ -1,8 +1,8 @@
 /**
  * Settings: catch-up window, reply time-to-live, typing indicator, start at login,
- * notifications, how long chats are remembered for AI replies; the keys and secrets responders
- * use and the remembered chats (their own cards); plus what this installation is (version, data
- * folder, how the session is kept).
+ * notifications, close to the tray, how long chats are remembered for AI replies; the keys and
+ * secrets responders use and the remembered chats (their own cards); plus what this installation
+ * is (version, data folder, how the session is kept).
  * Only changed values are sent; the core validates and answers with the full settings.
  */
 import type { Settings } from '../../main/contract/api.js';
@@ -14,7 +14,7 @@ import { createChatMemoryCard } from './chat-memory.js';
 import { createSecretsCard } from './secrets.js';
 
 type NumberKey = 'catchUpWindowMinutes' | 'replyTtlMinutes' | 'takeoverPauseMinutes' | 'chatMemoryDays';
-type BoolKey = 'typingIndicator' | 'startAtLogin' | 'notifications';
+type BoolKey = 'typingIndicator' | 'startAtLogin' | 'notifications' | 'closeToTray';
 
 const NUMBERS: Array<{ key: NumberKey; label: string; hint: string; min: number; max: number }> = [
   {
@@ -47,6 +47,7 @@ const BOOLS: Array<{ key: BoolKey; label: string }> = [
   { key: 'typingIndicator', label: 'Show “typing…” before a reply' },
   { key: 'startAtLogin', label: 'Start Replyline when I log in' },
   { key: 'notifications', label: 'Notify me when the connection needs me or a reply fails' },
+  { key: 'closeToTray', label: 'Keep running in the tray when I close the window' },
 ];
 
 export function createSettings(ctx: ViewContext): View {

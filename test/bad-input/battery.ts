@@ -72,6 +72,7 @@ export const SPEC: Record<CommandName, Spec> = {
       takeoverPauseMinutes: { kind: 'int', min: 0, max: 24 * 60 },
       startAtLogin: { kind: 'bool' },
       notifications: { kind: 'bool' },
+      closeToTray: { kind: 'bool' },
       chatMemoryDays: { kind: 'int', min: 0, max: 365 },
     },
     valid: { catchUpWindowMinutes: 15 },

@@ -65,7 +65,7 @@ describe.skipIf(!HAS_CHROMIUM)('renderer: keyboard and themes', () => {
     await page.keyboard.press('Enter');
     await poll(async () => (await calls(page, 'useHere')).length).toBe(1);
 
-    for (const id of ['home', 'replies', 'history', 'missed', 'rules', 'settings']) {
+    for (const id of ['home', 'replies', 'activity', 'chats', 'history', 'missed', 'rules', 'settings']) {
       await page.click(`[data-testid=tab-${id}]`);
       expect(await unnamedControls(page), `unnamed controls on ${id}`).toEqual([]);
     }
@@ -78,6 +78,9 @@ describe.skipIf(!HAS_CHROMIUM)('renderer: keyboard and themes', () => {
     await page.click('[data-testid=tab-history]');
     await page.locator('[data-testid=history-count]').first().waitFor();
     await shot(page, 'history-dark');
+    await page.click('[data-testid=tab-activity]');
+    await page.locator('[data-testid=activity-row]').first().waitFor();
+    await shot(page, 'activity-dark');
     await page.click('[data-testid=tab-home]');
     await emitState(page, { kind: 'awaiting-qr', qr: QR_1, qrIndex: 0 });
     await page.waitForSelector('[data-testid=qr][data-qr-index="0"]');

@@ -9,7 +9,7 @@ import { poll, useWindow } from './harness.js';
 warnIfNoChromium('renderer UI tests');
 
 describe.skipIf(!HAS_CHROMIUM)('renderer: notices', () => {
-  const { open, emit, shot, unnamedControls } = useWindow();
+  const { open, emit, shot, unnamedControls, calls } = useWindow();
 
   it('shows the one-time close-to-tray notice; it hides the window or leads to Settings', async () => {
     const page = await open();
@@ -42,6 +42,14 @@ describe.skipIf(!HAS_CHROMIUM)('renderer: notices', () => {
     expect(await page.locator('[data-testid=panel-settings]').isVisible()).toBe(true);
     expect(await notice.count()).toBe(0);
     expect(await closed()).toBe(1);
+
+    // …where the setting the notice names turns closing into quitting.
+    const setting = page.locator('[data-testid=setting-closeToTray]');
+    await poll(() => setting.isChecked()).toBe(true);
+    expect(await page.locator('label', { has: setting }).innerText()).toBe('Keep running in the tray when I close the window');
+    await setting.uncheck();
+    await page.click('[data-testid=settings-save]');
+    await poll(async () => (await calls(page, 'updateSettings')).map((c) => c.args)).toEqual([{ closeToTray: false }]);
   });
 
   it('shows notifications the system refused in the window, without piling them up', async () => {
