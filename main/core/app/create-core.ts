@@ -27,6 +27,7 @@ import { MuteStore } from '../conversation/mute-store.js';
 import { OwnerActivity } from '../conversation/owner-activity.js';
 import { parseJid } from '../connection/jid.js';
 import { attachInbound, DedupeStore, fromAutoReplyEngine, MissedStore, ReplyPipeline, toMissedView } from '../inbound/index.js';
+import { OfflineBacklog } from '../inbound/offline-backlog.js';
 import { AutoReplyEngine, validateRules, type InboundMessage, type OpenAiReply, type ResponderSample, type Rule, type WebhookReply } from '../autoreply/index.js';
 import { redactSecrets } from '../autoreply/responders/http.js';
 import { isConfirmed } from '../outbox/types.js';
@@ -121,7 +122,9 @@ async function openCore(
     // A contact's phone may ask for a resend of a reply it could not decrypt.
     getMessage: async (key) => (key.id ? outboxRef.current?.messageFor(key.id) : undefined),
   });
-  const outbox = await Outbox.open({ dir: paths.outbox, link: controller, cipher, now, ...options.outbox });
+  // Replies with a grace period wait at each login until what waited for it is in (the owner's answer may be there).
+  const backlog = new OfflineBacklog(controller);
+  const outbox = await Outbox.open({ dir: paths.outbox, link: controller, cipher, now, ownerBacklog: backlog, ...options.outbox });
   outboxRef.current = outbox;
   const replyLog = await ReplyLog.open({ dir: paths.replyLog, cipher, now });
   const dedupe = await DedupeStore.open({ dir: paths.inbound, cipher, now });
@@ -338,6 +341,7 @@ async function openCore(
         for (const off of offs) off();
         tests.abort();
         pipeline.stop();
+        backlog.close();
         await controller.close();
         await writeFileAtomic(enginePath, JSON.stringify(engine.exportState())).catch(() => undefined);
         await Promise.all([
