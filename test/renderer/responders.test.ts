@@ -9,6 +9,7 @@ import { HAS_CHROMIUM, warnIfNoChromium } from '../support/browser.js';
 import type { FakeData } from './fake-api.js';
 import { T0 } from './fixtures.js';
 import { poll, useWindow } from './harness.js';
+import { registerSecret } from '../setup/log-capture.js';
 
 warnIfNoChromium('renderer UI tests');
 
@@ -16,6 +17,8 @@ describe.skipIf(!HAS_CHROMIUM)('renderer: responders, keys and chat memory', () 
   const { open, calls, respond, shot, unnamedControls } = useWindow();
 
   const AI_KEY = 'sk-proj-window-test-1a2b3c4d5e6f';
+  registerSecret(AI_KEY);
+  registerSecret('gsk_window_test_value_00');
   const aiRule = {
     id: 'ai',
     name: 'Assistant',
