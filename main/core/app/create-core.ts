@@ -27,6 +27,7 @@ import { MuteStore } from '../conversation/mute-store.js';
 import { OwnerActivity } from '../conversation/owner-activity.js';
 import { parseJid } from '../connection/jid.js';
 import { attachInbound, DedupeStore, fromAutoReplyEngine, MissedStore, ReplyPipeline, toMissedView } from '../inbound/index.js';
+import { OfflineBacklog } from '../inbound/offline-backlog.js';
 import { AutoReplyEngine, validateRules, type InboundMessage, type OpenAiReply, type ResponderSample, type Rule, type WebhookReply } from '../autoreply/index.js';
 import { redactSecrets } from '../autoreply/responders/http.js';
 import { isConfirmed } from '../outbox/types.js';
@@ -130,6 +131,8 @@ async function openCore(
   // can arrive before the phone scans a QR, and no QR is shown before this function returns.
   // A linked session connects only at the end, once the pipeline listens for messages.
   const startedEarly = autoStart && controller.account() === undefined;
+  // Replies with a grace period wait at each login until what waited for it is in (the owner's answer may be there).
+  const backlog = new OfflineBacklog(controller);
   // If a later step fails, the socket (maybe up already) must not keep running.
   undo.push(() => controller.close());
   if (startedEarly) controller.start();
@@ -156,7 +159,7 @@ async function openCore(
     ChatIds.open(path.join(paths.conversation, 'chat-id.salt')),
     SecretStore.open(paths.dataDir, cipher, now),
   ]);
-  const outbox = await Outbox.open({ dir: paths.outbox, commitLog, link: controller, cipher, now, ...options.outbox });
+  const outbox = await Outbox.open({ dir: paths.outbox, commitLog, link: controller, cipher, now, ownerBacklog: backlog, ...options.outbox });
   outboxRef.current = outbox;
   const replyLog = await ReplyLog.open({ dir: paths.replyLog, commitLog, cipher, now });
   const dedupe = await DedupeStore.open({ dir: paths.inbound, commitLog, cipher, now });
@@ -363,6 +366,7 @@ async function openCore(
         for (const off of offs) off();
         tests.abort();
         pipeline.stop();
+        backlog.close();
         await controller.close();
         await writeFileAtomic(enginePath, JSON.stringify(engine.exportState())).catch(() => undefined);
         await Promise.all([

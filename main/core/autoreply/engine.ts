@@ -355,7 +355,8 @@ export class AutoReplyEngine {
     }
     if (chat?.ownerWroteAt !== undefined) {
       const resumeAt = chat.ownerWroteAt + (settings.takeoverPauseMs ?? 0);
-      if (chat.ownerWroteAt >= msg.timestamp) {
+      // Strictly later: message times are whole seconds, and one in the same second is no answer to it.
+      if (chat.ownerWroteAt > msg.timestamp) {
         return this.skip(msg, 'owner-answered', 'owner-answered', 'You answered this chat yourself after this message.');
       }
       if (resumeAt > now) {

@@ -308,6 +308,7 @@ export class ConnectionController implements Link {
       }
       if (update.connection === 'open') this.onOpen(slot);
       if (update.connection === 'close') this.onClose(slot, update.lastDisconnect?.error);
+      if (update.receivedPendingNotifications === true) this.events.emit('offline-delivered', { socketId: slot.id });
     });
     sock.ev.on('messages.upsert', (upsert) => {
       if (!live()) return;

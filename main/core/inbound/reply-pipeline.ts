@@ -533,7 +533,7 @@ export class ReplyPipeline<D extends Decision = Decision> {
       text,
       notBefore: job.notBefore,
       typing: decision.typing,
-      ...(graceMs > 0 ? { typingFrom: job.decidedAt + graceMs } : {}),
+      ...(graceMs > 0 ? { typingFrom: job.decidedAt + graceMs, waitsForOwner: true } : {}),
       ttlMs: ttl === null ? null : Math.max(0, job.decidedAt + graceMs + ttl - this.now()),
       ref: inboundKey,
       account: job.account,

@@ -16,9 +16,10 @@
  *   `kick()` (coalesced to one scan per microtask).
  *
  * Cancelling (the person answered the chat themselves, read it, muted it) never races a send:
- * `cancel()` takes only a reply that cannot have been handed to a socket — queued, never
- * attempted in this run, and not due yet when this run began (a previous run may have written
- * a due reply just before it crashed, with its `sending` mark still unwritten). Anything else
+ * `cancel()` takes only a reply that cannot have been handed to a socket — queued and never
+ * attempted. After a crash that includes "not due yet when this run began": the run that crashed
+ * may have written a due reply just before, its `sending` mark still on the way to disk. (A clean
+ * close writes a last `closed` record, after which the log holds every attempt.) Anything else
  * may have arrived, so it is completed with its id instead. The state change is synchronous, so
  * the next scan never sees a cancelled reply. A cancelled reply was therefore never sent, and a
  * reply that may have been sent is never reported as cancelled.
@@ -84,6 +85,11 @@ export interface OutboxOptions {
   keepFinished?: number;
   /** Never compact below this many records (without a commit log, which has its own policy). */
   compactAfterRecords?: number;
+  /**
+   * While a login's offline backlog is still coming in, replies that wait for the owner
+   * (`waitsForOwner`) are held; `onDone` wakes the outbox when it is in.
+   */
+  ownerBacklog?: { pending(): boolean; onDone(listener: () => void): Unsubscribe };
 }
 
 export type OutboxErrorKind = 'closed' | 'no-account' | 'invalid-id';
@@ -168,6 +174,7 @@ export class Outbox {
   private kickQueued = false;
   private closed = false;
   private readonly now: () => number;
+  private readonly ownerBacklog: OutboxOptions['ownerBacklog'];
   private readonly opts: Omit<typeof DEFAULTS, 'defaultTtlMs'> & { defaultTtlMs: number | null };
 
   private constructor(
@@ -176,6 +183,7 @@ export class Outbox {
     options: OutboxOptions,
   ) {
     this.now = options.now ?? (() => Date.now());
+    this.ownerBacklog = options.ownerBacklog;
     this.opts = {
       ackTimeoutMs: options.ackTimeoutMs ?? DEFAULTS.ackTimeoutMs,
       writeTimeoutMs: options.writeTimeoutMs ?? DEFAULTS.writeTimeoutMs,
@@ -199,14 +207,18 @@ export class Outbox {
       },
     );
     const outbox = new Outbox(options.link, log, options);
-    outbox.resume(replay(records));
+    outbox.resume(replay(records), records.at(-1)?.t === 'closed');
     if (recovery && (recovery.truncatedBytes > 0 || recovery.quarantinedTo)) {
       outbox.log.warn({ truncatedBytes: recovery.truncatedBytes, quarantined: !!recovery.quarantinedTo }, 'outbox log recovered');
     }
     outbox.trimFinished();
     log.compactWith({
       // Entries whose put is still in flight belong in the snapshot: the rewrite replaces the file they are written to.
-      snapshot: () => [...outbox.entries.values(), ...outbox.staged.values()].map(putRecord),
+      // And a clean close's last record stays last (it may be what starts a compaction).
+      snapshot: () => [
+        ...[...outbox.entries.values(), ...outbox.staged.values()].map(putRecord),
+        ...(outbox.closed ? [{ t: 'closed' as const, at: outbox.now() }] : []),
+      ],
       liveRecords: () => outbox.entries.size + outbox.staged.size,
     });
     outbox.subscribe();
@@ -219,7 +231,7 @@ export class Outbox {
     return path.join(dir, 'outbox.log');
   }
 
-  private resume(stored: Map<string, StoredEntry>): void {
+  private resume(stored: Map<string, StoredEntry>, closedCleanly: boolean): void {
     let resumed = 0;
     for (const e of stored.values()) {
       if (e.state === 'sending') {
@@ -230,7 +242,7 @@ export class Outbox {
         this.everAttempted.add(e.id);
       } else if (e.attempts > 0 || e.lastError?.kind === 'disconnected') {
         this.everAttempted.add(e.id);
-      } else if (e.state === 'queued' && e.notBefore <= this.now()) {
+      } else if (!closedCleanly && e.state === 'queued' && e.notBefore <= this.now()) {
         this.dueBeforeOpen.add(e.id);
       }
       this.entries.set(e.id, e);
@@ -248,6 +260,7 @@ export class Outbox {
       link.on('message-ack', (a) => this.onAck(a.id, a.error)),
       link.on('closed', (c) => this.onSocketClosed(c.socketId)),
       link.on('open', () => this.kick()),
+      ...(this.ownerBacklog ? [this.ownerBacklog.onDone(() => this.kick())] : []),
       link.on('account-changed', () => this.kick()),
       link.on('messages-update', ({ updates }) => {
         for (const u of updates) {
@@ -304,6 +317,7 @@ export class Outbox {
       expiresAt: ttl === null ? null : now + ttl,
       typing: reply.typing ?? false,
       ...(reply.typingFrom !== undefined ? { typingFrom: reply.typingFrom } : {}),
+      ...(reply.waitsForOwner ? { waitsForOwner: true } : {}),
       ref: reply.ref,
       state: invalid ? 'failed' : 'queued',
       attempts: 0,
@@ -427,6 +441,8 @@ export class Outbox {
     this.timer.disarm();
     for (const u of this.unsubscribe.splice(0)) u();
     await Promise.allSettled([...this.enqueuing.values()]);
+    // Nothing is written on a socket from here on: the log now shows every attempt there was.
+    await this.journal.append([{ t: 'closed', at: this.now() }]).catch(() => undefined);
     await this.journal.close();
   }
 
@@ -488,6 +504,8 @@ export class Outbox {
           wakeAt = Math.min(wakeAt, e.notBefore);
           break;
         }
+        // Due, but the owner's answer may still be in this login's backlog: wait for it.
+        if (e.waitsForOwner && this.ownerBacklog?.pending()) break;
         const attempt = this.attempt(e, usable, now);
         wakeAt = Math.min(wakeAt, this.deadlineOf(attempt));
         break;
