@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RESULT_PREFIX, type RowResult } from './lib/result.js';
 
-const ROWS = ['reconnect', 'throughput', 'session-store', 'memory', 'cold-start'] as const;
+const ROWS = ['reconnect', 'throughput', 'session-store', 'soak', 'cold-start'] as const;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 

@@ -20,7 +20,7 @@ export interface ClientArgs {
 export type ToClient =
   | { cmd: 'memory' }
   | { cmd: 'cpu' }
-  | { cmd: 'stats' }
+  | { cmd: 'stats'; full?: boolean }
   | { cmd: 'profile-start' }
   | { cmd: 'profile-stop'; file: string }
   | { cmd: 'stop' };

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { createCoreService } from '../../main/core/app/create-core.js';
+import pino from 'pino';
 import { configureLogging } from '../../main/core/logging/logger.js';
 import { passphraseKeyWrapper } from '../../main/core/storage/cipher.js';
 import { startHeadlessServer, type HeadlessServer } from '../../main/headless/http-server.js';
@@ -15,7 +16,12 @@ import { handleProbe, reportCrashes, NO_HISTORY_SYNC, send, silenceConsole, type
 
 silenceConsole({ errors: true });
 reportCrashes();
-configureLogging({ level: 'silent' });
+// BENCH_CLIENT_LOG_FILE: the core's log (and Baileys' at BENCH_BAILEYS_LOG_LEVEL) to a file, for finding out why a run lost replies.
+configureLogging(
+  process.env.BENCH_CLIENT_LOG_FILE
+    ? { level: 'debug', sink: pino.destination({ dest: process.env.BENCH_CLIENT_LOG_FILE, sync: false }) }
+    : { level: 'silent' },
+);
 const args = JSON.parse(process.argv[2]!) as ClientArgs;
 WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(args.ca, 'hex');
 
@@ -83,21 +89,30 @@ process.on('message', (raw) => {
   const msg = raw as ToClient;
   if (handleProbe(msg)) return;
   if (msg.cmd === 'stats') {
+    // The reply statuses copy the whole reply log: only when asked for (end of a run).
+    const statuses: Record<string, number> = {};
+    const errors = new Set<string>();
+    if (msg.full) {
+      for (const e of core.replyLog.query({})) {
+        statuses[e.status] = (statuses[e.status] ?? 0) + 1;
+        if (e.lastError && e.status !== 'sent' && e.status !== 'delivered' && e.status !== 'read' && errors.size < 5) errors.add(e.lastError);
+      }
+    }
     send({
       type: 'info',
       info: {
         stats: true,
-        replyLogEntries: core.replyLog.size,
-        replyStatuses: core.replyLog.query({}).reduce<Record<string, number>>((acc, e) => {
-          acc[e.status] = (acc[e.status] ?? 0) + 1;
-          return acc;
-        }, {}),
-        replyErrors: [...new Set(core.replyLog.query({}).flatMap((e) => (e.lastError && e.status !== 'sent' && e.status !== 'delivered' && e.status !== 'read' ? [e.lastError] : [])))].slice(0, 5),
-        outboxEntries: core.outbox.list().length,
+        // The bounded stores, for reading the memory figures next to them.
+        sizes: {
+          replyLogEntries: core.replyLog.size,
+          dedupeKeys: core.dedupe.size,
+          outboxEntries: core.outbox.list().length,
+          activityRecords: core.activity.size,
+          historyEntries: core.history.list().length,
+          commitLogRecords: core.commitLog.recordCount,
+        },
+        ...(msg.full ? { replyStatuses: statuses, replyErrors: [...errors], session: core.controller.session?.stats, inbound } : {}),
         outbox: core.outbox.diagnostics(),
-        history: core.history.list().length,
-        session: core.controller.session?.stats,
-        inbound,
       },
     });
   } else if (msg.cmd === 'stop') {

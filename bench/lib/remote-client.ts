@@ -99,10 +99,10 @@ export class RemoteClient {
     return (await reply).sample.cpuMs;
   }
 
-  /** Replyline only: sizes of its stores (for explaining memory figures). */
-  async stats(): Promise<Record<string, unknown>> {
-    const reply = this.next('info', 30_000, (m) => m.info.stats === true);
-    this.child.send({ cmd: 'stats' });
+  /** Replyline only: sizes of its stores (for explaining memory figures); `full` adds the reply statuses. */
+  async stats(full = false): Promise<Record<string, unknown>> {
+    const reply = this.next('info', 120_000, (m) => m.info.stats === true);
+    this.child.send({ cmd: 'stats', full });
     const { info } = await reply;
     const { stats: _stats, ...rest } = info;
     return rest;

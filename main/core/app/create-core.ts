@@ -75,6 +75,8 @@ export interface Core extends CoreService {
   readonly controller: ConnectionController;
   readonly outbox: Outbox;
   readonly replyLog: ReplyLog;
+  readonly dedupe: DedupeStore;
+  readonly commitLog: CommitLog;
   readonly pipeline: ReplyPipeline;
   readonly activity: ActivityLog;
   readonly history: ReconnectHistory;
@@ -350,6 +352,8 @@ async function openCore(
     controller,
     outbox,
     replyLog,
+    dedupe,
+    commitLog,
     pipeline,
     history,
     activity,

@@ -1,0 +1,313 @@
+/**
+ * Row 4 — memory over a long soak. The headless core (createCoreService and the headless HTTP
+ * server, as headless mode runs them; compiled, in a child process of its own started with
+ * --expose-gc) answers 50,000 messages from 200 contacts while the fake server drops its link 500
+ * times. Every 1,000 messages the contacts have written, heap and RSS are read after two forced
+ * full collections, with the sizes of the bounded stores beside them.
+ *
+ * Pass: over the second half of the run, a least-squares line through the samples grows less than
+ * 5 % (heap and RSS each). Then the same soak without drops, as a control: under drops the fake
+ * server redelivers messages the client never receipts (BENCHMARKS.md, "Lost replies"), and the
+ * control tells that apart from Replyline's own memory. The bench writes bench/soak.svg, the
+ * chart BENCHMARKS.md shows.
+ *
+ * Load: 100 keyword rules (q0 … q99, every message gets a reply despite the 10 s per-chat
+ * cooldown); each contact keeps at most three messages unanswered (a reply that never comes
+ * releases the next message after 5 s), and the contacts write concurrently. A drop every 100
+ * messages written; messages written while the link is down arrive as offline messages.
+ *
+ * BENCH_QUICK: 10,000 messages and 100 drops (a smoke run: its second half is not steady state).
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FakeContact, AccountInfo, ReceivedMessage, FakeWaServer } from '../../test/fake-wa/index.js';
+import { silenceConsole, type MemorySample } from '../clients/protocol.js';
+import { lineChartSvg } from '../lib/chart.js';
+import { loadRules, ReplyCounter } from '../lib/load.js';
+import { RemoteClient } from '../lib/remote-client.js';
+import { emitResult, type RowResult } from '../lib/result.js';
+import { fittedGrowth } from '../lib/trend.js';
+import { now, progress, round, sleep, startServer, tempDir } from '../support.js';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const CONTACTS = 200;
+const RULES = 100;
+const MESSAGES = Number(process.env.BENCH_SOAK_MESSAGES ?? (QUICK ? 10_000 : 50_000));
+const RECONNECTS = Number(process.env.BENCH_SOAK_RECONNECTS ?? (QUICK ? 100 : 500));
+const SAMPLE_EVERY = 1_000;
+/** Unanswered messages each contact may have at a time. */
+const WINDOW = 3;
+/** How long a contact waits for a reply before writing its next message anyway. */
+const REPLY_WAIT_MS = 5_000;
+const TARGET_GROWTH = 0.05;
+/** BENCH_SOAK_CLIENT=bare: the same soak through the bare Baileys echo loop (for comparing lost replies). */
+const KIND = (process.env.BENCH_SOAK_CLIENT ?? 'replyline') as 'replyline' | 'bare';
+/** Also the same soak without drops (BENCH_SOAK_CONTROL=0 leaves it out). */
+const CONTROL = process.env.BENCH_SOAK_CONTROL !== '0';
+const MB = 1024 * 1024;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const CHART_FILE = path.resolve(here, '../soak.svg');
+
+interface Sample {
+  /** Messages the contacts had written. */
+  messages: number;
+  /** Replies acknowledged by then. */
+  replies: number;
+  heapMb: number;
+  rssMb: number;
+  externalMb: number;
+  reconnects: number;
+  sizes: Record<string, number>;
+  atSeconds: number;
+}
+
+interface SoakRun {
+  drops: number;
+  samples: Sample[];
+  heap: ReturnType<typeof fittedGrowth>;
+  rss: ReturnType<typeof fittedGrowth>;
+  half: Sample[];
+  repliesAcked: number;
+  seconds: number;
+  dropsDone: number;
+  opensSeen: number;
+  storesAtEnd: Record<string, unknown>;
+  serverDecryptErrors: number;
+  serverStillQueued: number;
+}
+
+/** One soak: a fresh fake server and client, MESSAGES messages, `drops` link drops. */
+async function soak(drops: number): Promise<SoakRun> {
+  const server = await startServer();
+  const account = server.createAccount({ name: 'Bench' });
+  const { dir, remove } = await tempDir('soak');
+  const client = await RemoteClient.start(KIND, server, { dataDir: dir, rules: loadRules(RULES, false), http: true }, { exposeGc: true });
+  try {
+    await client.pair(server, account);
+    const contacts = Array.from({ length: CONTACTS }, (_, i) => server.createContact({ name: `Contact ${i}` }));
+    const counter = new ReplyCounter(server, contacts);
+    // Each contact's first message, a few at a time: sessions and device lists are set up, as for
+    // anyone one has talked to. Not counted.
+    for (let i = 0; i < contacts.length; i += 20) {
+      const batch = contacts.slice(i, i + 20);
+      await Promise.all(batch.map((c) => c.sendText(account, 'q99')));
+      await counter.settle(i + batch.length, 10_000, 60_000);
+    }
+    const introduced = counter.acked;
+    progress(`soak (${drops} drops): ${CONTACTS} contacts introduced`);
+
+    const samples: Sample[] = [];
+    let reconnects = 0;
+    const t0 = now();
+    const load = drive(server, client, contacts, account, drops, (n) => (reconnects = n));
+    const sample = async () => {
+      // Labelled with what was written when the memory was read (writing goes on meanwhile).
+      const messages = load.written();
+      const mem: MemorySample = await client.memory();
+      const stats = KIND === 'replyline' ? await client.stats() : {};
+      const s: Sample = {
+        messages,
+        replies: counter.acked - introduced,
+        heapMb: round(mem.heapUsed / MB, 2),
+        rssMb: round(mem.rss / MB, 2),
+        externalMb: round(mem.external / MB, 2),
+        reconnects,
+        sizes: (stats.sizes ?? {}) as Record<string, number>,
+        atSeconds: round((now() - t0) / 1000, 1),
+      };
+      samples.push(s);
+      if (samples.length % 5 === 1) {
+        progress(`soak (${drops} drops): ${messages} messages, ${s.replies} replies, ${reconnects} drops: heap ${s.heapMb} MB, RSS ${s.rssMb} MB`);
+      }
+    };
+    await sample();
+    for (let next = SAMPLE_EVERY; next <= MESSAGES; next += SAMPLE_EVERY) {
+      while (load.written() < next) await sleep(20);
+      await sample();
+    }
+    await load.done;
+    await counter.settle(introduced + MESSAGES, 15_000, 300_000);
+    const stats = KIND === 'replyline' ? await client.stats(true) : {};
+    const seconds = (now() - t0) / 1000;
+    counter.dispose();
+    const half = samples.filter((s) => s.messages >= MESSAGES / 2);
+    return {
+      drops,
+      samples,
+      half,
+      heap: fittedGrowth(half.map((s) => ({ x: s.messages, y: s.heapMb }))),
+      rss: fittedGrowth(half.map((s) => ({ x: s.messages, y: s.rssMb }))),
+      repliesAcked: counter.acked - introduced,
+      seconds,
+      dropsDone: reconnects,
+      opensSeen: client.opens,
+      storesAtEnd: stats,
+      serverDecryptErrors: server.record.decryptErrors.length,
+      serverStillQueued: server.pendingDeliveries(account).length,
+    };
+  } finally {
+    await client.stop();
+    await server.close();
+    await remove();
+  }
+}
+
+export async function runSoak(): Promise<RowResult> {
+  const started = now();
+  silenceConsole({ errors: true });
+  const withDrops = await soak(RECONNECTS);
+  // The same soak without drops: what Replyline's memory does when every message is delivered once.
+  const control = CONTROL ? await soak(0) : undefined;
+  const pct = (g: number) => `${g >= 0 ? '+' : ''}${(g * 100).toFixed(1)} %`;
+  const runs = [withDrops, ...(control ? [control] : [])];
+  const label = (r: SoakRun, g: number) => `${r.drops > 0 ? `${r.drops} drops` : 'no drops'}: ${pct(g)}`;
+  const color = (r: SoakRun, which: 'heap' | 'rss') => (r.drops > 0 ? (which === 'heap' ? '#2563eb' : '#db2777') : '#9ca3af');
+  await writeFile(
+    CHART_FILE,
+    lineChartSvg(
+      `Headless core over the soak: ${MESSAGES.toLocaleString('en-US')} messages from ${CONTACTS} contacts`,
+      'messages written by the contacts (each sample after two forced full GCs; dashed: least-squares line over the second half)',
+      (['heap', 'rss'] as const).map((which) => ({
+        name: which === 'heap' ? 'Heap used' : 'RSS',
+        lines: runs.map((r) => ({
+          label: label(r, r[which].growth),
+          points: r.samples.map((s) => ({ x: s.messages, y: which === 'heap' ? s.heapMb : s.rssMb })),
+          fit: r[which].fit,
+          fitFrom: r.half[0]!.messages,
+          color: color(r, which),
+        })),
+      })),
+    ),
+  );
+  const line = (r: SoakRun, which: 'heap' | 'rss') => {
+    const first = r.half[0]!;
+    const last = r.samples[r.samples.length - 1]!;
+    const g = r[which];
+    const control = r.drops === 0;
+    return {
+      name: `4 ${which === 'heap' ? 'Heap' : 'RSS'}, second half of the soak${control ? ', no drops (control)' : `, ${r.drops} drops`}`,
+      replyline: `${which === 'heap' ? first.heapMb : first.rssMb} → ${which === 'heap' ? last.heapMb : last.rssMb} MB`,
+      baseline: `fit ${g.from.toFixed(1)} → ${g.to.toFixed(1)} MB`,
+      ratio: pct(g.growth),
+      target: control ? '(info: < +5 %)' : '< +5 % (fitted)',
+      met: control ? null : g.growth < TARGET_GROWTH,
+    };
+  };
+  const sizesOf = (r: SoakRun) =>
+    Object.entries(r.samples[r.samples.length - 1]!.sizes)
+      .map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`)
+      .join(', ');
+  const summary = (r: SoakRun) => {
+    const lost = MESSAGES - r.repliesAcked;
+    return (
+      `${r.drops > 0 ? `With ${r.dropsDone} drops` : 'Without drops'}: ${r.repliesAcked.toLocaleString('en-US')} of ` +
+      `${MESSAGES.toLocaleString('en-US')} replies acknowledged${lost > 0 ? ` (${lost.toLocaleString('en-US')} lost; ${r.serverStillQueued.toLocaleString('en-US')} messages still queued at the fake server, never receipted by the client: see BENCHMARKS.md, "Lost replies")` : ''}; ` +
+      `${round(r.seconds / 60, 1)} min; bounded stores at the end: ${sizesOf(r)}.`
+    );
+  };
+  const data = (r: SoakRun) => ({
+    drops: { planned: r.drops, done: r.dropsDone, opensSeen: r.opensSeen },
+    repliesAcked: r.repliesAcked,
+    soakSeconds: round(r.seconds, 1),
+    fit: {
+      heap: { growth: round(r.heap.growth, 4), fromMb: round(r.heap.from, 2), toMb: round(r.heap.to, 2), mbPer10kMessages: round(r.heap.fit.slope * 10_000, 3) },
+      rss: { growth: round(r.rss.growth, 4), fromMb: round(r.rss.from, 2), toMb: round(r.rss.to, 2), mbPer10kMessages: round(r.rss.fit.slope * 10_000, 3) },
+    },
+    samples: r.samples,
+    storesAtEnd: r.storesAtEnd,
+    serverDecryptErrors: r.serverDecryptErrors,
+    serverStillQueued: r.serverStillQueued,
+  });
+  return {
+    id: 'soak',
+    title: `Memory of the headless core over ${MESSAGES.toLocaleString('en-US')} messages and ${RECONNECTS} drops`,
+    lines: runs.flatMap((r) => [line(r, 'heap'), line(r, 'rss')]),
+    data: { messages: MESSAGES, contacts: CONTACTS, client: KIND, withDrops: data(withDrops), ...(control ? { control: data(control) } : {}) },
+    notes: [...runs.map(summary), 'Chart: bench/soak.svg.'],
+    seconds: (now() - started) / 1000,
+  };
+}
+
+/**
+ * The contacts write MESSAGES messages in all (CONTACTS × per), each keeping at most WINDOW
+ * unanswered; the server drops the link every MESSAGES ÷ RECONNECTS messages written and the
+ * driver waits until the client is back.
+ */
+function drive(
+  server: FakeWaServer,
+  client: RemoteClient,
+  contacts: FakeContact[],
+  account: AccountInfo,
+  drops: number,
+  onReconnect: (n: number) => void,
+): { written: () => number; done: Promise<void> } {
+  const per = Math.ceil(MESSAGES / contacts.length);
+  let written = 0;
+  // Message k of a contact says q<k mod RULES>: rule q<k> answers it, and the same rule comes
+  // back in that chat only RULES messages later, well after its 10 s cooldown.
+  const text = (k: number) => `q${k % RULES}`;
+  const waiting = new Map<string, Array<() => void>>();
+  const onMessage = (m: ReceivedMessage) => {
+    const key = `${m.to}|${m.text ?? ''}`;
+    const list = waiting.get(key);
+    const first = list?.shift();
+    if (list && list.length === 0) waiting.delete(key);
+    first?.();
+  };
+  server.on('message', onMessage);
+  const replyTo = (c: FakeContact, t: string) =>
+    new Promise<void>((resolve) => {
+      const key = `${c.phoneJid}|Re: ${t}`;
+      let list = waiting.get(key);
+      if (!list) waiting.set(key, (list = []));
+      const timer = setTimeout(resolve, REPLY_WAIT_MS);
+      list.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  const writing = Promise.all(
+    contacts.map(async (c) => {
+      const replies: Promise<void>[] = [];
+      for (let k = 0; k < per && written < MESSAGES; k++) {
+        if (k >= WINDOW) await replies[k - WINDOW];
+        if (written >= MESSAGES) break;
+        const t = text(k);
+        replies.push(replyTo(c, t));
+        written++;
+        await c.sendText(account, t);
+      }
+    }),
+  );
+  const dropping = (async () => {
+    const every = MESSAGES / Math.max(1, drops);
+    for (let r = 1; r <= drops; r++) {
+      while (written < Math.floor(r * every) - Math.floor(every / 2)) await sleep(5);
+      const opened = client.next('open', 60_000);
+      server.faults.closeSocket(account);
+      await opened;
+      onReconnect(r);
+    }
+  })();
+  return {
+    written: () => written,
+    done: Promise.all([writing, dropping]).then(() => {
+      server.off('message', onMessage);
+    }),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runSoak().then(
+    (r) => {
+      emitResult(r);
+      process.exit(0);
+    },
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
