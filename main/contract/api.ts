@@ -110,6 +110,10 @@ export const settingsSchema = z.object({
   replyTtlMinutes: z.number().int().min(1).max(7 * 24 * 60),
   /** Show a typing indicator before a reply. */
   typingIndicator: z.boolean(),
+  /** Loop protection: auto-replies per minute over all chats. */
+  maxRepliesPerMinute: z.number().int().min(1).max(60),
+  /** Loop protection: auto-replies per chat per hour, over all rules. */
+  maxRepliesPerChatPerHour: z.number().int().min(1).max(60),
   startAtLogin: z.boolean(),
   notifications: z.boolean(),
 });
@@ -119,6 +123,8 @@ export const DEFAULT_SETTINGS: Settings = {
   catchUpWindowMinutes: 15,
   replyTtlMinutes: 60,
   typingIndicator: true,
+  maxRepliesPerMinute: 10,
+  maxRepliesPerChatPerHour: 6,
   startAtLogin: false,
   notifications: true,
 };

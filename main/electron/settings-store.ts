@@ -42,6 +42,8 @@ const jsonSchema: Schema<StoreShape> = {
       catchUpWindowMinutes: { type: 'integer', minimum: 0, maximum: 24 * 60 },
       replyTtlMinutes: { type: 'integer', minimum: 1, maximum: 7 * 24 * 60 },
       typingIndicator: { type: 'boolean' },
+      maxRepliesPerMinute: { type: 'integer', minimum: 1, maximum: 60 },
+      maxRepliesPerChatPerHour: { type: 'integer', minimum: 1, maximum: 60 },
       startAtLogin: { type: 'boolean' },
       notifications: { type: 'boolean' },
     },

@@ -1,6 +1,6 @@
 /**
- * Settings: catch-up window, reply time-to-live, typing indicator, start at login,
- * notifications; plus what this installation is (version, data folder, how the session is kept).
+ * Settings: catch-up window, reply time-to-live, rate limits, typing indicator, start at login,
+ * notifications (each takes effect when saved); plus what this installation is (version, data folder, how the session is kept).
  * Only changed values are sent; the core validates and answers with the full settings.
  */
 import type { Settings } from '../../main/contract/api.js';
@@ -8,7 +8,7 @@ import { checkbox, field, h } from '../lib/dom.js';
 import type { AppState } from '../lib/store.js';
 import type { View, ViewContext } from './context.js';
 
-type NumberKey = 'catchUpWindowMinutes' | 'replyTtlMinutes';
+type NumberKey = 'catchUpWindowMinutes' | 'replyTtlMinutes' | 'maxRepliesPerMinute' | 'maxRepliesPerChatPerHour';
 type BoolKey = 'typingIndicator' | 'startAtLogin' | 'notifications';
 
 const NUMBERS: Array<{ key: NumberKey; label: string; hint: string; min: number; max: number }> = [
@@ -25,6 +25,20 @@ const NUMBERS: Array<{ key: NumberKey; label: string; hint: string; min: number;
     hint: 'A reply still waiting for the connection after this long is marked expired instead of being sent late.',
     min: 1,
     max: 10080,
+  },
+  {
+    key: 'maxRepliesPerMinute',
+    label: 'Auto-replies per minute, all chats',
+    hint: 'Loop protection: past this, further messages get no auto-reply until the minute has passed.',
+    min: 1,
+    max: 60,
+  },
+  {
+    key: 'maxRepliesPerChatPerHour',
+    label: 'Auto-replies per chat per hour',
+    hint: 'Loop protection against another bot: counted over all rules in one chat.',
+    min: 1,
+    max: 60,
   },
 ];
 

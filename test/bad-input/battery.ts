@@ -52,6 +52,8 @@ export const SPEC: Record<CommandName, Spec> = {
       catchUpWindowMinutes: { kind: 'int', min: 0, max: 24 * 60 },
       replyTtlMinutes: { kind: 'int', min: 1, max: 7 * 24 * 60 },
       typingIndicator: { kind: 'bool' },
+      maxRepliesPerMinute: { kind: 'int', min: 1, max: 60 },
+      maxRepliesPerChatPerHour: { kind: 'int', min: 1, max: 60 },
       startAtLogin: { kind: 'bool' },
       notifications: { kind: 'bool' },
     },

@@ -106,6 +106,8 @@ export function fakeData(patch: Partial<FakeData> = {}): FakeData {
       catchUpWindowMinutes: 15,
       replyTtlMinutes: 60,
       typingIndicator: true,
+      maxRepliesPerMinute: 10,
+      maxRepliesPerChatPerHour: 6,
       startAtLogin: false,
       notifications: true,
     },

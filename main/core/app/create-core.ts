@@ -17,6 +17,7 @@ import {
   type EventPayloads,
   type HistoryView,
   type Result,
+  type Settings,
   type Snapshot,
 } from '../../contract/api.js';
 import type { CoreService } from './core-service.js';
@@ -37,6 +38,7 @@ import type { RateLimits } from '../autoreply/limits.js';
 import { CipherError, loadOrCreateDataKey, type ByteCipher, type KeyWrapper } from '../storage/cipher.js';
 import { quarantineFile, writeFileAtomic } from '../storage/atomic-file.js';
 import { getLogger } from '../logging/logger.js';
+import { pipelineSettingsOf, rateLimitsOf } from './live-settings.js';
 
 export interface CreateCoreOptions {
   /** The data folder (session, logs, outbox …); see paths.ts for the layout. */
@@ -51,7 +53,10 @@ export interface CreateCoreOptions {
   controller?: Partial<Omit<ControllerOptions, 'sessionDir' | 'keyWrapper' | 'history' | 'socketConfig' | 'lock'>>;
   /** Outbox tuning (tests: short ack timeouts). */
   outbox?: { ackTimeoutMs?: number; maxAttempts?: number };
-  /** Auto-reply limits (benchmarks and load tests raise the global rate limit). */
+  /**
+   * Fixed auto-reply limits that replace the ones in Settings (benchmarks and load tests measure
+   * delivery, not loop protection). Without it the limits come from Settings and follow each change.
+   */
   rateLimits?: Partial<RateLimits>;
   /** Secrets referenced by responders (API keys); headless and tests may inject them. */
   getSecret?: (ref: string) => Promise<string | undefined>;
@@ -128,7 +133,7 @@ async function openCore(
     random: Math.random,
     timeZone: options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
     contactMemory: contacts,
-    rateLimits: options.rateLimits,
+    rateLimits: options.rateLimits ?? rateLimitsOf(settings.getSettings()),
   });
   // Cooldowns survive a restart, so a reply loop cannot restart with the app.
   try {
@@ -157,9 +162,13 @@ async function openCore(
     missed,
     account: () => controller.account(),
     now,
-    catchUpWindowMs: settings.getSettings().catchUpWindowMinutes * 60_000,
-    replyTtlMs: settings.getSettings().replyTtlMinutes * 60_000,
+    ...pipelineSettingsOf(settings.getSettings()),
   });
+  /** Every setting counts from the next message on: no restart. */
+  const applySettings = (s: Settings) => {
+    pipeline.configure(pipelineSettingsOf(s));
+    if (!options.rateLimits) engine.setRateLimits(rateLimitsOf(s));
+  };
 
   // ---- events to the window -----------------------------------------------------------------
   const events = new TypedEmitter<EventPayloads>();
@@ -227,6 +236,7 @@ async function openCore(
     getSettings: () => settings.getSettings(),
     updateSettings: (patch: never) => {
       const next = settings.updateSettings(patch);
+      applySettings(next);
       events.emit('settings', next);
       return next;
     },

@@ -5,7 +5,7 @@ export type { DedupeStoreOptions } from './dedupe-store.js';
 export { MissedStore, toMissedView } from './missed-store.js';
 export type { MissedListView, MissedEntry, MissedResolution, MissedStoreOptions, MissedEvents } from './missed-store.js';
 export { ReplyPipeline, REASONS } from './reply-pipeline.js';
-export type { ReplyPipelineOptions, HandleOutcome, GenerateOutcome, MissedActionResult } from './reply-pipeline.js';
+export type { ReplyPipelineOptions, PipelineSettings, HandleOutcome, GenerateOutcome, MissedActionResult } from './reply-pipeline.js';
 export { attachInbound } from './attach.js';
 export { fromAutoReplyEngine } from './autoreply-adapter.js';
 export type { InboundSink } from './attach.js';

@@ -42,7 +42,12 @@ export interface ReplyPipelineOptions<D extends Decision = Decision> {
   regenerateWithinMs?: number;
   /** Time-to-live of a reply from its decision, unless the decision says (default 60 min; null = none). */
   replyTtlMs?: number | null;
+  /** Show "typing…" before replies whose rule asks for it (default true). */
+  typingIndicator?: boolean;
 }
+
+/** The settings the pipeline applies to each message; `configure()` changes them at once. */
+export type PipelineSettings = Pick<ReplyPipelineOptions, 'catchUpWindowMs' | 'replyTtlMs' | 'typingIndicator'>;
 
 export type HandleOutcome =
   | { kind: 'ignored'; reason: 'own' | 'status' | 'broadcast' | 'newsletter' }
@@ -112,9 +117,10 @@ export const REASONS = {
 export class ReplyPipeline<D extends Decision = Decision> {
   private readonly log = getLogger('reply-pipeline');
   private readonly now: () => number;
-  private readonly catchUpWindowMs: number;
+  private catchUpWindowMs: number;
   private readonly regenerateWithinMs: number;
-  private readonly replyTtlMs: number | null;
+  private replyTtlMs: number | null;
+  private typingIndicator: boolean;
   /** Dedupe keys being handled right now (before the seen mark is written). */
   private readonly handling = new Set<string>();
   /** Per chat, the tail of its generation chain. */
@@ -127,6 +133,17 @@ export class ReplyPipeline<D extends Decision = Decision> {
     this.catchUpWindowMs = o.catchUpWindowMs ?? 15 * 60_000;
     this.regenerateWithinMs = o.regenerateWithinMs ?? this.catchUpWindowMs;
     this.replyTtlMs = o.replyTtlMs === undefined ? 60 * 60_000 : o.replyTtlMs;
+    this.typingIndicator = o.typingIndicator ?? true;
+  }
+
+  /**
+   * Apply changed settings (the person saved Settings): they count for every message handled
+   * from now on. Replies already queued keep what they were decided with.
+   */
+  configure(settings: PipelineSettings): void {
+    if (settings.catchUpWindowMs !== undefined) this.catchUpWindowMs = settings.catchUpWindowMs;
+    if (settings.replyTtlMs !== undefined) this.replyTtlMs = settings.replyTtlMs;
+    if (settings.typingIndicator !== undefined) this.typingIndicator = settings.typingIndicator;
   }
 
   /**
@@ -334,7 +351,7 @@ export class ReplyPipeline<D extends Decision = Decision> {
         chatJid: decision.chatJid,
         text: result.text,
         notBefore: job.notBefore,
-        typing: decision.typing,
+        typing: decision.typing && this.typingIndicator,
         ttlMs: ttl === null ? null : Math.max(0, job.decidedAt + ttl - this.now()),
         ref: inboundKey,
         account: job.account,
