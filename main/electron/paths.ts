@@ -8,7 +8,7 @@
  *        settings.json        electron-store (settings, auto-reply switch, rules)
  *        data/                the core's durable files (outbox, reply log, history, …)
  *        data/session/        the encrypted WhatsApp session and its lock
- *        logs/replyline.log   the redacting logger's file
+ *        logs/replyline.N.log the redacting logger's files (rotated: 5 × 5 MB)
  *
  * Chromium keeps its own folders (Cache, Local Storage, …) beside these; nothing of ours mixes
  * with them. Pure functions: no Electron import, so tests and scripts can use them.
@@ -21,8 +21,8 @@ export interface UserDataLayout {
   dataDir: string;
   /** The core keeps the session here (`dataDir/session`). */
   sessionDir: string;
+  /** The rotated log files (`replyline.1.log`, …; see core/logging/log-file.ts). */
   logsDir: string;
-  logFile: string;
   /** Folder of the electron-store file (`settings.json`). */
   settingsDir: string;
   settingsName: string;
@@ -36,7 +36,6 @@ export function userDataLayout(userData: string): UserDataLayout {
     dataDir,
     sessionDir: path.join(dataDir, 'session'),
     logsDir,
-    logFile: path.join(logsDir, 'replyline.log'),
     settingsDir: userData,
     settingsName: 'settings',
   };

@@ -9,19 +9,25 @@
  *   --wa-url URL     tests only: WhatsApp WebSocket URL (loopback addresses only)
  *   --noise-ca HEX   tests only: the fake server's CA public key
  *   --renderer-dir DIR  serve the window from DIR instead of the built dist/renderer
- *   --max-replies-per-minute N  global auto-reply rate limit (default 10; load tests raise it)
- * SIGINT / SIGTERM flush the stores and exit 0.
+ *   --max-replies-per-minute N  load tests only: a fixed global rate limit that replaces the
+ *                    one in Settings for this run (1..10000)
+ *   --version        print the version and exit
+ * Logs go to DATA_DIR/logs/replyline.N.log (rotated, info level) and, from warn up, to stderr;
+ * REPLYLINE_LOG_LEVEL sets both. SIGINT / SIGTERM flush the stores and exit 0.
  */
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pino, { type LevelWithSilent } from 'pino';
 import QRCode from 'qrcode';
 import { WA_CERT_DETAILS } from '@whiskeysockets/baileys';
-import { defaultDataDir } from '../core/app/paths.js';
+import { dataPaths, defaultDataDir } from '../core/app/paths.js';
+import { APP_VERSION } from '../core/app/version.js';
+import { openLogFile } from '../core/logging/log-file.js';
 import { createCoreService } from '../core/app/create-core.js';
 import { describeState } from '../core/connection/connection-state.js';
-import { configureLogging, getLogger } from '../core/logging/logger.js';
+import { configureLogging, getLogger, logStart } from '../core/logging/logger.js';
 import { quietLibraryConsole } from '../core/logging/library-console.js';
 import { EVENT_NAMES } from '../contract/api.js';
 import { startHeadlessServer } from './http-server.js';
@@ -91,7 +97,18 @@ function isLoopbackWsUrl(raw: string): boolean {
 
 export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Promise<void> }> {
   const out = (obj: Record<string, unknown>) => process.stdout.write(JSON.stringify(obj) + '\n');
-  configureLogging({ level: (process.env.REPLYLINE_LOG_LEVEL as 'info' | undefined) ?? 'warn' });
+  const logFile = await openLogFile(dataPaths(args.dataDir).logs);
+  const chosen = process.env.REPLYLINE_LOG_LEVEL as LevelWithSilent | undefined;
+  const fileLevel = chosen ?? 'info';
+  const stderrLevel = chosen ?? 'warn';
+  configureLogging({
+    sink: pino.multistream([
+      { level: fileLevel, stream: logFile },
+      { level: stderrLevel, stream: pino.destination({ fd: 2, sync: false }) },
+    ]),
+    level: fileLevel,
+  });
+  logStart(APP_VERSION, { mode: 'headless' });
   if (args.noiseCa) WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(args.noiseCa, 'hex');
 
   const core = await createCoreService({
@@ -138,11 +155,16 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
     (stopping ??= (async () => {
       await server.close();
       await core.close();
+      await new Promise<void>((resolve) => logFile.flush(() => resolve()));
     })());
   return { stop };
 }
 
 async function main(): Promise<void> {
+  if (process.argv.slice(2).includes('--version')) {
+    process.stdout.write(`${APP_VERSION}\n`);
+    return;
+  }
   let args: HeadlessArgs;
   try {
     args = parseHeadlessArgs(process.argv.slice(2));

@@ -39,6 +39,7 @@ import { CipherError, loadOrCreateDataKey, type ByteCipher, type KeyWrapper } fr
 import { quarantineFile, writeFileAtomic } from '../storage/atomic-file.js';
 import { getLogger } from '../logging/logger.js';
 import { pipelineSettingsOf, rateLimitsOf } from './live-settings.js';
+import { APP_VERSION } from './version.js';
 
 export interface CreateCoreOptions {
   /** The data folder (session, logs, outbox …); see paths.ts for the layout. */
@@ -63,6 +64,7 @@ export interface CreateCoreOptions {
   fetch?: typeof fetch;
   now?: () => number;
   timeZone?: string;
+  /** Shown in the window's About line (default: package.json's; the desktop app passes `app.getVersion()`). */
   version?: string;
   /** Connect at once (default true). */
   autoStart?: boolean;
@@ -198,7 +200,7 @@ async function openCore(
     autoReply: autoReply(),
     encryption: controller.session?.encryption ?? (options.keyWrapper?.strength ?? 'none'),
     dataDir: paths.dataDir,
-    version: options.version ?? '0.1.0',
+    version: options.version ?? APP_VERSION,
   });
 
   const historyView = (limit = 500): HistoryView => {
