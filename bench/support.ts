@@ -12,7 +12,7 @@ import type { AccountInfo } from '../test/fake-wa/index.js';
 import { createCoreService, type Core, type CreateCoreOptions } from '../main/core/app/create-core.js';
 import { configureLogging } from '../main/core/logging/logger.js';
 import { passphraseKeyWrapper } from '../main/core/storage/cipher.js';
-import type { ConnectionState, ConnectionStateKind } from '../main/core/connection/connection-state.js';
+import type { ConnectionState, ConnectionStateKind } from '../main/contract/api.js';
 import { waitForState as waitForControllerState } from '../test/support/wa-harness.js';
 
 export const now = (): number => performance.now();

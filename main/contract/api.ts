@@ -4,12 +4,18 @@
  * preload bridge, the headless HTTP server and the renderer all import this file, so they cannot
  * drift. Main validates every incoming payload with `commandSchemas` before it reaches the core.
  *
- * Browser-safe: no Node or Electron imports here or in what it imports.
+ * Browser-safe: no Node or Electron imports here or in what it imports. The values the window's
+ * bundle needs at run time live in zod-free modules beside this one and are re-exported here:
+ * `channels.ts` (the preload) and `connection.ts` (the window). Bundles import values from those
+ * directly, because importing a value from this file brings zod along (whose eval probe the
+ * window's CSP reports), and types from here. The lint config enforces it for the renderer.
  */
 import { z } from 'zod';
 import { EVENT_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL, type EventName } from './channels.js';
-import type { ConnectionState } from '../core/connection/connection-state.js';
-import type { CloseCause } from '../core/connection/close-policy.js';
+import type { CloseCause, ConnectionState } from './connection.js';
+
+// The connection's states, close causes and their plain words (a pure module of its own).
+export * from './connection.js';
 
 // ---- Values ---------------------------------------------------------------------------------
 
@@ -172,7 +178,8 @@ export type CommandName = keyof typeof commandSchemas;
 /**
  * Payloads are plain data: undefined, null, a primitive, or an object made by `{}` / JSON.parse.
  * zod's z.object() takes any object — a Date, Map, Set or RegExp (structured clone carries them
- * through IPC as such) passes as an empty argument object — so callers check this first.
+ * through IPC as such) passes as an empty argument object — so `parseCommandPayload` checks this
+ * first.
  */
 export function isPlainPayload(args: unknown): boolean {
   if (args === null || typeof args !== 'object') return true;
@@ -180,6 +187,31 @@ export function isPlainPayload(args: unknown): boolean {
   return proto === Object.prototype || proto === null;
 }
 export type CommandArgs = { [C in CommandName]: z.input<(typeof commandSchemas)[C]> };
+/** A command's payload once `parseCommandPayload` accepted it: what the core's handler receives. */
+export type CommandPayloads = { [C in CommandName]: z.output<(typeof commandSchemas)[C]> };
+
+/**
+ * The one payload check, used by the Electron IPC registrar and by the core's `handle`: a known
+ * command, plain data, then the command's schema. A refusal lists at most 10 problems.
+ */
+export function parseCommandPayload<C extends CommandName>(command: C, args: unknown): Result<CommandPayloads[C]> {
+  if (!Object.hasOwn(commandSchemas, command)) {
+    return { ok: false, error: { kind: 'invalid-payload', message: 'Unknown command.' } };
+  }
+  const parsed = isPlainPayload(args) ? (commandSchemas[command] as z.ZodType).safeParse(args) : undefined;
+  // The data is what `commandSchemas[command]` outputs; TypeScript cannot follow a generic index.
+  if (parsed?.success) return { ok: true, value: parsed.data as CommandPayloads[C] };
+  return {
+    ok: false,
+    error: {
+      kind: 'invalid-payload',
+      message: 'The request was not in the expected form.',
+      details: parsed
+        ? parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.map(String).join('.'), message: i.message }))
+        : [{ path: '', message: 'expected plain data' }],
+    },
+  };
+}
 
 /** What each command returns on success. */
 export interface CommandResults {

@@ -4,18 +4,18 @@
  *
  *   1. checks the sender: our window's webContents, its top frame, on the app's own origin
  *      (Electron security checklist item 17) — anything else gets `forbidden-sender`;
- *   2. parses the payload as `unknown` with the contract's zod schema — a malformed payload gets
- *      `invalid-payload` and never reaches the core (the core validates again: defence in depth);
+ *   2. checks the payload with the contract's `parseCommandPayload` — a malformed payload gets
+ *      `invalid-payload` and never reaches the core (the core runs the same check again: defence
+ *      in depth);
  *   3. runs the command on the core and returns its `Result`; a throw becomes `internal`, so
  *      nothing but `{ ok, value | error }` ever crosses IPC.
  *
  * Core events are pushed to the window on one channel, `IPC_EVENT_CHANNEL`, as `{ event, payload }`.
  */
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
-import type { z } from 'zod';
 import {
   commandSchemas,
-  isPlainPayload,
+  parseCommandPayload,
   EVENT_NAMES,
   IPC_COMMAND_PREFIX,
   IPC_EVENT_CHANNEL,
@@ -57,22 +57,13 @@ export async function handleCommand(
     log.warn({ command }, 'refused a command from a sender that is not the Replyline window');
     return { ok: false, error: { kind: 'forbidden-sender', message: 'This request did not come from the Replyline window.' } };
   }
-  const parsed = isPlainPayload(args) ? (commandSchemas[command] as z.ZodType).safeParse(args) : undefined;
-  if (!parsed?.success) {
-    log.warn({ command, issues: parsed?.error.issues.length ?? 1 }, 'refused a command with a malformed payload');
-    return {
-      ok: false,
-      error: {
-        kind: 'invalid-payload',
-        message: `The request "${command}" was malformed.`,
-        details: parsed
-          ? parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }))
-          : [{ path: '', message: 'expected plain data' }],
-      },
-    };
+  const parsed = parseCommandPayload(command, args);
+  if (!parsed.ok) {
+    log.warn({ command, issues: parsed.error.details?.length ?? 1 }, 'refused a command with a malformed payload');
+    return parsed;
   }
   try {
-    return await options.core.handle(command, parsed.data);
+    return await options.core.handle(command, parsed.value);
   } catch (err) {
     log.error({ err, command }, 'a command failed');
     return { ok: false, error: { kind: 'internal', message: 'Something went wrong inside Replyline. The log has the details.' } };

@@ -10,6 +10,14 @@ import { getLogger } from '../core/logging/logger.js';
 
 export const HIDDEN_ARG = '--hidden';
 
+/**
+ * The login item, the same in the write and the read-back: on Windows, `getLoginItemSettings`
+ * reports `openAtLogin` only for a Run entry with the path and args it is asked about ("If you
+ * provided `path` and `args` options to `app.setLoginItemSettings`, then you need to pass the same
+ * arguments here", Electron 45's typings). macOS ignores `args`.
+ */
+const LOGIN_ITEM = { args: [HIDDEN_ARG] };
+
 export interface LoginItemOptions {
   platform?: NodeJS.Platform;
   /** Linux: the XDG autostart folder (default `<appData>/autostart`, i.e. ~/.config/autostart). */
@@ -59,8 +67,8 @@ export async function applyStartAtLogin(enabled: boolean, options: LoginItemOpti
       }
       return;
     }
-    if (app.getLoginItemSettings().openAtLogin === enabled) return;
-    app.setLoginItemSettings({ openAtLogin: enabled, args: [HIDDEN_ARG] });
+    if (app.getLoginItemSettings(LOGIN_ITEM).openAtLogin === enabled) return;
+    app.setLoginItemSettings({ openAtLogin: enabled, ...LOGIN_ITEM });
   } catch (err) {
     getLogger('login-item').warn({ err }, 'could not change start at login');
   }

@@ -11,11 +11,16 @@
  * Each is shown once when its state is entered, not again while it lasts. Nothing here holds
  * message text or phone numbers; contact names only. Clicking opens the window. Off when the
  * person switched notifications off in settings.
+ *
+ * Clicks on Windows go through `Notification.handleActivation` (Electron 45, Windows only): a
+ * toast that timed out into the Action Center outlives its object, and a click on it reaches no
+ * instance listener once the object was collected; the activation callback hears every click,
+ * including the one that launched the app.
  */
 import { Notification } from 'electron';
 import type { ReplyView } from '../contract/api.js';
 import type { CoreService } from '../core/app/core-service.js';
-import type { ConnectionState } from '../core/connection/connection-state.js';
+import type { ConnectionState } from '../contract/api.js';
 import { getLogger } from '../core/logging/logger.js';
 
 export const FAILURE_NOTIFY_ATTEMPT = 5;
@@ -31,6 +36,7 @@ export interface NotificationsOptions {
   /** Whether the person wants notifications (settings.notifications). */
   enabled: () => boolean;
   onClick: () => void;
+  platform?: NodeJS.Platform;
   failureAttempt?: number;
   batchMs?: number;
 }
@@ -83,6 +89,15 @@ export function repliesNotice(replies: readonly ReplyView[]): NotificationText |
 
 export function setupNotifications(options: NotificationsOptions): () => void {
   const log = getLogger('notifications');
+  const platform = options.platform ?? process.platform;
+  // Windows: one callback for every click, whether or not the object still lives. It is invoked
+  // in addition to the instance's `click`, so there the instance listener is left out.
+  const activationHandled = platform === 'win32' && typeof Notification.handleActivation === 'function';
+  if (activationHandled) {
+    Notification.handleActivation((details) => {
+      if (details.type === 'click') options.onClick();
+    });
+  }
   const live = new Set<Notification>();
   let prev: ConnectionState | undefined;
   let failureNotified = false;
@@ -97,7 +112,7 @@ export function setupNotifications(options: NotificationsOptions): () => void {
     live.add(n);
     n.on('click', () => {
       live.delete(n);
-      options.onClick();
+      if (!activationHandled) options.onClick();
     });
     n.on('close', () => live.delete(n));
     n.show();
@@ -127,6 +142,8 @@ export function setupNotifications(options: NotificationsOptions): () => void {
   });
 
   return () => {
+    // The callback stays until replaced; replace it with one that does nothing.
+    if (activationHandled) Notification.handleActivation(() => undefined);
     offState();
     offReply();
     clearTimeout(batchTimer);

@@ -111,7 +111,12 @@ export function startShell(options: ShellOptions): Shell {
     core.on('state', ({ state }) => tray.setConnection(state)),
     core.on('auto-reply', (autoReply) => tray.setAutoReply(autoReply)),
     core.on('settings', (s) => syncStartAtLogin(s.startAtLogin)),
-    setupNotifications({ core, enabled: () => settings.getSettings().notifications, onClick: openWindow }),
+    setupNotifications({
+      core,
+      enabled: () => settings.getSettings().notifications,
+      onClick: openWindow,
+      platform: options.platform,
+    }),
     setupPower({ core, pollMs: options.networkPollMs }),
   );
 

@@ -9,7 +9,7 @@
  */
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions, type NativeImage } from 'electron';
 import type { Snapshot } from '../contract/api.js';
-import { assertNever, describeState, type ConnectionState } from '../core/connection/connection-state.js';
+import { assertNever, describeState, type ConnectionState } from '../contract/api.js';
 import { trayIconPng, type TrayTone } from './icons.js';
 
 export interface TrayActions {
@@ -106,6 +106,7 @@ export class TrayService {
   readonly #createTray: (icon: NativeImage) => Tray;
   readonly #image: (tone: TrayTone) => NativeImage;
   readonly #now: () => number;
+  readonly #platform: NodeJS.Platform;
   #tray: Tray | undefined;
   #quitting = false;
   #state: ConnectionState = { kind: 'idle' };
@@ -118,6 +119,7 @@ export class TrayService {
     this.#actions = options.actions;
     this.#createTray = options.createTray ?? ((icon) => new Tray(icon));
     const platform = options.platform ?? process.platform;
+    this.#platform = platform;
     this.#image = options.image ?? ((tone) => trayImage(tone, platform));
     this.#now = options.now ?? Date.now;
   }
@@ -157,7 +159,10 @@ export class TrayService {
     const tone = trayTone(this.#state, this.#autoReply, now);
     if (!this.#tray) {
       this.#tray = this.#createTray(this.#image(tone));
-      this.#tray.on('click', () => this.#actions.openWindow());
+      // macOS emits `click` as it opens the menu (whenever a menu is set), so a left click there
+      // would open the window too; the menu's "Open Replyline" does that. Elsewhere a left click
+      // (Linux: the indicator's activation) opens the window and the menu is the right button's.
+      if (this.#platform !== 'darwin') this.#tray.on('click', () => this.#actions.openWindow());
     } else if (tone !== this.#tone) {
       this.#tray.setImage(this.#image(tone));
     }

@@ -26,7 +26,7 @@ import { dataPaths, defaultDataDir } from '../core/app/paths.js';
 import { APP_VERSION } from '../core/app/version.js';
 import { openLogFile } from '../core/logging/log-file.js';
 import { createCoreService } from '../core/app/create-core.js';
-import { describeState } from '../core/connection/connection-state.js';
+import { describeState } from '../contract/api.js';
 import { configureLogging, getLogger, logStart } from '../core/logging/logger.js';
 import { quietLibraryConsole } from '../core/logging/library-console.js';
 import { EVENT_NAMES } from '../contract/api.js';

@@ -3,8 +3,7 @@
  * and who listens to it. Views subscribe and patch their own DOM; screen-local data (the reply
  * list, the history, the rules being edited) stays inside the view that shows it.
  */
-import type { MissedView, Settings, Snapshot } from '../../main/contract/api.js';
-import type { ConnectionState } from '../../main/core/connection/connection-state.js';
+import type { ConnectionState, MissedView, Settings, Snapshot } from '../../main/contract/api.js';
 
 export interface AppState {
   /** False until the first snapshot arrived. */

@@ -3,8 +3,9 @@
  * countdown to the next attempt while reconnecting, and "Reconnect now" where that helps.
  * `data-state` carries the state's kind for tests and styling.
  */
-import { CLOSE_POLICY } from '../../main/core/connection/close-policy.js';
-import { assertNever, type ConnectionState } from '../../main/core/connection/connection-state.js';
+import type { ConnectionState } from '../../main/contract/api.js';
+// Values from the contract's zod-free part: the window's bundle must not carry zod (see api.ts).
+import { assertNever, CLOSE_POLICY } from '../../main/contract/connection.js';
 import { h, replaceChildren } from '../lib/dom.js';
 import type { AppState } from '../lib/store.js';
 import type { ViewContext } from './context.js';

@@ -3,7 +3,7 @@
  * Relink, "link again" for an unusable session, and the explanation for a barred account.
  * Only the prompt for the current state is in the DOM.
  */
-import type { ConnectionState } from '../../main/core/connection/connection-state.js';
+import type { ConnectionState } from '../../main/contract/api.js';
 import { h, nextId, replaceChildren } from '../lib/dom.js';
 import type { ViewContext } from './context.js';
 

@@ -3,9 +3,9 @@
  * 24 hours or 7 days (a small SVG bar chart, one bar per bucket, with a text summary for screen
  * readers), and every drop and recovery with time, close code, outage and what brought it back.
  */
-import type { HistoryEntryView, HistoryView, UptimeBucketView } from '../../main/contract/api.js';
-import { CLOSE_POLICY, type CloseCause } from '../../main/core/connection/close-policy.js';
-import type { ConnectionStateKind } from '../../main/core/connection/connection-state.js';
+import type { CloseCause, ConnectionStateKind, HistoryEntryView, HistoryView, UptimeBucketView } from '../../main/contract/api.js';
+// Values from the contract's zod-free part: the window's bundle must not carry zod (see api.ts).
+import { CLOSE_POLICY } from '../../main/contract/connection.js';
 import { h, replaceChildren, svg } from '../lib/dom.js';
 import { downloadText } from '../lib/download.js';
 import {

@@ -3,7 +3,7 @@
  * a new one" when nobody scanned in time, and a short success note once the phone linked.
  * The QR text itself is only ever drawn on the canvas.
  */
-import type { ConnectionState } from '../../main/core/connection/connection-state.js';
+import type { ConnectionState } from '../../main/contract/api.js';
 import { h } from '../lib/dom.js';
 import { clearQr, drawQr } from '../lib/qr.js';
 import type { ViewContext } from './context.js';

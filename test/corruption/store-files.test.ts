@@ -72,7 +72,7 @@ import type { FakeWaServer } from '../fake-wa/index.js';
 import type { Core } from '../../main/core/app/create-core.js';
 import type { ConnectionController } from '../../main/core/connection/controller.js';
 import { SessionLockedError } from '../../main/core/connection/session-lock.js';
-import type { ConnectionStateKind } from '../../main/core/connection/connection-state.js';
+import type { ConnectionStateKind } from '../../main/contract/api.js';
 import { tempDir } from '../support/temp-dir.js';
 import { startFakeWa, until, waitForState } from '../support/wa-harness.js';
 import { echoRule, expectDeliveredOnce, pairCore, say, startCore, useRules, waitForReply } from '../support/core-harness.js';

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ReplyView } from '../../main/contract/api.js';
-import type { ConnectionState } from '../../main/core/connection/connection-state.js';
+import type { ConnectionState } from '../../main/contract/api.js';
 import { setupNotifications } from '../../main/electron/notifications.js';
 import { FakeCore } from './support/fake-core.js';
-import { FakeNotification, resetFakeElectron } from './support/fake-electron.js';
+import { FakeNotification, resetFakeElectron, setFakePlatform } from './support/fake-electron.js';
 
 vi.mock('electron', () => import('./support/fake-electron.js'));
 
@@ -32,10 +32,11 @@ function reply(id: string, status: ReplyView['status'], lastError?: string): Rep
   };
 }
 
-function setup(enabled = true) {
+function setup(enabled = true, platform: NodeJS.Platform = 'linux') {
+  setFakePlatform(platform);
   const core = new FakeCore();
   const onClick = vi.fn();
-  const dispose = setupNotifications({ core, enabled: () => enabled, onClick, batchMs: 100 });
+  const dispose = setupNotifications({ core, enabled: () => enabled, onClick, batchMs: 100, platform });
   const titles = () => FakeNotification.instances.map((n) => n.options.title);
   return { core, onClick, dispose, titles };
 }
@@ -97,6 +98,40 @@ describe('notifications', () => {
     vi.advanceTimersByTime(100);
     expect(titles()).toEqual(['A reply was not sent', '2 replies were not sent']);
     for (const n of FakeNotification.instances) expect(JSON.stringify(n.options)).not.toContain('secret reply text');
+  });
+
+  describe('Windows', () => {
+    it('a click from the Action Center opens the window after the object is gone', () => {
+      const { core, onClick } = setup(true, 'win32');
+      core.setState({ kind: 'conflict' });
+      const n = FakeNotification.instances[0]!;
+      n.closeByOs(); // the toast times out into the Action Center
+      n.collect();
+      n.clickByPerson();
+      expect(onClick).toHaveBeenCalledTimes(1);
+    });
+
+    it('a click on a live toast opens the window once, not once per listener', () => {
+      const { core, onClick } = setup(true, 'win32');
+      core.setState({ kind: 'conflict' });
+      FakeNotification.instances[0]!.clickByPerson();
+      expect(onClick).toHaveBeenCalledTimes(1);
+    });
+
+    it('clicks after dispose reach nobody', () => {
+      const { core, onClick, dispose } = setup(true, 'win32');
+      core.setState({ kind: 'conflict' });
+      dispose();
+      FakeNotification.instances[0]!.clickByPerson();
+      expect(onClick).not.toHaveBeenCalled();
+    });
+
+    it('a click that launched the app opens the window once the shell is up', () => {
+      setFakePlatform('win32');
+      FakeNotification.activate({ type: 'click', arguments: '' });
+      const { onClick } = setup(true, 'win32');
+      expect(onClick).toHaveBeenCalledTimes(1);
+    });
   });
 
   it('stops after dispose', () => {

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ConnectionState } from '../../main/core/connection/connection-state.js';
+import type { ConnectionState } from '../../main/contract/api.js';
 import {
   HOUR_MS,
   startOfTomorrow,
@@ -8,13 +8,14 @@ import {
   trayTone,
   type TrayActions,
 } from '../../main/electron/tray.js';
-import { FakeNativeImage, FakeTray, nativeImage, resetFakeElectron } from './support/fake-electron.js';
+import { FakeNativeImage, FakeTray, nativeImage, resetFakeElectron, setFakePlatform } from './support/fake-electron.js';
 
 vi.mock('electron', () => import('./support/fake-electron.js'));
 
 const NOW = new Date(2025, 5, 10, 14, 30).getTime();
 
-function makeTray() {
+function makeTray(platform: NodeJS.Platform = 'linux') {
+  setFakePlatform(platform);
   const actions: { [K in keyof TrayActions]: ReturnType<typeof vi.fn> } = {
     setAutoReply: vi.fn(),
     pauseAutoReply: vi.fn(),
@@ -26,6 +27,7 @@ function makeTray() {
   const images = new Map<string, FakeNativeImage>();
   const service = new TrayService({
     actions: actions as unknown as TrayActions,
+    platform,
     now: () => NOW,
     image: (tone) => {
       if (!images.has(tone)) images.set(tone, new FakeNativeImage(Buffer.from(tone)));
@@ -142,8 +144,23 @@ describe('TrayService', () => {
     expect(actions.openWindow).toHaveBeenCalled();
     tray.menu!.click('quit');
     expect(actions.quit).toHaveBeenCalled();
-    tray.emit('click');
-    expect(actions.openWindow).toHaveBeenCalledTimes(2);
+  });
+
+  it.each<NodeJS.Platform>(['win32', 'linux'])('%s: a left click on the icon opens the window', (platform) => {
+    const { tray, actions } = makeTray(platform);
+    tray.clickIcon();
+    expect(actions.openWindow).toHaveBeenCalledTimes(1);
+    expect(tray.menuShown).toBe(0);
+    tray.rightClickIcon();
+    expect(tray.menuShown).toBe(1);
+    expect(actions.openWindow).toHaveBeenCalledTimes(1);
+  });
+
+  it('macOS: a left click on the icon only opens the menu, not the window as well', () => {
+    const { tray, actions } = makeTray('darwin');
+    tray.clickIcon();
+    expect(tray.menuShown).toBe(1);
+    expect(actions.openWindow).not.toHaveBeenCalled();
   });
 
   it('while paused: shows until when, and ticking Auto-reply lifts the pause', () => {

@@ -17,7 +17,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 import type { FakeWaServer } from '../fake-wa/index.js';
-import type { ConnectionState, ConnectionStateKind } from '../../main/core/connection/connection-state.js';
+import type { ConnectionState, ConnectionStateKind } from '../../main/contract/api.js';
 import { CAPTURE_DIR } from '../setup/log-capture.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

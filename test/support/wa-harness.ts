@@ -5,7 +5,7 @@
 import type { UserFacingSocketConfig } from '@whiskeysockets/baileys';
 import { FakeWaServer, installFakeCa } from '../fake-wa/index.js';
 import { ConnectionController, type ControllerOptions } from '../../main/core/connection/controller.js';
-import type { ConnectionState, ConnectionStateKind } from '../../main/core/connection/connection-state.js';
+import type { ConnectionState, ConnectionStateKind } from '../../main/contract/api.js';
 import { passphraseKeyWrapper } from '../../main/core/storage/cipher.js';
 
 export const TEST_KEY_WRAPPER = passphraseKeyWrapper(Buffer.alloc(32, 7));

@@ -1,35 +1,22 @@
 /**
  * The composition root of the core: opens every store under the data folder, wires the
  * connection controller, the reply pipeline, the outbox and the logs together, and answers the
- * contract's commands. The desktop app and headless mode both start here, so what a person
+ * contract's commands through `command-handlers.ts`. The desktop app and headless mode both start here, so what a person
  * sees in the window is the same in both.
  */
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { UserFacingSocketConfig } from '@whiskeysockets/baileys';
-import {
-  commandSchemas,
-  isPlainPayload,
-  type ApiError,
-  type CommandName,
-  type CommandResults,
-  type EventName,
-  type EventPayloads,
-  type HistoryView,
-  type Result,
-  type Settings,
-  type Snapshot,
-} from '../../contract/api.js';
+import { describeState, type EventName, type EventPayloads, type Settings, type Snapshot } from '../../contract/api.js';
 import type { CoreService } from './core-service.js';
+import { createCommandHandlers, dispatchCommand } from './command-handlers.js';
 import { dataPaths } from './paths.js';
 import { JsonSettingsStore, type SettingsStore } from './settings-store.js';
 import { PersistedContactMemory } from './contact-memory.js';
 import { ConnectionController, type ControllerOptions } from '../connection/controller.js';
 import { acquireSessionLock, type SessionLock } from '../connection/session-lock.js';
-import { describeState } from '../connection/connection-state.js';
-import { CLOSE_POLICY, type CloseCause } from '../connection/close-policy.js';
-import { TypedEmitter } from '../connection/typed-emitter.js';
-import { ReconnectHistory, type HistoryEntry } from '../history/reconnect-history.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
+import { ReconnectHistory } from '../history/reconnect-history.js';
 import { Outbox } from '../outbox/index.js';
 import { ReplyLog, toReplyView } from '../replylog/index.js';
 import { attachInbound, DedupeStore, fromAutoReplyEngine, MissedStore, ReplyPipeline, toMissedView } from '../inbound/index.js';
@@ -78,8 +65,6 @@ export interface Core extends CoreService {
   readonly pipeline: ReplyPipeline;
   readonly history: ReconnectHistory;
 }
-
-const DAY = 24 * 60 * 60 * 1000;
 
 export async function createCoreService(options: CreateCoreOptions): Promise<Core> {
   const log = getLogger('core');
@@ -203,121 +188,21 @@ async function openCore(
     version: options.version ?? APP_VERSION,
   });
 
-  const historyView = (limit = 500): HistoryView => {
-    const t = now();
-    const counts = history.countsByCause(t - 7 * DAY);
-    const meanings: HistoryView['causeMeanings'] = {};
-    for (const cause of Object.keys(counts) as CloseCause[]) meanings[cause] = CLOSE_POLICY[cause].meaning;
-    return {
-      entries: history.list({ limit }),
-      countsByCause: counts,
-      causeMeanings: meanings,
-      day: history.uptime(t - DAY, t, 24),
-      week: history.uptime(t - 7 * DAY, t, 28),
-    };
-  };
-
-  const setAutoReply = (next: Snapshot['autoReply']) => {
-    const stored = settings.setAutoReply(next);
-    events.emit('auto-reply', stored);
-    return stored;
-  };
-
-  type Handlers = { [C in CommandName]: (args: never) => Promise<CommandResults[C]> | CommandResults[C] };
-  const fail = (kind: ApiError['kind'], message: string, details?: ApiError['details']): never => {
-    throw Object.assign(new Error(message), { apiError: { kind, message, details } satisfies ApiError });
-  };
-
-  const handlers: Handlers = {
-    getSnapshot: () => snapshot(),
-    listReplies: (q: { search?: string; status?: never; contact?: string; limit?: number } | undefined) =>
-      replyLog.query(q ?? {}).map(toReplyView),
-    exportReplies: (q: { search?: string; status?: never; contact?: string } | undefined) => replyLog.exportCsv(q ?? {}),
-    getHistory: (q: { limit?: number } | undefined) => historyView(q?.limit),
-    exportHistory: () => historyCsv(history.list()),
-    getSettings: () => settings.getSettings(),
-    updateSettings: (patch: never) => {
-      const next = settings.updateSettings(patch);
-      applySettings(next);
-      events.emit('settings', next);
-      return next;
+  const handlers = createCommandHandlers({
+    settings,
+    controller,
+    replyLog,
+    history,
+    missed,
+    pipeline,
+    events,
+    snapshot,
+    rulesChanged: (next) => {
+      rules = next;
     },
-    getRules: () => ({ rules: settings.getRules() }),
-    setRules: (args: { rules: unknown[] }) => {
-      const r = validateRules(args.rules);
-      if (!r.ok) {
-        const details = r.errors.map((e) => ({ path: e.path.join('.'), message: e.message }));
-        return fail('invalid-rules', 'Some rules need fixing before they can be saved.', details);
-      }
-      settings.setRules(r.rules);
-      rules = r.rules;
-      return { rules: r.rules };
-    },
-    setAutoReply: (args: { enabled: boolean }) => setAutoReply({ enabled: args.enabled }),
-    pauseAutoReply: (args: { until: number | null }) =>
-      setAutoReply(
-        args.until === null
-          ? { enabled: settings.getAutoReply().enabled }
-          : { enabled: settings.getAutoReply().enabled, pausedUntil: args.until },
-      ),
-    reconnectNow: () => {
-      controller.reconnectNow('user');
-      return null;
-    },
-    useHere: () => {
-      if (controller.state.kind !== 'conflict') fail('not-allowed-now', 'WhatsApp is not open elsewhere right now.');
-      controller.useHere();
-      return null;
-    },
-    relink: async () => {
-      await controller.relink();
-      return null;
-    },
-    requestQr: () => {
-      if (controller.state.kind !== 'qr-expired') fail('not-allowed-now', 'There is no expired QR code to replace.');
-      controller.requestQr();
-      return null;
-    },
-    listMissed: () => missed.list().map(toMissedView),
-    sendMissed: async (args: { id: string }) => {
-      const r = await pipeline.sendMissed(args.id);
-      if (!r.ok) fail(r.error.kind === 'not-found' ? 'not-found' : 'internal', r.error.message);
-      return null;
-    },
-    skipMissed: async (args: { id: string }) => {
-      const r = await pipeline.skipMissed(args.id);
-      if (!r.ok) fail(r.error.kind === 'not-found' ? 'not-found' : 'internal', r.error.message);
-      return null;
-    },
-  };
-
-  async function handle<C extends CommandName>(command: C, args: unknown): Promise<Result<CommandResults[C]>> {
-    if (!Object.hasOwn(commandSchemas, command)) {
-      return { ok: false, error: { kind: 'invalid-payload', message: 'Unknown command.' } };
-    }
-    const parsed = isPlainPayload(args) ? commandSchemas[command].safeParse(args) : undefined;
-    if (!parsed?.success) {
-      return {
-        ok: false,
-        error: {
-          kind: 'invalid-payload',
-          message: 'The request was not in the expected form.',
-          details: parsed
-            ? parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message }))
-            : [{ path: '', message: 'expected plain data' }],
-        },
-      };
-    }
-    try {
-      const handler = handlers[command] as (a: unknown) => Promise<CommandResults[C]> | CommandResults[C];
-      return { ok: true, value: await handler(parsed.data) };
-    } catch (err) {
-      const apiError = (err as { apiError?: ApiError }).apiError;
-      if (apiError) return { ok: false, error: apiError };
-      log.error({ err, command }, 'command failed');
-      return { ok: false, error: { kind: 'internal', message: 'Something went wrong inside Replyline.' } };
-    }
-  }
+    settingsChanged: applySettings,
+    now,
+  });
 
   if (options.autoStart ?? true) controller.start();
 
@@ -328,7 +213,7 @@ async function openCore(
     replyLog,
     pipeline,
     history,
-    handle,
+    handle: (command, args) => dispatchCommand(handlers, command, args),
     on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void) {
       return events.on(event, listener);
     },
@@ -368,27 +253,4 @@ async function openDataKey(file: string, wrapper: KeyWrapper): Promise<ByteCiphe
     getLogger('core').warn({ file: path.basename(aside) }, 'the data key could not be unlocked; set aside, starting with a new one');
     return loadOrCreateDataKey(file, wrapper);
   }
-}
-
-function historyCsv(entries: HistoryEntry[]): string {
-  const cell = (v: unknown) => {
-    const s = v === undefined ? '' : String(v);
-    const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
-    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  const rows = [['time', 'state', 'cause', 'code', 'meaning', 'attempt', 'delay_ms', 'outage_ms', 'recovered_by']];
-  for (const e of [...entries].reverse()) {
-    rows.push([
-      new Date(e.at).toISOString(),
-      e.state,
-      e.cause ?? '',
-      e.code?.toString() ?? '',
-      e.meaning,
-      e.attempt?.toString() ?? '',
-      e.delayMs?.toString() ?? '',
-      e.outageMs?.toString() ?? '',
-      e.recoveredBy ?? '',
-    ]);
-  }
-  return rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
 }

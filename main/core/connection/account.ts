@@ -1,5 +1,5 @@
 /** Whether a held reply may go out from the account linked now. */
-import type { AccountIdentity } from '../connection/connection-state.js';
+import type { AccountIdentity } from '../../contract/api.js';
 import { sameUser } from './jid.js';
 
 /** Same WhatsApp account: the same phone number, or the same LID when both are known. */

@@ -17,14 +17,14 @@ import makeWASocket, {
   type proto,
 } from '@whiskeysockets/baileys';
 import { Backoff, type BackoffOptions } from './backoff.js';
-import { BAD_SESSION_RELINK_AFTER, classifyClose, CLOSE_POLICY, type CloseCause } from './close-policy.js';
-import { describeState, type AccountIdentity, type ConnectionState } from './connection-state.js';
-import { deferred, type Deferred } from './deferred.js';
+import { BAD_SESSION_RELINK_AFTER, classifyClose } from './close-policy.js';
+import { CLOSE_POLICY, describeState, type AccountIdentity, type CloseCause, type ConnectionState } from '../../contract/api.js';
+import { deferred, type Deferred } from '../util/deferred.js';
 import type { Link, LinkEventMap, LiveSocket, Unsubscribe } from './link.js';
 import { acquireSessionLock, type SessionLock } from './session-lock.js';
 import { DeviceListCache } from './device-cache.js';
 import { sameAccount } from './account.js';
-import { TypedEmitter } from './typed-emitter.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
 import { getLogger, type Logger } from '../logging/logger.js';
 import type { ReconnectHistory, RecoveredBy } from '../history/reconnect-history.js';
 import { SessionStore, SessionStoreError } from '../session/session-store.js';

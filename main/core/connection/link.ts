@@ -5,8 +5,7 @@
  * caller keep a socket: a reply resolves `currentSocket()` (or awaits `whenReady()`) at send time.
  */
 import type { BaileysEventMap, WASocket } from '@whiskeysockets/baileys';
-import type { AccountIdentity, ConnectionState } from './connection-state.js';
-import type { CloseCause } from './close-policy.js';
+import type { AccountIdentity, CloseCause, ConnectionState } from '../../contract/api.js';
 
 /** One Baileys socket and the generation number the controller gave it. */
 export interface LiveSocket {

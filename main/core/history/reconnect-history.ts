@@ -7,8 +7,7 @@
  */
 import { z } from 'zod';
 import { RecordLog } from '../storage/record-log.js';
-import type { ConnectionStateKind } from '../connection/connection-state.js';
-import { CLOSE_POLICY, type CloseCause } from '../connection/close-policy.js';
+import type { CloseCause, ConnectionStateKind } from '../../contract/api.js';
 
 /** What started the attempt that brought the link back. */
 export type RecoveredBy = 'startup' | 'backoff' | 'restart' | 'resume' | 'network' | 'user' | 'relink';
@@ -157,9 +156,4 @@ export class ReconnectHistory {
   async close(): Promise<void> {
     await this.log.close();
   }
-}
-
-/** Plain words for a drop entry. */
-export function meaningOf(cause: CloseCause): string {
-  return CLOSE_POLICY[cause].meaning;
 }

@@ -7,7 +7,7 @@ import type { MissedView } from '../../contract/api.js';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Unsubscribe } from '../connection/link.js';
-import { TypedEmitter } from '../connection/typed-emitter.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
 import type { ByteCipher } from '../storage/cipher.js';
 import { Journal } from '../storage/journal.js';
 

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import type { Unsubscribe } from '../connection/link.js';
 import { getLogger } from '../logging/logger.js';
 import { newMessageId, OutboxError, type Outbox } from '../outbox/index.js';
-import { assertNever, type AccountIdentity } from '../connection/connection-state.js';
+import { assertNever, type AccountIdentity } from '../../contract/api.js';
 import { maskPhone } from '../replylog/mask.js';
 import type { ReplyLog } from '../replylog/reply-log.js';
 import type { DedupeStore } from './dedupe-store.js';

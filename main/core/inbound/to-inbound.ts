@@ -5,7 +5,7 @@
  * or a media caption, through the ephemeral / view-once / document-with-caption wrappers.
  */
 import type { proto, WAMessage } from '@whiskeysockets/baileys';
-import type { AccountIdentity } from '../connection/connection-state.js';
+import type { AccountIdentity } from '../../contract/api.js';
 import { isPhoneJid, normalizeJid, parseJid, sameUser } from '../connection/jid.js';
 import type { InboundMessage, ReceivedMessage } from './types.js';
 

@@ -16,9 +16,9 @@
  *   (so a reply expires when its time is up, even in the middle of an outage). Everything else
  *   re-runs the scan through `kick()` (coalesced to one scan per microtask).
  */
-import { assertNever } from '../connection/connection-state.js';
+import { assertNever } from '../../contract/api.js';
 import type { Link, LiveSocket, Unsubscribe } from '../connection/link.js';
-import { TypedEmitter } from '../connection/typed-emitter.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
 import type { ByteCipher } from '../storage/cipher.js';
 import { getLogger } from '../logging/logger.js';
 import path from 'node:path';

@@ -2,7 +2,7 @@
  * The outbox's vocabulary: a reply's delivery state (a string union with exhaustive switches),
  * the entry as callers see it, and what a caller hands in to queue a reply.
  */
-import { assertNever, type AccountIdentity } from '../connection/connection-state.js';
+import { assertNever, type AccountIdentity } from '../../contract/api.js';
 import type { DeliveryError } from './errors.js';
 
 /**

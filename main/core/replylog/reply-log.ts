@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { Unsubscribe } from '../connection/link.js';
-import { TypedEmitter } from '../connection/typed-emitter.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
 import { getLogger } from '../logging/logger.js';
 import type { ByteCipher } from '../storage/cipher.js';
 import { Journal } from '../storage/journal.js';

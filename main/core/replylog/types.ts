@@ -4,8 +4,7 @@
  * window contract's `ReplyStatus`.
  */
 import type { DeliveryState } from '../outbox/types.js';
-import { assertNever } from '../connection/connection-state.js';
-import type { ReplyStatus } from '../../contract/api.js';
+import { assertNever, type ReplyStatus } from '../../contract/api.js';
 
 export { REPLY_STATUSES, type ReplyStatus } from '../../contract/api.js';
 

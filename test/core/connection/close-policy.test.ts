@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Boom } from '@hapi/boom';
-import { classifyClose, CLOSE_POLICY, type CloseAction, type CloseCause } from '../../../main/core/connection/close-policy.js';
+import { classifyClose } from '../../../main/core/connection/close-policy.js';
+import { CLOSE_POLICY, type CloseAction, type CloseCause } from '../../../main/contract/api.js';
 
 /** Build the error Baileys puts in `lastDisconnect.error` for each server action (PROTOCOL-NOTES §5). */
 const boom = (message: string, statusCode: number, data?: unknown) => new Boom(message, { statusCode, data });

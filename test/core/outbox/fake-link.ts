@@ -5,9 +5,8 @@
  */
 import type { WASocket } from '@whiskeysockets/baileys';
 import type { Link, LinkEventMap, LiveSocket, Unsubscribe } from '../../../main/core/connection/link.js';
-import type { AccountIdentity } from '../../../main/core/connection/connection-state.js';
-import type { CloseCause } from '../../../main/core/connection/close-policy.js';
-import { deferred } from '../../../main/core/connection/deferred.js';
+import type { AccountIdentity, CloseCause } from '../../../main/contract/api.js';
+import { deferred } from '../../../main/core/util/deferred.js';
 
 export interface SendCall {
   socketId: number;

@@ -16,8 +16,8 @@ import {
   type Snapshot,
 } from '../../../main/contract/api.js';
 import type { CoreService } from '../../../main/core/app/core-service.js';
-import type { ConnectionState } from '../../../main/core/connection/connection-state.js';
-import { describeState } from '../../../main/core/connection/connection-state.js';
+import type { ConnectionState } from '../../../main/contract/api.js';
+import { describeState } from '../../../main/contract/api.js';
 
 type Listener = (payload: never) => void;
 type HandleFn = (command: CommandName, args: unknown) => Promise<Result<unknown>>;

@@ -9,9 +9,19 @@
  * (emit `resume`, invoke an IPC channel from some frame, click a menu item).
  */
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { vi } from 'vitest';
+
+// ---- the OS the fake plays --------------------------------------------------------------------
+
+/**
+ * Which OS the fake behaves as, where real Electron differs by platform (login items, tray
+ * clicks, notification activation, quitting). Code under test gets its platform passed in; a spec
+ * that passes `platform: 'win32'` also calls `setFakePlatform('win32')`.
+ */
+export const fakeSystem = { platform: process.platform as NodeJS.Platform };
 
 // ---- web contents, frames, windows ------------------------------------------------------------
 
@@ -97,12 +107,41 @@ export class FakeBrowserWindow extends EventEmitter {
 
 // ---- app ------------------------------------------------------------------------------------
 
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const packageJson = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  name?: string;
+  productName?: string;
+  desktopName?: string;
+};
+
+/** Electron 45's default Linux desktop name for an app name (lib/browser/desktop-name.ts). */
+export function defaultDesktopName(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return slug ? `${slug}.desktop` : `${path.basename(process.execPath)}.desktop`;
+}
+
+/** Where the fake keeps the per-user folders (never the real home). */
+const FAKE_APP_DATA = path.join(os.tmpdir(), 'replyline-fake-home', '.config');
+
 class FakeApp extends EventEmitter {
   singleInstanceLock = true;
   isPackaged = false;
-  userData = path.join(os.tmpdir(), 'replyline-fake-user-data');
+  /**
+   * As Electron sets it at start (lib/browser/init.ts): package.json's `productName`, else its
+   * `name`. The default user data folder is `<appData>/<app.name>`.
+   */
+  name = `${packageJson.productName ?? packageJson.name ?? 'Electron'}`.trim();
+  /** Linux: `desktopName` from package.json, else one derived from `app.name`; WM_CLASS follows it. */
+  desktopName = packageJson.desktopName ?? defaultDesktopName(this.name);
+  readonly paths = new Map<string, string>();
   appPath = '/fake/app';
-  loginItem = { openAtLogin: false };
+  /** Login items as the OS keeps them: Windows Run entries by value name, or macOS's one item. */
+  loginItems = new Map<string, { path: string; args: string[] }>();
   readonly requestSingleInstanceLock = vi.fn(() => this.singleInstanceLock);
   readonly quit = vi.fn();
   readonly exit = vi.fn();
@@ -110,14 +149,40 @@ class FakeApp extends EventEmitter {
   readonly enableSandbox = vi.fn();
   readonly setAppUserModelId = vi.fn();
   readonly getVersion = vi.fn(() => '0.1.0');
-  readonly getName = vi.fn(() => 'Replyline');
+  readonly getName = vi.fn(() => this.name);
   readonly getAppPath = vi.fn(() => this.appPath);
-  readonly getPath = vi.fn((name: string) => (name === 'userData' ? this.userData : path.join(this.userData, '..', name)));
-  readonly setPath = vi.fn();
-  readonly setLoginItemSettings = vi.fn((settings: { openAtLogin?: boolean }) => {
-    this.loginItem = { openAtLogin: settings.openAtLogin ?? false };
+  readonly getPath = vi.fn((name: string): string => {
+    const set = this.paths.get(name);
+    if (set) return set;
+    if (name === 'appData') return FAKE_APP_DATA;
+    if (name === 'userData') return path.join(FAKE_APP_DATA, this.name);
+    return path.join(FAKE_APP_DATA, '..', name);
   });
-  readonly getLoginItemSettings = vi.fn(() => ({ ...this.loginItem, wasOpenedAtLogin: false }));
+  readonly setPath = vi.fn((name: string, value: string) => {
+    this.paths.set(name, value);
+  });
+  readonly setLoginItemSettings = vi.fn((settings: Electron.Settings) => {
+    const name = fakeSystem.platform === 'win32' ? (settings.name ?? 'app.replyline.desktop') : 'login-item';
+    if (settings.openAtLogin) this.loginItems.set(name, { path: settings.path ?? process.execPath, args: settings.args ?? [] });
+    else this.loginItems.delete(name);
+  });
+  /**
+   * As Electron 45 answers: on Windows `openAtLogin` is true only for a Run entry with the same
+   * executable *and the same args* as asked about (both default to process.execPath and []), while
+   * `executableWillLaunchAtLogin` ignores the args. macOS has one login item and no args.
+   */
+  readonly getLoginItemSettings = vi.fn((options: Electron.LoginItemSettingsOptions = {}) => {
+    const items = [...this.loginItems.values()];
+    if (fakeSystem.platform !== 'win32') return { openAtLogin: items.length > 0, wasOpenedAtLogin: false };
+    const exe = options.path ?? process.execPath;
+    const args = options.args ?? [];
+    const same = (a: readonly string[]) => a.length === args.length && a.every((x, i) => x === args[i]);
+    return {
+      openAtLogin: items.some((i) => i.path === exe && same(i.args)),
+      executableWillLaunchAtLogin: items.some((i) => i.path === exe),
+      wasOpenedAtLogin: false,
+    };
+  });
 
   /** Play the OS asking the app to quit. Returns whether a listener held it back. */
   fireBeforeQuit(): boolean {
@@ -163,6 +228,8 @@ export class FakeTray extends EventEmitter {
   image: FakeNativeImage;
   tooltip = '';
   menu: FakeMenu | undefined;
+  /** How often the OS popped the context menu up. */
+  menuShown = 0;
   destroyed = false;
   readonly setImage = vi.fn((image: FakeNativeImage) => {
     this.image = image;
@@ -181,19 +248,83 @@ export class FakeTray extends EventEmitter {
     this.image = image;
     FakeTray.instances.push(this);
   }
+  /**
+   * The person left-clicks the icon, as Electron 45 reports it per OS: on macOS, when a menu with
+   * items is set, `click` fires and then the menu opens (tray_icon_cocoa.mm's mouseDown); on
+   * Windows a left click is only `click` (the menu is the right button's); on Linux `click` is the
+   * StatusNotifierItem's activation.
+   */
+  clickIcon(): void {
+    this.emit('click', {}, { x: 0, y: 0, width: 16, height: 16 }, { x: 4, y: 4 });
+    if (fakeSystem.platform === 'darwin' && this.menu && this.menu.items.length > 0) this.menuShown++;
+  }
+  /** The person right-clicks the icon: the menu opens. */
+  rightClickIcon(): void {
+    if (fakeSystem.platform !== 'linux') this.emit('right-click', {}, { x: 0, y: 0, width: 16, height: 16 });
+    if (this.menu && this.menu.items.length > 0) this.menuShown++;
+  }
 }
+
+type ActivationHandler = (details: Electron.ActivationArguments) => void;
 
 export class FakeNotification extends EventEmitter {
   static instances: FakeNotification[] = [];
   static supported = true;
+  /**
+   * What `show()` fails with, if anything: Electron ≥ 42 on macOS shows notifications through
+   * UNNotification, which refuses an app that is not code-signed and emits `failed` instead.
+   */
+  static failure: string | undefined;
+  /** Windows only (Electron 45 defines it on win32 alone); `setFakePlatform` puts it in place. */
+  static handleActivation: ((callback: ActivationHandler) => void) | undefined =
+    process.platform === 'win32' ? handleActivation : undefined;
+  static activationHandler: ActivationHandler | undefined;
+  /** An activation that came before any handler (a click that launched the app). */
+  static pendingActivation: Electron.ActivationArguments | undefined;
   static isSupported(): boolean {
     return FakeNotification.supported;
   }
-  readonly show = vi.fn();
+  /** Windows delivers a toast activation: to the registered handler, or keeps it for the first one. */
+  static activate(details: Electron.ActivationArguments): void {
+    if (FakeNotification.activationHandler) FakeNotification.activationHandler(details);
+    else FakeNotification.pendingActivation = details;
+  }
+  /** Garbage-collected: the app held no reference, so instance events reach nobody any more. */
+  collected = false;
+  readonly show = vi.fn(() => {
+    const failure = FakeNotification.failure;
+    // The OS answers after show() returns.
+    if (failure !== undefined) queueMicrotask(() => this.emit('failed', {}, failure));
+    else queueMicrotask(() => this.emit('show', {}));
+  });
   constructor(readonly options: { title: string; body: string }) {
     super();
     FakeNotification.instances.push(this);
   }
+  /**
+   * The person clicks the notification, on screen or later in the Action Center / Notification
+   * Center. The object hears it only while it lives; on Windows the activation handler always does.
+   */
+  clickByPerson(): void {
+    if (!this.collected) this.emit('click', {});
+    if (fakeSystem.platform === 'win32') FakeNotification.activate({ type: 'click', arguments: '' });
+  }
+  /** The OS moved the toast to the Action Center (Windows) or the person dismissed it. */
+  closeByOs(): void {
+    if (!this.collected) this.emit('close', {});
+  }
+  /** Garbage collection took the object. */
+  collect(): void {
+    this.collected = true;
+    this.removeAllListeners();
+  }
+}
+
+function handleActivation(callback: ActivationHandler): void {
+  FakeNotification.activationHandler = callback;
+  const pending = FakeNotification.pendingActivation;
+  FakeNotification.pendingActivation = undefined;
+  if (pending) callback(pending);
 }
 
 // ---- sessions -------------------------------------------------------------------------------
@@ -323,18 +454,29 @@ const fakeElectron = {
 };
 export default fakeElectron;
 
+/** Play another OS from here on (until the next reset). */
+export function setFakePlatform(platform: NodeJS.Platform): void {
+  fakeSystem.platform = platform;
+  FakeNotification.handleActivation = platform === 'win32' ? handleActivation : undefined;
+}
+
 /** Forget everything the previous test did. */
 export function resetFakeElectron(): void {
   vi.clearAllMocks();
   for (const emitter of [app, ipcMain, ipcRenderer, powerMonitor, session.defaultSession]) emitter.removeAllListeners();
   app.singleInstanceLock = true;
   app.isPackaged = false;
-  app.loginItem = { openAtLogin: false };
+  app.paths.clear();
+  app.loginItems.clear();
+  setFakePlatform(process.platform);
   ipcMain.handlers.clear();
   FakeBrowserWindow.instances = [];
   FakeTray.instances = [];
   FakeNotification.instances = [];
   FakeNotification.supported = true;
+  FakeNotification.failure = undefined;
+  FakeNotification.activationHandler = undefined;
+  FakeNotification.pendingActivation = undefined;
   const s = session.defaultSession;
   s.headersListener = undefined;
   s.permissionRequestHandler = undefined;

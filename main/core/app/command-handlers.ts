@@ -1,0 +1,193 @@
+/**
+ * What the core does for each command of the contract: one entry per command, typed from
+ * `commandSchemas` (each handler receives the payload as the schema parsed it and returns what
+ * `CommandResults` promises). A new command is one schema in the contract and one entry here.
+ *
+ * `dispatchCommand` is the one way in: it runs the contract's payload check, then the handler,
+ * and turns every outcome into a `Result`, so nothing but `{ ok, value | error }` leaves the core.
+ */
+import {
+  describeCause,
+  parseCommandPayload,
+  type ApiError,
+  type CloseCause,
+  type CommandName,
+  type CommandPayloads,
+  type CommandResults,
+  type EventPayloads,
+  type HistoryView,
+  type Result,
+  type Settings,
+  type Snapshot,
+} from '../../contract/api.js';
+import type { SettingsStore } from './settings-store.js';
+import type { ConnectionController } from '../connection/controller.js';
+import type { HistoryEntry, ReconnectHistory } from '../history/reconnect-history.js';
+import { toReplyView, type ReplyLog } from '../replylog/index.js';
+import { toMissedView, type MissedStore, type ReplyPipeline } from '../inbound/index.js';
+import { validateRules, type Rule } from '../autoreply/index.js';
+import type { TypedEmitter } from '../util/typed-emitter.js';
+import { getLogger } from '../logging/logger.js';
+
+export type CommandHandlers = {
+  [C in CommandName]: (payload: CommandPayloads[C]) => CommandResults[C] | Promise<CommandResults[C]>;
+};
+
+/** The parts of the core the handlers act on. */
+export interface CommandContext {
+  settings: SettingsStore;
+  controller: Pick<ConnectionController, 'state' | 'reconnectNow' | 'useHere' | 'relink' | 'requestQr'>;
+  replyLog: Pick<ReplyLog, 'query' | 'exportCsv'>;
+  history: Pick<ReconnectHistory, 'list' | 'countsByCause' | 'uptime'>;
+  missed: Pick<MissedStore, 'list'>;
+  pipeline: Pick<ReplyPipeline, 'sendMissed' | 'skipMissed'>;
+  /** Where the window's events go (settings and auto-reply changes are pushed from here). */
+  events: Pick<TypedEmitter<EventPayloads>, 'emit'>;
+  snapshot(): Snapshot;
+  /** Validated rules were saved: the auto-reply engine uses them from now on. */
+  rulesChanged(rules: Rule[]): void;
+  /** Settings were saved: the core applies them at once (no restart). */
+  settingsChanged(settings: Settings): void;
+  now(): number;
+}
+
+/** A refusal with a plain message for the person; `dispatchCommand` returns it as the error. */
+export class CommandRefused extends Error {
+  constructor(readonly apiError: ApiError) {
+    super(apiError.message);
+    this.name = 'CommandRefused';
+  }
+}
+
+const refuse = (kind: ApiError['kind'], message: string, details?: ApiError['details']): never => {
+  throw new CommandRefused({ kind, message, details });
+};
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export function createCommandHandlers(ctx: CommandContext): CommandHandlers {
+  const { settings, controller, replyLog, history, missed, pipeline, events } = ctx;
+
+  const setAutoReply = (next: Snapshot['autoReply']) => {
+    const stored = settings.setAutoReply(next);
+    events.emit('auto-reply', stored);
+    return stored;
+  };
+
+  return {
+    getSnapshot: () => ctx.snapshot(),
+    listReplies: (q) => replyLog.query(q ?? {}).map(toReplyView),
+    exportReplies: (q) => replyLog.exportCsv(q ?? {}),
+    getHistory: (q) => historyView(history, ctx.now(), q?.limit),
+    exportHistory: () => historyCsv(history.list()),
+    getSettings: () => settings.getSettings(),
+    updateSettings: (patch) => {
+      const next = settings.updateSettings(patch);
+      ctx.settingsChanged(next);
+      events.emit('settings', next);
+      return next;
+    },
+    getRules: () => ({ rules: settings.getRules() }),
+    setRules: ({ rules }) => {
+      const r = validateRules(rules);
+      if (!r.ok) {
+        const details = r.errors.map((e) => ({ path: e.path.join('.'), message: e.message }));
+        return refuse('invalid-rules', 'Some rules need fixing before they can be saved.', details);
+      }
+      settings.setRules(r.rules);
+      ctx.rulesChanged(r.rules);
+      return { rules: r.rules };
+    },
+    setAutoReply: ({ enabled }) => setAutoReply({ enabled }),
+    pauseAutoReply: ({ until }) =>
+      setAutoReply(
+        until === null
+          ? { enabled: settings.getAutoReply().enabled }
+          : { enabled: settings.getAutoReply().enabled, pausedUntil: until },
+      ),
+    reconnectNow: () => {
+      controller.reconnectNow('user');
+      return null;
+    },
+    useHere: () => {
+      if (controller.state.kind !== 'conflict') refuse('not-allowed-now', 'WhatsApp is not open elsewhere right now.');
+      controller.useHere();
+      return null;
+    },
+    relink: async () => {
+      await controller.relink();
+      return null;
+    },
+    requestQr: () => {
+      if (controller.state.kind !== 'qr-expired') refuse('not-allowed-now', 'There is no expired QR code to replace.');
+      controller.requestQr();
+      return null;
+    },
+    listMissed: () => missed.list().map(toMissedView),
+    sendMissed: async ({ id }) => {
+      const r = await pipeline.sendMissed(id);
+      if (!r.ok) refuse(r.error.kind === 'not-found' ? 'not-found' : 'internal', r.error.message);
+      return null;
+    },
+    skipMissed: async ({ id }) => {
+      const r = await pipeline.skipMissed(id);
+      if (!r.ok) refuse(r.error.kind === 'not-found' ? 'not-found' : 'internal', r.error.message);
+      return null;
+    },
+  };
+}
+
+/** Check the payload, run the command's handler, and answer with a `Result` whatever happens. */
+export async function dispatchCommand<C extends CommandName>(
+  handlers: CommandHandlers,
+  command: C,
+  args: unknown,
+): Promise<Result<CommandResults[C]>> {
+  const payload = parseCommandPayload(command, args);
+  if (!payload.ok) return payload;
+  try {
+    // TypeScript cannot pair `handlers[command]` with `CommandPayloads[C]` for a generic C.
+    const handler = handlers[command] as (p: CommandPayloads[C]) => CommandResults[C] | Promise<CommandResults[C]>;
+    return { ok: true, value: await handler(payload.value) };
+  } catch (err) {
+    if (err instanceof CommandRefused) return { ok: false, error: err.apiError };
+    getLogger('core').error({ err, command }, 'command failed');
+    return { ok: false, error: { kind: 'internal', message: 'Something went wrong inside Replyline.' } };
+  }
+}
+
+function historyView(history: CommandContext['history'], now: number, limit = 500): HistoryView {
+  const counts = history.countsByCause(now - 7 * DAY);
+  const meanings: HistoryView['causeMeanings'] = {};
+  for (const cause of Object.keys(counts) as CloseCause[]) meanings[cause] = describeCause(cause);
+  return {
+    entries: history.list({ limit }),
+    countsByCause: counts,
+    causeMeanings: meanings,
+    day: history.uptime(now - DAY, now, 24),
+    week: history.uptime(now - 7 * DAY, now, 28),
+  };
+}
+
+function historyCsv(entries: HistoryEntry[]): string {
+  const cell = (v: unknown) => {
+    const s = v === undefined ? '' : String(v);
+    const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
+    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  const rows = [['time', 'state', 'cause', 'code', 'meaning', 'attempt', 'delay_ms', 'outage_ms', 'recovered_by']];
+  for (const e of [...entries].reverse()) {
+    rows.push([
+      new Date(e.at).toISOString(),
+      e.state,
+      e.cause ?? '',
+      e.code?.toString() ?? '',
+      e.meaning,
+      e.attempt?.toString() ?? '',
+      e.delayMs?.toString() ?? '',
+      e.outageMs?.toString() ?? '',
+      e.recoveredBy ?? '',
+    ]);
+  }
+  return rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}
