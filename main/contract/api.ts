@@ -107,6 +107,37 @@ export interface Snapshot {
   encryption: 'os-keychain' | 'weak' | 'test' | 'none';
   dataDir: string;
   version: string;
+  /** Stores that had to be reset, until the person dismisses each notice. */
+  notices: NoticeView[];
+}
+
+/** Which store had to be reset (a notice's id: one notice per store). */
+export type NoticeStore =
+  | 'settings'
+  | 'session'
+  | 'data-key'
+  | 'outbox'
+  | 'reply-log'
+  | 'history'
+  | 'seen-messages'
+  | 'missed'
+  | 'contacts'
+  | 'other';
+
+/**
+ * Told once, in plain words: a store could not be read and was reset, and where the damaged
+ * copy was kept. Shown until dismissed (`dismissNotice`); a later reset of the same store shows
+ * it again.
+ */
+export interface NoticeView {
+  id: NoticeStore;
+  store: NoticeStore;
+  title: string;
+  message: string;
+  /** The damaged copies, kept next to the store's file. */
+  copies: string[];
+  /** When the newest copy was set aside (ms since epoch). */
+  at: number;
 }
 
 export const settingsSchema = z.object({
@@ -171,6 +202,7 @@ export const commandSchemas = {
   listMissed: none,
   sendMissed: idArg,
   skipMissed: idArg,
+  dismissNotice: idArg,
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -233,6 +265,8 @@ export interface CommandResults {
   listMissed: MissedView[];
   sendMissed: null;
   skipMissed: null;
+  /** The notices still shown. */
+  dismissNotice: NoticeView[];
 }
 
 /** A typed error with a plain-language message for the person. */
@@ -253,6 +287,7 @@ export interface EventPayloads {
   reply: ReplyView;
   history: HistoryEntryView;
   missed: MissedView[];
+  notices: NoticeView[];
   settings: Settings;
 }
 export { EVENT_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL };

@@ -8,5 +8,5 @@
 export const IPC_COMMAND_PREFIX = 'replyline:cmd:';
 export const IPC_EVENT_CHANNEL = 'replyline:event';
 
-export const EVENT_NAMES = ['state', 'auto-reply', 'reply', 'history', 'missed', 'settings'] as const;
+export const EVENT_NAMES = ['state', 'auto-reply', 'reply', 'history', 'missed', 'settings', 'notices'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];

@@ -2,7 +2,7 @@
  * How the desktop app starts its core: the version Electron reports (`app.getVersion()`, read
  * from package.json) reaches the snapshot and the first line of the rotated log file.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeEach, expect, it, vi } from 'vitest';
@@ -44,4 +44,21 @@ it('passes app.getVersion() to the core and writes it as the log file\'s first l
   expect(logs).toEqual(['replyline.1.log']);
   const first = JSON.parse(readFileSync(path.join(layout.logsDir, logs[0]!), 'utf8').split('\n')[0]!) as Record<string, unknown>;
   expect(first).toMatchObject({ version: '7.8.9', msg: 'Replyline 7.8.9 starting', mode: 'desktop' });
+});
+
+it('tells the window when the desktop settings file was damaged, and where the copy is', async () => {
+  const layout = userDataLayout(tempDir('replyline-userdata-'));
+  mkdirSync(layout.settingsDir, { recursive: true });
+  writeFileSync(path.join(layout.settingsDir, 'settings.json'), '{"settings": {');
+  const settings = openSettingsStore({ cwd: layout.settingsDir, name: layout.settingsName });
+  const core = await startCore({ dataDir: layout.dataDir, settings }, { autoStart: false });
+  try {
+    expect(core.snapshot().autoReply).toEqual({ enabled: false });
+    const [notice] = core.snapshot().notices;
+    expect(notice).toMatchObject({ id: 'settings' });
+    expect(path.dirname(notice!.copies[0]!)).toBe(layout.settingsDir);
+    expect(readFileSync(notice!.copies[0]!, 'utf8')).toBe('{"settings": {');
+  } finally {
+    await core.close();
+  }
 });

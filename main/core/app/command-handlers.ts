@@ -21,6 +21,7 @@ import {
   type Snapshot,
 } from '../../contract/api.js';
 import type { SettingsStore } from './settings-store.js';
+import type { Notices } from './notices.js';
 import type { ConnectionController } from '../connection/controller.js';
 import type { HistoryEntry, ReconnectHistory } from '../history/reconnect-history.js';
 import { toReplyView, type ReplyLog } from '../replylog/index.js';
@@ -41,6 +42,7 @@ export interface CommandContext {
   history: Pick<ReconnectHistory, 'list' | 'countsByCause' | 'uptime'>;
   missed: Pick<MissedStore, 'list'>;
   pipeline: Pick<ReplyPipeline, 'sendMissed' | 'skipMissed'>;
+  notices: Pick<Notices, 'list' | 'dismiss'>;
   /** Where the window's events go (settings and auto-reply changes are pushed from here). */
   events: Pick<TypedEmitter<EventPayloads>, 'emit'>;
   snapshot(): Snapshot;
@@ -133,6 +135,12 @@ export function createCommandHandlers(ctx: CommandContext): CommandHandlers {
       const r = await pipeline.skipMissed(id);
       if (!r.ok) refuse(r.error.kind === 'not-found' ? 'not-found' : 'internal', r.error.message);
       return null;
+    },
+    dismissNotice: async ({ id }) => {
+      if (!(await ctx.notices.dismiss(id))) refuse('not-found', 'That notice was already dismissed.');
+      const left = ctx.notices.list();
+      events.emit('notices', left);
+      return left;
     },
   };
 }

@@ -13,6 +13,7 @@ import { createCommandHandlers, dispatchCommand } from './command-handlers.js';
 import { dataPaths } from './paths.js';
 import { JsonSettingsStore, type SettingsStore } from './settings-store.js';
 import { PersistedContactMemory } from './contact-memory.js';
+import { Notices } from './notices.js';
 import { ConnectionController, type ControllerOptions } from '../connection/controller.js';
 import { acquireSessionLock, type SessionLock } from '../connection/session-lock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
@@ -113,6 +114,11 @@ async function openCore(
   const dedupe = await DedupeStore.open({ dir: paths.inbound, cipher, now });
   const missed = await MissedStore.open({ dir: paths.inbound, cipher, now });
   const contacts = await PersistedContactMemory.open(paths.inbound, cipher);
+  // After every store opened: each one that was damaged has set its file aside by now.
+  const notices = await Notices.open({
+    dataDir: paths.dataDir,
+    extraDirs: settings.file ? [path.dirname(settings.file)] : [],
+  });
 
   const enginePath = path.join(paths.dataDir, 'autoreply-state.json');
   const engine = new AutoReplyEngine({
@@ -168,6 +174,11 @@ async function openCore(
     replyLog.on('change', (entry) => events.emit('reply', toReplyView(entry))),
     missed.on('change', (entries) => events.emit('missed', entries.map(toMissedView))),
     history.onEntry((entry) => events.emit('history', entry)),
+    // The session store sets a damaged session aside when it opens it (a relink, say).
+    controller.on('state', (state) => {
+      if (state.kind !== 'needs-relink' && state.kind !== 'awaiting-qr') return;
+      void notices.rescan().then((changed) => changed && events.emit('notices', notices.list()));
+    }),
     attachInbound(controller, pipeline, now),
   );
   await pipeline.start();
@@ -186,6 +197,7 @@ async function openCore(
     encryption: controller.session?.encryption ?? (options.keyWrapper?.strength ?? 'none'),
     dataDir: paths.dataDir,
     version: options.version ?? APP_VERSION,
+    notices: notices.list(),
   });
 
   const handlers = createCommandHandlers({
@@ -195,6 +207,7 @@ async function openCore(
     history,
     missed,
     pipeline,
+    notices,
     events,
     snapshot,
     rulesChanged: (next) => {
