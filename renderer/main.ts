@@ -15,6 +15,7 @@ import { createConflictPrompt } from './views/conflict.js';
 import type { ScreenId, View, ViewContext } from './views/context.js';
 import { createHistory } from './views/history.js';
 import { createMissed } from './views/missed.js';
+import { createNotices } from './views/notices.js';
 import { createOverview } from './views/overview.js';
 import { createPairing } from './views/pairing.js';
 import { createReplies } from './views/replies.js';
@@ -116,6 +117,7 @@ function start(app: HTMLElement): void {
       createAutoReplyControls(ctx),
     ),
     createBanner(ctx),
+    createNotices(ctx),
     notice,
     createConflictPrompt(ctx),
     tabs.bar,
@@ -149,6 +151,7 @@ function start(app: HTMLElement): void {
   api.on('auto-reply', (autoReply) => store.set({ autoReply }));
   api.on('missed', (missed) => store.set({ missed }));
   api.on('settings', (settings) => store.set({ settings }));
+  api.on('notices', (notices) => store.set({ notices }));
 
   const sync = async () => {
     const snap = await run('getSnapshot', undefined, true);
@@ -156,8 +159,8 @@ function start(app: HTMLElement): void {
       store.set({ unreachable: snap.error.message });
       return false;
     }
-    const { state, stateText, autoReply, encryption, dataDir, version } = snap.value;
-    store.set({ ready: true, unreachable: undefined, connection: state, stateText, autoReply, encryption, dataDir, version });
+    const { state, stateText, autoReply, encryption, dataDir, version, notices } = snap.value;
+    store.set({ ready: true, unreachable: undefined, connection: state, stateText, autoReply, encryption, dataDir, version, notices });
     const [missed, settings] = await Promise.all([run('listMissed', undefined, true), run('getSettings', undefined, true)]);
     store.set({
       ...(missed.ok ? { missed: missed.value } : {}),

@@ -14,7 +14,7 @@ import jsQRModule from 'jsqr';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeState, type ConnectionState, type EventPayloads, type Result } from '../../main/contract/api.js';
+import { describeState, type ConnectionState, type EventPayloads, type NoticeView, type Result } from '../../main/contract/api.js';
 import { installFakeApi, type FakeCall, type FakeData, type FakeWindow } from './fake-api.js';
 import { ACCOUNT_DIGITS, FULL_NUMBER, QR_1, QR_2, T0, fakeData } from './fixtures.js';
 import { startServer, type TestServer } from './server.js';
@@ -25,6 +25,8 @@ const jsQR = jsQRModule.default;
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 const SCREENSHOTS = path.resolve('test-results/screenshots/ui');
+/** Screenshots the README and docs show: committed with REPLYLINE_UPDATE_SCREENSHOTS=1. */
+const DOC_SCREENSHOTS = process.env.REPLYLINE_UPDATE_SCREENSHOTS === '1' ? path.resolve('docs/screenshots') : SCREENSHOTS;
 const TOKEN = 'test-token-5b7e1c';
 
 if (!HAS_CHROMIUM) {
@@ -229,6 +231,40 @@ describe.skipIf(!HAS_CHROMIUM)('renderer (headless Chromium, fake API)', () => {
     await notice.waitFor();
     expect(await notice.innerText()).toContain('Headless mode stores the session without encryption');
     expect(await notice.innerText()).not.toContain('keyring');
+  });
+
+  it('tells the person once that a damaged store was reset, where the copy is, until they dismiss it', async () => {
+    const base = fakeData();
+    const copy = '/home/alex/.config/Replyline/settings.json.corrupt-2025-05-12T09-12-03-114Z';
+    const settingsNotice: NoticeView = {
+      id: 'settings',
+      store: 'settings',
+      title: 'Your settings could not be read',
+      message: `The settings file was damaged, so Replyline started with the default settings, no rules, and auto-reply off. Check Settings and Rules before you switch auto-reply on again. The damaged file was kept as ${copy}.`,
+      copies: [copy],
+      at: T0 - 18 * 60_000,
+    };
+    const page = await open({
+      data: { snapshot: { ...base.snapshot, autoReply: { enabled: false }, notices: [settingsNotice] }, rules: [] },
+    });
+    const banner = page.locator('[data-testid=store-notice][data-store=settings]');
+    await banner.waitFor();
+    const text = await banner.innerText();
+    expect(text).toContain('Your settings could not be read');
+    expect(text).toContain('auto-reply off');
+    expect(text).toContain(copy);
+    expect(await banner.getAttribute('role')).toBe('alert');
+    expect(await unnamedControls(page)).toEqual([]);
+    await page.screenshot({ path: path.join(DOC_SCREENSHOTS, 'store-reset.png'), animations: 'disabled' });
+
+    await banner.locator('[data-testid=dismiss-notice]').click();
+    await banner.waitFor({ state: 'detached' });
+    expect(await calls(page, 'dismissNotice')).toEqual([{ command: 'dismissNotice', args: { id: 'settings' } }]);
+
+    // Another store reset while the window is open arrives as an event.
+    await emit(page, 'notices', [{ ...settingsNotice, id: 'outbox', store: 'outbox', title: 'The list of replies waiting to go out was damaged' }]);
+    await page.locator('[data-testid=store-notice][data-store=outbox]').waitFor();
+    expect(await page.locator('[data-testid=store-notice]').count()).toBe(1);
   });
 
   it('draws the QR crisp and decodable, and redraws it when WhatsApp rotates it', async () => {
