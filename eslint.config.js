@@ -33,7 +33,7 @@ export default tseslint.config(
         {
           regex: '(^|/)contract/api(\\.js)?$',
           allowTypeImports: true,
-          message: 'Import only types from contract/api.ts here: its values bring zod into the window bundle, and the CSP reports zod\'s eval probe. Take values from the zod-free contract/connection.ts.',
+          message: 'Import only types from contract/api.ts here: its values bring zod into the window bundle, and the CSP reports zod\'s eval probe. Take values from the zod-free contract/connection.ts or contract/bounds.ts.',
         },
       ] }],
     },

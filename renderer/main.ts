@@ -16,6 +16,7 @@ import type { ScreenId, View, ViewContext } from './views/context.js';
 import { createHistory } from './views/history.js';
 import { createMissed } from './views/missed.js';
 import { createNotices } from './views/notices.js';
+import { createStoreResets } from './views/store-resets.js';
 import { createOverview } from './views/overview.js';
 import { createPairing } from './views/pairing.js';
 import { createReplies } from './views/replies.js';
@@ -117,8 +118,9 @@ function start(app: HTMLElement): void {
       createAutoReplyControls(ctx),
     ),
     createBanner(ctx),
-    createNotices(ctx),
+    createStoreResets(ctx),
     notice,
+    createNotices(ctx),
     createConflictPrompt(ctx),
     tabs.bar,
     tabs.panels,
@@ -151,7 +153,7 @@ function start(app: HTMLElement): void {
   api.on('auto-reply', (autoReply) => store.set({ autoReply }));
   api.on('missed', (missed) => store.set({ missed }));
   api.on('settings', (settings) => store.set({ settings }));
-  api.on('notices', (notices) => store.set({ notices }));
+  api.on('store-resets', (storeResets) => store.set({ storeResets }));
 
   const sync = async () => {
     const snap = await run('getSnapshot', undefined, true);
@@ -159,8 +161,8 @@ function start(app: HTMLElement): void {
       store.set({ unreachable: snap.error.message });
       return false;
     }
-    const { state, stateText, autoReply, encryption, dataDir, version, notices } = snap.value;
-    store.set({ ready: true, unreachable: undefined, connection: state, stateText, autoReply, encryption, dataDir, version, notices });
+    const { state, stateText, autoReply, encryption, dataDir, version, storeResets } = snap.value;
+    store.set({ ready: true, unreachable: undefined, connection: state, stateText, autoReply, encryption, dataDir, version, storeResets });
     const [missed, settings] = await Promise.all([run('listMissed', undefined, true), run('getSettings', undefined, true)]);
     store.set({
       ...(missed.ok ? { missed: missed.value } : {}),

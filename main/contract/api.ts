@@ -6,16 +6,19 @@
  *
  * Browser-safe: no Node or Electron imports here or in what it imports. The values the window's
  * bundle needs at run time live in zod-free modules beside this one and are re-exported here:
- * `channels.ts` (the preload) and `connection.ts` (the window). Bundles import values from those
+ * `channels.ts` (the preload), `connection.ts` and `bounds.ts` (the window). Bundles import values from those
  * directly, because importing a value from this file brings zod along (whose eval probe the
  * window's CSP reports), and types from here. The lint config enforces it for the renderer.
  */
 import { z } from 'zod';
 import { EVENT_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL, type EventName } from './channels.js';
 import type { CloseCause, ConnectionState } from './connection.js';
+import { MAX_DATE_MS, MAX_RULES, SETTINGS_BOUNDS } from './bounds.js';
 
 // The connection's states, close causes and their plain words (a pure module of its own).
 export * from './connection.js';
+// The settings' bounds, the rule count, the date cap and the pause rule (plain values).
+export * from './bounds.js';
 
 // ---- Values ---------------------------------------------------------------------------------
 
@@ -98,6 +101,18 @@ export interface MissedView {
   ruleName?: string;
 }
 
+/**
+ * A message from the desktop shell for the window, shown there until dismissed. Never from the
+ * core or headless mode:
+ *  - 'closed-to-tray': the window was closed for the first time and Replyline keeps running;
+ *  - 'notification': a desktop notification the system would not show (an unsigned macOS build).
+ */
+export interface NoticeView {
+  kind: 'closed-to-tray' | 'notification';
+  title: string;
+  body: string;
+}
+
 /** Everything the window needs to draw itself on open. */
 export interface Snapshot {
   state: ConnectionState;
@@ -107,12 +122,12 @@ export interface Snapshot {
   encryption: 'os-keychain' | 'weak' | 'test' | 'none';
   dataDir: string;
   version: string;
-  /** Stores that had to be reset, until the person dismisses each notice. */
-  notices: NoticeView[];
+  /** Stores that had to be reset, until the person dismisses each one. */
+  storeResets: StoreResetView[];
 }
 
-/** Which store had to be reset (a notice's id: one notice per store). */
-export type NoticeStore =
+/** Which store had to be reset (a reset's id: one per store). */
+export type ResetStore =
   | 'settings'
   | 'session'
   | 'data-key'
@@ -126,12 +141,12 @@ export type NoticeStore =
 
 /**
  * Told once, in plain words: a store could not be read and was reset, and where the damaged
- * copy was kept. Shown until dismissed (`dismissNotice`); a later reset of the same store shows
- * it again.
+ * copy was kept. Shown until dismissed (`dismissStoreReset`); a later reset of the same store
+ * shows it again. (From the core; the desktop shell's own messages are `NoticeView`.)
  */
-export interface NoticeView {
-  id: NoticeStore;
-  store: NoticeStore;
+export interface StoreResetView {
+  id: ResetStore;
+  store: ResetStore;
   title: string;
   message: string;
   /** The damaged copies, kept next to the store's file. */
@@ -140,21 +155,29 @@ export interface NoticeView {
   at: number;
 }
 
+const boundedInt = (bounds: { min: number; max: number }) => z.number().int().min(bounds.min).max(bounds.max);
+
 export const settingsSchema = z.object({
   /** Offline-sync messages older than this many minutes go to "missed while offline". */
-  catchUpWindowMinutes: z.number().int().min(0).max(24 * 60),
+  catchUpWindowMinutes: boundedInt(SETTINGS_BOUNDS.catchUpWindowMinutes),
   /** A reply still waiting after this many minutes is expired instead of sent late. */
-  replyTtlMinutes: z.number().int().min(1).max(7 * 24 * 60),
+  replyTtlMinutes: boundedInt(SETTINGS_BOUNDS.replyTtlMinutes),
   /** Show a typing indicator before a reply. */
   typingIndicator: z.boolean(),
   /** Loop protection: auto-replies per minute over all chats. */
-  maxRepliesPerMinute: z.number().int().min(1).max(60),
+  maxRepliesPerMinute: boundedInt(SETTINGS_BOUNDS.maxRepliesPerMinute),
   /** Loop protection: auto-replies per chat per hour, over all rules. */
-  maxRepliesPerChatPerHour: z.number().int().min(1).max(60),
+  maxRepliesPerChatPerHour: boundedInt(SETTINGS_BOUNDS.maxRepliesPerChatPerHour),
   startAtLogin: z.boolean(),
   notifications: z.boolean(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** A moment a Date can hold: later ones break every clock and date format. */
+export const pausedUntilSchema = z.number().int().positive().max(MAX_DATE_MS);
+
+/** The auto-reply switch as stored: on or off, and a pause until a moment (see `isPaused`). */
+export const autoReplySchema = z.object({ enabled: z.boolean(), pausedUntil: pausedUntilSchema.optional() });
 
 export const DEFAULT_SETTINGS: Settings = {
   catchUpWindowMinutes: 15,
@@ -191,10 +214,9 @@ export const commandSchemas = {
   updateSettings: settingsSchema.partial().strict(),
   getRules: none,
   /** Rules are validated by the auto-reply engine's own schema, which gives per-rule messages. */
-  setRules: z.object({ rules: z.array(z.unknown()).max(200) }).strict(),
+  setRules: z.object({ rules: z.array(z.unknown()).max(MAX_RULES, `there are too many rules (at most ${MAX_RULES})`) }).strict(),
   setAutoReply: z.object({ enabled: z.boolean() }).strict(),
-  /** A moment a Date can hold (at most 8.64e15 ms): later ones break every clock and date format. */
-  pauseAutoReply: z.object({ until: z.number().int().positive().max(8_640_000_000_000_000).nullable() }).strict(),
+  pauseAutoReply: z.object({ until: pausedUntilSchema.nullable() }).strict(),
   reconnectNow: none,
   useHere: none,
   relink: none,
@@ -202,7 +224,7 @@ export const commandSchemas = {
   listMissed: none,
   sendMissed: idArg,
   skipMissed: idArg,
-  dismissNotice: idArg,
+  dismissStoreReset: idArg,
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -265,8 +287,8 @@ export interface CommandResults {
   listMissed: MissedView[];
   sendMissed: null;
   skipMissed: null;
-  /** The notices still shown. */
-  dismissNotice: NoticeView[];
+  /** The resets still shown. */
+  dismissStoreReset: StoreResetView[];
 }
 
 /** A typed error with a plain-language message for the person. */
@@ -287,8 +309,9 @@ export interface EventPayloads {
   reply: ReplyView;
   history: HistoryEntryView;
   missed: MissedView[];
-  notices: NoticeView[];
+  'store-resets': StoreResetView[];
   settings: Settings;
+  notice: NoticeView;
 }
 export { EVENT_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL };
 export type { EventName };

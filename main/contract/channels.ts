@@ -8,5 +8,6 @@
 export const IPC_COMMAND_PREFIX = 'replyline:cmd:';
 export const IPC_EVENT_CHANNEL = 'replyline:event';
 
-export const EVENT_NAMES = ['state', 'auto-reply', 'reply', 'history', 'missed', 'settings', 'notices'] as const;
+/** Core events, plus `notice`, which the desktop shell itself sends (never the core). */
+export const EVENT_NAMES = ['state', 'auto-reply', 'reply', 'history', 'missed', 'settings', 'notice', 'store-resets'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];

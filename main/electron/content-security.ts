@@ -1,8 +1,8 @@
 /**
  * The window's web-side lockdown, applied to its session once at start-up:
  *
- *  - a strict Content-Security-Policy on every response (also set by the app protocol itself and
- *    by a <meta> in renderer/index.html; the browser enforces all of them together);
+ *  - the window's one Content-Security-Policy (core/app/window-files.ts) on every response (the app
+ *    protocol sets it too, and the built index.html carries it in a <meta>);
  *  - every permission request and permission check denied (camera, notifications, clipboard
  *    read, geolocation, …): the window needs none; notifications come from the main process;
  *  - device access (HID, serial, USB) denied;
@@ -11,7 +11,7 @@
  */
 import type { Session } from 'electron';
 import { APP_ORIGIN } from './app-protocol.js';
-import { CONTENT_SECURITY_POLICY } from './csp.js';
+import { CONTENT_SECURITY_POLICY } from '../core/app/window-files.js';
 
 export function setupSessionSecurity(ses: Session): void {
   ses.webRequest.onHeadersReceived((details, callback) => {

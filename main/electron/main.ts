@@ -45,7 +45,7 @@ async function start(): Promise<void> {
   setupAppProtocol(session.defaultSession, built.rendererDir);
 
   const settings = openSettingsStore({ cwd: layout.settingsDir, name: layout.settingsName });
-  const keyWrapper = createSafeStorageKeyWrapper();
+  const keyWrapper = await createSafeStorageKeyWrapper();
   const core = await startCore({ dataDir: layout.dataDir, keyWrapper, settings });
 
   shell = startShell({

@@ -12,6 +12,10 @@
  * message text or phone numbers; contact names only. Clicking opens the window. Off when the
  * person switched notifications off in settings.
  *
+ * A notification the system refuses (`failed`: Electron ≥ 42 shows macOS notifications through
+ * UNNotification, which refuses apps that are not code-signed) is logged, let go, and handed to
+ * `onFailed`, which shows it in the window instead.
+ *
  * Clicks on Windows go through `Notification.handleActivation` (Electron 45, Windows only): a
  * toast that timed out into the Action Center outlives its object, and a click on it reaches no
  * instance listener once the object was collected; the activation callback hears every click,
@@ -36,6 +40,8 @@ export interface NotificationsOptions {
   /** Whether the person wants notifications (settings.notifications). */
   enabled: () => boolean;
   onClick: () => void;
+  /** The system would not show this one (`failed`); the shell shows it in the window instead. */
+  onFailed?: (text: NotificationText) => void;
   platform?: NodeJS.Platform;
   failureAttempt?: number;
   batchMs?: number;
@@ -115,6 +121,12 @@ export function setupNotifications(options: NotificationsOptions): () => void {
       if (!activationHandled) options.onClick();
     });
     n.on('close', () => live.delete(n));
+    n.on('failed', (_event, error) => {
+      live.delete(n);
+      n.removeAllListeners();
+      log.warn({ title: text.title, error }, 'the system did not show a notification; it goes to the window instead');
+      options.onFailed?.(text);
+    });
     n.show();
     log.info({ title: text.title }, 'notification shown');
   };

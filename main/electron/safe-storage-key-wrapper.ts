@@ -1,7 +1,13 @@
 /**
  * The session's data key, protected by the OS keychain through Electron `safeStorage` (macOS
- * Keychain, Windows DPAPI, libsecret/KWallet on Linux). The core's envelope encryption calls this
- * once per start to unwrap one 32-byte key (see main/core/storage/cipher.ts).
+ * Keychain, Windows DPAPI, the Secret Service or KWallet on Linux). The core's envelope encryption
+ * calls this once per start to unwrap one 32-byte key (see main/core/storage/cipher.ts).
+ *
+ * It uses the asynchronous calls (`isAsyncEncryptionAvailable`, `encryptStringAsync`,
+ * `decryptStringAsync`); the synchronous ones are deprecated in Electron 45, whose typings say that
+ * data `encryptString` wrote can be read with `decryptStringAsync`, so keys stored by earlier
+ * versions stay readable. When the keychain has rotated its key (`shouldReEncrypt`), the core
+ * stores the key wrapped again.
  *
  * Strength, shown in the window (Snapshot.encryption):
  *   'os-keychain' — safeStorage is available and, on Linux, backed by a real secret store;
@@ -10,9 +16,6 @@
  * Wrapped format: one tag byte, then the payload — 0x01: safeStorage ciphertext of the key in
  * base64; 0x00: the key itself (only when the OS offers no encryption). The tag lets a key stored
  * one way still be read after the keychain appears or disappears.
- *
- * The synchronous safeStorage calls are deprecated in favour of async ones; `KeyWrapper` is
- * synchronous and runs once per start, so they are used here until the core's interface is async.
  */
 import { safeStorage } from 'electron';
 import type { KeyWrapper } from '../core/storage/cipher.js';
@@ -20,8 +23,8 @@ import type { KeyWrapper } from '../core/storage/cipher.js';
 const TAG_PLAIN = 0x00;
 const TAG_SAFE_STORAGE = 0x01;
 
-export function keychainStrength(platform: NodeJS.Platform = process.platform): 'os-keychain' | 'weak' {
-  if (!safeStorage.isEncryptionAvailable()) return 'weak';
+export async function keychainStrength(platform: NodeJS.Platform = process.platform): Promise<'os-keychain' | 'weak'> {
+  if (!(await safeStorage.isAsyncEncryptionAvailable())) return 'weak';
   if (platform === 'linux') {
     const backend = safeStorage.getSelectedStorageBackend();
     if (backend === 'basic_text' || backend === 'unknown') return 'weak';
@@ -29,21 +32,24 @@ export function keychainStrength(platform: NodeJS.Platform = process.platform): 
   return 'os-keychain';
 }
 
-export function createSafeStorageKeyWrapper(platform: NodeJS.Platform = process.platform): KeyWrapper {
-  const strength = keychainStrength(platform);
+/** Call after the app is ready (safeStorage's async encryptor starts then). */
+export async function createSafeStorageKeyWrapper(platform: NodeJS.Platform = process.platform): Promise<KeyWrapper> {
+  const strength = await keychainStrength(platform);
   return {
     strength,
-    wrap(key) {
-      if (!safeStorage.isEncryptionAvailable()) return Buffer.concat([Buffer.from([TAG_PLAIN]), key]);
-      return Buffer.concat([Buffer.from([TAG_SAFE_STORAGE]), safeStorage.encryptString(key.toString('base64'))]);
+    async wrap(key) {
+      if (!(await safeStorage.isAsyncEncryptionAvailable())) return Buffer.concat([Buffer.from([TAG_PLAIN]), key]);
+      const sealed = await safeStorage.encryptStringAsync(key.toString('base64'));
+      return Buffer.concat([Buffer.from([TAG_SAFE_STORAGE]), sealed]);
     },
-    unwrap(wrapped) {
+    async unwrap(wrapped) {
       const tag = wrapped[0];
       const body = wrapped.subarray(1);
-      if (tag === TAG_PLAIN) return Buffer.from(body);
+      if (tag === TAG_PLAIN) return { key: Buffer.from(body) };
       if (tag === TAG_SAFE_STORAGE) {
-        if (!safeStorage.isEncryptionAvailable()) throw new Error('the OS keychain is not available');
-        return Buffer.from(safeStorage.decryptString(Buffer.from(body)), 'base64');
+        if (!(await safeStorage.isAsyncEncryptionAvailable())) throw new Error('the OS keychain is not available');
+        const { result, shouldReEncrypt } = await safeStorage.decryptStringAsync(Buffer.from(body));
+        return { key: Buffer.from(result, 'base64'), rewrap: shouldReEncrypt };
       }
       throw new Error('the stored key has an unknown format');
     },

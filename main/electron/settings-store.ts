@@ -13,10 +13,9 @@
 import { promises as fsp, renameSync } from 'node:fs';
 import path from 'node:path';
 import ElectronStore, { type Options, type Schema } from 'electron-store';
-import { DEFAULT_SETTINGS, settingsSchema, type Settings } from '../contract/api.js';
+import { z } from 'zod';
+import { autoReplySchema, commandSchemas, DEFAULT_SETTINGS, MAX_RULES, settingsSchema, type Settings } from '../contract/api.js';
 import {
-  autoReplySchema,
-  MAX_RULES,
   readAutoReply,
   readRules,
   readSettings,
@@ -26,7 +25,7 @@ import {
 import { getLogger } from '../core/logging/logger.js';
 
 export type { SettingsStore, AutoReplyState } from '../core/app/settings-store.js';
-export { readSettings, readAutoReply, readRules, MAX_RULES } from '../core/app/settings-store.js';
+export { readSettings, readAutoReply, readRules } from '../core/app/settings-store.js';
 
 interface StoreShape {
   settings: Settings;
@@ -34,27 +33,23 @@ interface StoreShape {
   rules: unknown[];
 }
 
-/** The JSON schema electron-store checks on every write. Loose where zod is strict on read. */
-const jsonSchema: Schema<StoreShape> = {
-  settings: {
-    type: 'object',
-    properties: {
-      catchUpWindowMinutes: { type: 'integer', minimum: 0, maximum: 24 * 60 },
-      replyTtlMinutes: { type: 'integer', minimum: 1, maximum: 7 * 24 * 60 },
-      typingIndicator: { type: 'boolean' },
-      maxRepliesPerMinute: { type: 'integer', minimum: 1, maximum: 60 },
-      maxRepliesPerChatPerHour: { type: 'integer', minimum: 1, maximum: 60 },
-      startAtLogin: { type: 'boolean' },
-      notifications: { type: 'boolean' },
-    },
-  },
-  autoReply: {
-    type: 'object',
-    properties: { enabled: { type: 'boolean' }, pausedUntil: { type: 'integer', minimum: 1 } },
-    required: ['enabled'],
-  },
-  rules: { type: 'array', maxItems: MAX_RULES },
-};
+/** A zod schema as JSON schema for electron-store (its own draft 2020-12; `io: 'input'` lets unknown keys pass). */
+function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _draft, ...json } = z.toJSONSchema(schema, { io: 'input' });
+  return json;
+}
+
+/**
+ * The JSON schema electron-store checks on every write and on open, generated from the contract's
+ * zod schemas so the bounds cannot drift. Loose where zod is strict on read: no setting is
+ * required (a file from a version with fewer settings still opens; readSettings fills the gaps).
+ */
+const { required: _allSettings, ...settingsJsonSchema } = jsonSchemaOf(settingsSchema);
+export const SETTINGS_JSON_SCHEMA = {
+  settings: settingsJsonSchema,
+  autoReply: jsonSchemaOf(autoReplySchema),
+  rules: jsonSchemaOf(commandSchemas.setRules.shape.rules),
+} as Schema<StoreShape>;
 
 const DEFAULTS: StoreShape = { settings: { ...DEFAULT_SETTINGS }, autoReply: { enabled: false }, rules: [] };
 
@@ -85,7 +80,7 @@ function open(options: OpenSettingsOptions): ElectronStore<StoreShape> {
   return new ElectronStore<StoreShape>({
     cwd: options.cwd,
     name: options.name ?? 'settings',
-    schema: jsonSchema,
+    schema: SETTINGS_JSON_SCHEMA,
     defaults: DEFAULTS,
     migrations: SETTINGS_MIGRATIONS,
     clearInvalidConfig: false,

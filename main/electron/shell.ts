@@ -8,7 +8,7 @@ import type { CommandArgs, CommandName, CommandResults, Result } from '../contra
 import type { CoreService } from '../core/app/core-service.js';
 import { getLogger } from '../core/logging/logger.js';
 import { appIconPng } from './icons.js';
-import { setupIpc } from './ipc.js';
+import { sendEvent, setupIpc } from './ipc.js';
 import { setupQuit, type QuitControl } from './lifecycle.js';
 import { applyStartAtLogin, type LoginItemOptions } from './login-item.js';
 import { setupNotifications } from './notifications.js';
@@ -89,7 +89,7 @@ export function startShell(options: ShellOptions): Shell {
     },
   });
 
-  const quit = setupQuit({ core, onQuitting: () => tray.markQuitting() });
+  const quit = setupQuit({ core, onQuitting: () => tray.markQuitting(), platform: options.platform });
 
   const win = createMainWindow({
     preloadFile: options.preloadFile,
@@ -98,7 +98,7 @@ export function startShell(options: ShellOptions): Shell {
   });
   ref.win = win;
   keepInTrayOnClose(win, quit.isQuitting);
-  win.on('session-end', () => quit.markQuitting()); // Windows: log off / shut down
+  win.on('session-end', () => quit.endSession()); // Windows: log off / shut down
   if (!options.startHidden) win.once('ready-to-show', openWindow);
   app.on('activate', openWindow); // macOS: dock icon clicked
 
@@ -115,6 +115,7 @@ export function startShell(options: ShellOptions): Shell {
       core,
       enabled: () => settings.getSettings().notifications,
       onClick: openWindow,
+      onFailed: (text) => sendEvent(getWindow(), 'notice', { kind: 'notification', ...text }),
       platform: options.platform,
     }),
     setupPower({ core, pollMs: options.networkPollMs }),

@@ -9,7 +9,7 @@
  */
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions, type NativeImage } from 'electron';
 import type { Snapshot } from '../contract/api.js';
-import { assertNever, describeState, type ConnectionState } from '../contract/api.js';
+import { assertNever, describeState, isPaused, type ConnectionState } from '../contract/api.js';
 import { trayIconPng, type TrayTone } from './icons.js';
 
 export interface TrayActions {
@@ -39,10 +39,6 @@ export function startOfTomorrow(now: number): number {
   const d = new Date(now);
   d.setHours(24, 0, 0, 0);
   return d.getTime();
-}
-
-export function isPaused(autoReply: AutoReply, now: number): boolean {
-  return autoReply.pausedUntil !== undefined && autoReply.pausedUntil > now;
 }
 
 /** Which icon the tray shows: the connection first, then whether auto-reply is on. */

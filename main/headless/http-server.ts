@@ -2,7 +2,7 @@
  * Headless mode's web server: the same renderer the desktop window shows, and the same contract,
  * served on 127.0.0.1 behind a random token.
  *
- *   GET  /                      the built renderer (static files, strict CSP)
+ *   GET  /                      the built renderer (core/app/window-files.ts: files, headers, CSP)
  *   POST /api/rpc/<command>     any contract command → Result JSON (what the renderer uses)
  *   GET  /api/events?token=…    server-sent events {event, payload} (EventSource cannot set headers)
  *   REST for scripts: GET /api/state, /api/replies, /api/history; GET|PUT /api/settings, /api/rules;
@@ -12,30 +12,14 @@
  * not this loopback address gets 403, which shuts out DNS-rebinding pages in a browser.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { commandSchemas, EVENT_NAMES, type CommandName, type Result } from '../contract/api.js';
 import type { CoreService } from '../core/app/core-service.js';
 import { getLogger } from '../core/logging/logger.js';
+import { readWindowFile } from '../core/app/window-files.js';
 
 const MAX_BODY_BYTES = 256 * 1024;
-
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 export interface HeadlessServerOptions {
   core: CoreService;
@@ -97,7 +81,7 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     checkLoopback(req, allowedHosts());
-    if (!url.pathname.startsWith('/api/')) return serveStatic(options.staticDir, url.pathname, res);
+    if (!url.pathname.startsWith('/api/')) return serveWindowFile(options.staticDir, url.pathname, req.method, res);
 
     const supplied = url.pathname === '/api/events' ? url.searchParams.get('token') ?? bearer(req) : bearer(req);
     if (!supplied || !safeEqual(Buffer.from(supplied), token)) {
@@ -254,28 +238,10 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(data);
 }
 
-async function serveStatic(root: string, pathname: string, res: ServerResponse): Promise<void> {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(pathname);
-  } catch {
-    throw new HttpError(404, 'not-found', 'Not found.'); // malformed %-encoding names no file
-  }
-  const rel = pathname === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
-  const file = path.resolve(root, rel);
-  if (!file.startsWith(path.resolve(root) + path.sep)) throw new HttpError(404, 'not-found', 'Not found.');
-  let data: Buffer;
-  try {
-    data = await fs.readFile(file);
-  } catch {
-    throw new HttpError(404, 'not-found', 'Not found.');
-  }
-  res.writeHead(200, {
-    'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
-    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-    'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
-    'Cache-Control': 'no-store',
-  });
-  res.end(data);
+/** The window's files, as the Electron app protocol serves them (core/app/window-files.ts). */
+async function serveWindowFile(root: string, pathname: string, method: string | undefined, res: ServerResponse): Promise<void> {
+  const r = await readWindowFile(root, pathname, method);
+  if (r.status !== 200) throw new HttpError(r.status, r.reason, r.status === 404 ? 'Not found.' : 'Use GET.');
+  res.writeHead(200, r.headers);
+  res.end(r.body);
 }

@@ -1,9 +1,9 @@
 /**
- * The window's one piece of shared state (connection, auto-reply switch, missed list, notices, settings)
+ * The window's one piece of shared state (connection, auto-reply switch, missed list, store resets, settings)
  * and who listens to it. Views subscribe and patch their own DOM; screen-local data (the reply
  * list, the history, the rules being edited) stays inside the view that shows it.
  */
-import type { ConnectionState, MissedView, NoticeView, Settings, Snapshot } from '../../main/contract/api.js';
+import type { ConnectionState, MissedView, Settings, Snapshot, StoreResetView } from '../../main/contract/api.js';
 
 export interface AppState {
   /** False until the first snapshot arrived. */
@@ -18,7 +18,7 @@ export interface AppState {
   version: string;
   missed: MissedView[];
   /** Stores the core had to reset, until dismissed. */
-  notices: NoticeView[];
+  storeResets: StoreResetView[];
   settings?: Settings;
 }
 
@@ -56,5 +56,5 @@ export const INITIAL_STATE: AppState = {
   dataDir: '',
   version: '',
   missed: [],
-  notices: [],
+  storeResets: [],
 };

@@ -1,6 +1,7 @@
 /**
  * The auto-reply switch and pause buttons in the header, the same controls the tray offers.
  */
+import { isPaused } from '../../main/contract/bounds.js';
 import { h } from '../lib/dom.js';
 import { formatWhen, nextMidnight } from '../lib/format.js';
 import type { AppState } from '../lib/store.js';
@@ -44,10 +45,10 @@ export function createAutoReplyControls(ctx: ViewContext): HTMLElement {
 
   const render = (s: AppState) => {
     const { enabled, pausedUntil } = s.autoReply;
-    const paused = enabled && pausedUntil !== undefined && pausedUntil > Date.now();
+    const paused = enabled && isPaused(s.autoReply, Date.now());
     toggle.checked = enabled;
     toggle.disabled = !s.ready;
-    status.textContent = !enabled ? 'Off' : paused ? `Paused until ${formatWhen(pausedUntil)}` : 'On';
+    status.textContent = !enabled ? 'Off' : paused ? `Paused until ${formatWhen(pausedUntil!)}` : 'On';
     status.dataset.mode = !enabled ? 'off' : paused ? 'paused' : 'on';
     pauseHour.hidden = !enabled || paused;
     pauseDay.hidden = !enabled || paused;

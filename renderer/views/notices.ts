@@ -1,46 +1,68 @@
 /**
- * Store resets, told once: each store the core had to reset (a damaged settings file, outbox,
- * session…) gets a banner under the connection state that says what happened and where the
- * damaged copy was kept, until the person dismisses it. The words come from the core.
+ * Notices from the desktop shell (the contract's NoticeView), each a card until dismissed:
+ *
+ *  - 'notification': a desktop notification the system would not show (an unsigned macOS build);
+ *    a newer one with the same title replaces the older, and only the last few stay;
+ *  - 'closed-to-tray': shown once, on the first close of the window, which the shell held open
+ *    for it: Replyline keeps running in the tray (where some desktops show no tray at all), and
+ *    how to turn that off. "Hide the window" closes it again; this time it goes to the tray.
+ *
+ * Headless mode never sends notices, so nothing shows there.
  */
 import type { NoticeView } from '../../main/contract/api.js';
-import { h, replaceChildren } from '../lib/dom.js';
-import type { AppState } from '../lib/store.js';
+import { h, nextId } from '../lib/dom.js';
 import type { ViewContext } from './context.js';
 
-export function createNotices(ctx: ViewContext): HTMLElement {
-  const root = h('div', { class: 'store-notices', 'data-testid': 'store-notices' });
+const MAX_NOTIFICATIONS = 3;
 
-  const banner = (n: NoticeView) => {
-    const titleId = `notice-${n.id}-title`;
-    const dismiss = h(
-      'button',
-      { type: 'button', class: 'secondary', 'data-testid': 'dismiss-notice', 'aria-label': `Dismiss: ${n.title}` },
-      'Dismiss',
-    );
-    dismiss.addEventListener('click', () => {
-      dismiss.disabled = true;
-      void ctx.run('dismissNotice', { id: n.id }).then((r) => {
-        if (r.ok) ctx.store.set({ notices: r.value });
-        else dismiss.disabled = false;
-      });
-    });
-    return h(
+export function createNotices(ctx: ViewContext, closeWindow: () => void = () => window.close()): HTMLElement {
+  const root = h('div', { class: 'notices', 'data-testid': 'shell-notices' });
+
+  const card = (notice: NoticeView, actions: HTMLElement[]): HTMLElement => {
+    const headingId = nextId('notice');
+    const el = h(
       'section',
-      { class: 'notice store-notice', role: 'alert', 'aria-labelledby': titleId, 'data-testid': 'store-notice', 'data-store': n.store },
-      h('div', { class: 'store-notice-text' }, h('strong', { id: titleId }, n.title), h('p', undefined, n.message)),
-      dismiss,
+      { class: 'notice shell-notice', role: 'status', 'data-testid': `notice-${notice.kind}`, 'aria-labelledby': headingId },
+      h('strong', { id: headingId }, notice.title),
+      h('p', undefined, notice.body),
+      h('div', { class: 'choices' }, ...actions),
     );
+    el.dataset.title = notice.title;
+    return el;
   };
 
-  let shown: NoticeView[] | undefined;
-  const render = (s: AppState) => {
-    if (s.notices === shown) return;
-    shown = s.notices;
-    replaceChildren(root, ...s.notices.map(banner));
-    root.hidden = s.notices.length === 0;
+  const button = (label: string, testid: string, primary: boolean, onClick: () => void) => {
+    const b = h('button', { type: 'button', class: primary ? 'primary' : 'secondary', 'data-testid': testid }, label);
+    b.addEventListener('click', onClick);
+    return b;
   };
-  ctx.store.subscribe(render);
-  render(ctx.store.get());
+
+  const show = (notice: NoticeView): void => {
+    if (notice.kind === 'closed-to-tray') {
+      root.querySelector('[data-testid="notice-closed-to-tray"]')?.remove();
+      const el: HTMLElement = card(notice, [
+        button('Hide the window', 'notice-hide-window', true, () => {
+          el.remove();
+          closeWindow();
+        }),
+        button('Open Settings', 'notice-open-settings', false, () => {
+          el.remove();
+          ctx.showScreen('settings', true);
+        }),
+      ]);
+      root.prepend(el);
+      el.querySelector<HTMLButtonElement>('button')?.focus();
+      return;
+    }
+    for (const old of root.querySelectorAll<HTMLElement>('[data-testid="notice-notification"]')) {
+      if (old.dataset.title === notice.title) old.remove();
+    }
+    const el: HTMLElement = card(notice, [button('Dismiss', 'notice-dismiss', false, () => el.remove())]);
+    root.append(el);
+    const all = root.querySelectorAll('[data-testid="notice-notification"]');
+    for (let i = 0; i < all.length - MAX_NOTIFICATIONS; i++) all[i]!.remove();
+  };
+
+  ctx.api.on('notice', show);
   return root;
 }

@@ -2,6 +2,7 @@
  * The first screen besides pairing: is the link up, since when, is auto-reply on, is anything
  * waiting in "missed while offline". Never shows the account's phone number.
  */
+import { isPaused } from '../../main/contract/bounds.js';
 import { h } from '../lib/dom.js';
 import { formatDuration, formatWhen } from '../lib/format.js';
 import type { AppState } from '../lib/store.js';
@@ -47,8 +48,8 @@ export function createOverview(ctx: ViewContext): HTMLElement {
     const { enabled, pausedUntil } = s.autoReply;
     auto.textContent = !enabled
       ? 'Off'
-      : pausedUntil && pausedUntil > Date.now()
-        ? `Paused until ${formatWhen(pausedUntil)}`
+      : isPaused(s.autoReply, Date.now())
+        ? `Paused until ${formatWhen(pausedUntil!)}`
         : 'On — rules answer new messages';
     missedText.textContent =
       s.missed.length === 0 ? 'Nothing waiting' : `${s.missed.length} message${s.missed.length === 1 ? '' : 's'} waiting for you`;

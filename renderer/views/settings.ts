@@ -4,6 +4,7 @@
  * Only changed values are sent; the core validates and answers with the full settings.
  */
 import type { Settings } from '../../main/contract/api.js';
+import { SETTINGS_BOUNDS } from '../../main/contract/bounds.js';
 import { checkbox, field, h } from '../lib/dom.js';
 import type { AppState } from '../lib/store.js';
 import type { View, ViewContext } from './context.js';
@@ -16,29 +17,25 @@ const NUMBERS: Array<{ key: NumberKey; label: string; hint: string; min: number;
     key: 'catchUpWindowMinutes',
     label: 'Catch-up window (minutes)',
     hint: 'Messages that arrive from offline sync and are older than this are not answered on their own; they go to “Missed while offline”.',
-    min: 0,
-    max: 1440,
+    ...SETTINGS_BOUNDS.catchUpWindowMinutes,
   },
   {
     key: 'replyTtlMinutes',
     label: 'Give up on a reply after (minutes)',
     hint: 'A reply still waiting for the connection after this long is marked expired instead of being sent late.',
-    min: 1,
-    max: 10080,
+    ...SETTINGS_BOUNDS.replyTtlMinutes,
   },
   {
     key: 'maxRepliesPerMinute',
     label: 'Auto-replies per minute, all chats',
     hint: 'Loop protection: past this, further messages get no auto-reply until the minute has passed.',
-    min: 1,
-    max: 60,
+    ...SETTINGS_BOUNDS.maxRepliesPerMinute,
   },
   {
     key: 'maxRepliesPerChatPerHour',
     label: 'Auto-replies per chat per hour',
     hint: 'Loop protection against another bot: counted over all rules in one chat.',
-    min: 1,
-    max: 60,
+    ...SETTINGS_BOUNDS.maxRepliesPerChatPerHour,
   },
 ];
 

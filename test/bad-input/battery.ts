@@ -76,7 +76,7 @@ export const SPEC: Record<CommandName, Spec> = {
   listMissed: { args: 'none' },
   sendMissed: { args: 'object', optional: false, fields: { id: { kind: 'string', min: 1, max: 128, required: true } }, valid: { id: 'abc' } },
   skipMissed: { args: 'object', optional: false, fields: { id: { kind: 'string', min: 1, max: 128, required: true } }, valid: { id: 'abc' } },
-  dismissNotice: { args: 'object', optional: false, fields: { id: { kind: 'string', min: 1, max: 128, required: true } }, valid: { id: 'settings' } },
+  dismissStoreReset: { args: 'object', optional: false, fields: { id: { kind: 'string', min: 1, max: 128, required: true } }, valid: { id: 'settings' } },
 };
 
 export interface Payload {

@@ -8,7 +8,7 @@ import {
   serveRendererFile,
   setupAppProtocol,
 } from '../../main/electron/app-protocol.js';
-import { CONTENT_SECURITY_POLICY } from '../../main/electron/csp.js';
+import { CONTENT_SECURITY_POLICY } from '../../main/core/app/window-files.js';
 import { tempDir } from '../support/temp-dir.js';
 import { protocol, resetFakeElectron, session } from './support/fake-electron.js';
 

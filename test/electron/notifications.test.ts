@@ -36,9 +36,10 @@ function setup(enabled = true, platform: NodeJS.Platform = 'linux') {
   setFakePlatform(platform);
   const core = new FakeCore();
   const onClick = vi.fn();
-  const dispose = setupNotifications({ core, enabled: () => enabled, onClick, batchMs: 100, platform });
+  const onFailed = vi.fn();
+  const dispose = setupNotifications({ core, enabled: () => enabled, onClick, onFailed, batchMs: 100, platform });
   const titles = () => FakeNotification.instances.map((n) => n.options.title);
-  return { core, onClick, dispose, titles };
+  return { core, onClick, onFailed, dispose, titles };
 }
 
 describe('notifications', () => {
@@ -98,6 +99,27 @@ describe('notifications', () => {
     vi.advanceTimersByTime(100);
     expect(titles()).toEqual(['A reply was not sent', '2 replies were not sent']);
     for (const n of FakeNotification.instances) expect(JSON.stringify(n.options)).not.toContain('secret reply text');
+  });
+
+  it('macOS, unsigned build: a notification the system refuses is let go and handed to the window', async () => {
+    FakeNotification.failure = 'Notifications are not allowed for this application';
+    const { core, onFailed } = setup(true, 'darwin');
+    core.setState({ kind: 'conflict' });
+    const n = FakeNotification.instances[0]!;
+    expect(n.show).toHaveBeenCalled();
+    await vi.waitFor(() => expect(onFailed).toHaveBeenCalledTimes(1));
+    expect(onFailed).toHaveBeenCalledWith({
+      title: 'WhatsApp is open elsewhere',
+      body: expect.stringContaining('use it here or link again') as string,
+    });
+    expect(n.listenerCount('click')).toBe(0); // nothing holds on to it
+  });
+
+  it('a notification that shows is not handed to the window', async () => {
+    const { core, onFailed } = setup(true, 'darwin');
+    core.setState({ kind: 'conflict' });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(onFailed).not.toHaveBeenCalled();
   });
 
   describe('Windows', () => {

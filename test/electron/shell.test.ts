@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_SETTINGS, IPC_COMMAND_PREFIX } from '../../main/contract/api.js';
+import { DEFAULT_SETTINGS, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL } from '../../main/contract/api.js';
 import type { SettingsStore } from '../../main/electron/settings-store.js';
+import { CLOSE_TIMEOUT_MS } from '../../main/electron/lifecycle.js';
 import { startShell } from '../../main/electron/shell.js';
 import { HOUR_MS } from '../../main/electron/tray.js';
 import { FakeCore } from './support/fake-core.js';
@@ -12,6 +13,7 @@ import {
   ipcMain,
   powerMonitor,
   resetFakeElectron,
+  setFakePlatform,
 } from './support/fake-electron.js';
 
 vi.mock('electron', () => import('./support/fake-electron.js'));
@@ -30,13 +32,15 @@ function memorySettings(): SettingsStore {
   };
 }
 
-function start(options: { startHidden?: boolean } = {}) {
+function start(options: { startHidden?: boolean; platform?: NodeJS.Platform } = {}) {
+  const platform = options.platform ?? 'win32';
+  setFakePlatform(platform);
   const core = new FakeCore();
   const shell = startShell({
     core,
     settings: memorySettings(),
     preloadFile: '/app/dist/preload/preload.cjs',
-    platform: 'win32',
+    platform,
     startHidden: options.startHidden,
     networkPollMs: 1000,
   });
@@ -142,8 +146,20 @@ describe('shell', () => {
     core.setState({ kind: 'conflict' });
     expect(tray.tooltip).toContain('open elsewhere');
     expect(FakeNotification.instances).toHaveLength(1);
-    FakeNotification.instances[0]!.emit('click');
+    FakeNotification.instances[0]!.clickByPerson();
     expect(FakeBrowserWindow.instances[0]!.show).toHaveBeenCalled();
+  });
+
+  it('a notification the system refuses shows in the window instead', async () => {
+    FakeNotification.failure = 'not allowed';
+    const { core, win } = start();
+    core.setState({ kind: 'conflict' });
+    await vi.waitFor(() =>
+      expect(win.webContents.send).toHaveBeenCalledWith(IPC_EVENT_CHANNEL, {
+        event: 'notice',
+        payload: { kind: 'notification', title: 'WhatsApp is open elsewhere', body: expect.any(String) as string },
+      }),
+    );
   });
 
   it('system resume calls reconnectNow("resume")', () => {
@@ -157,18 +173,74 @@ describe('shell', () => {
     expect(win.close()).toBe(false);
     expect(win.hide).toHaveBeenCalled();
 
-    let release!: () => void;
-    core.close.mockImplementation(() => new Promise<undefined>((r) => (release = () => r(undefined))));
-    expect(app.fireBeforeQuit()).toBe(true); // held back while the core closes
-    expect(app.fireBeforeQuit()).toBe(true); // a second Quit does not close twice
+    const closing = holdClose(core);
+    app.quit(); // Quit in the tray menu
+    app.quit(); // a second Quit does not close twice
     expect(core.close).toHaveBeenCalledTimes(1);
-    expect(app.quit).not.toHaveBeenCalled();
+    await flush();
+    expect(app.exited).toBeUndefined(); // held back while the core closes
+    expect(win.isDestroyed()).toBe(false);
     core.setState({ kind: 'stopped' });
     expect(tray.setContextMenu).toHaveBeenCalledTimes(1); // the tray stopped rendering
-    release();
-    await flush();
-    expect(app.quit).toHaveBeenCalledTimes(1);
-    expect(app.fireBeforeQuit()).toBe(false); // now the quit goes through
-    expect(win.close()).toBe(true);
+    closing.release();
+    await vi.waitFor(() => expect(app.exited).toEqual({ how: 'quit', code: 0 }));
+    expect(win.isDestroyed()).toBe(true);
+    expect(core.close).toHaveBeenCalledTimes(1);
+  });
+
+  describe('the OS ends the session', () => {
+    it('Windows log-off: the core is flushed though no quit events come, and the process is not ended first', async () => {
+      const { core } = start({ platform: 'win32' });
+      const closing = holdClose(core);
+      app.endWindowsSession(['logoff']);
+      expect(core.close).toHaveBeenCalledTimes(1);
+      // Electron 45 ends the process when the session-end handlers return, unless a quit began.
+      expect(app.exited).toBeUndefined();
+      await flush();
+      expect(app.exited).toBeUndefined(); // held until the core has closed
+      closing.release();
+      await vi.waitFor(() => expect(app.exited).toEqual({ how: 'quit', code: 0 }));
+      expect(core.close).toHaveBeenCalledTimes(1);
+    });
+
+    it('Linux shutdown: logind is asked to wait, the core is flushed, then the app exits', async () => {
+      const { core } = start({ platform: 'linux' });
+      const closing = holdClose(core);
+      expect(powerMonitor.shutdown()).toBe(true);
+      expect(core.close).toHaveBeenCalledTimes(1);
+      await flush();
+      expect(app.exited).toBeUndefined();
+      closing.release();
+      await vi.waitFor(() => expect(app.exited).toEqual({ how: 'quit', code: 0 }));
+    });
+
+    it('macOS shutdown: the quit holds for the flush without holding the system', async () => {
+      const { core } = start({ platform: 'darwin' });
+      const closing = holdClose(core);
+      expect(powerMonitor.shutdown()).toBe(false);
+      expect(core.close).toHaveBeenCalledTimes(1);
+      closing.release();
+      await vi.waitFor(() => expect(app.exited).toEqual({ how: 'quit', code: 0 }));
+    });
+
+    it('a core that does not close in time does not keep the app from quitting', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        const { core } = start({ platform: 'win32' });
+        holdClose(core); // never released
+        app.endWindowsSession(['shutdown']);
+        await vi.advanceTimersByTimeAsync(CLOSE_TIMEOUT_MS);
+      } finally {
+        vi.useRealTimers();
+      }
+      await vi.waitFor(() => expect(app.exited).toEqual({ how: 'quit', code: 0 }));
+    });
   });
 });
+
+/** Make core.close() wait until `release()`. */
+function holdClose(core: FakeCore): { release(): void } {
+  let release!: () => void;
+  core.close.mockImplementation(() => new Promise<undefined>((r) => (release = () => r(undefined))));
+  return { release: () => release() };
+}

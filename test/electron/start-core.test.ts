@@ -54,7 +54,7 @@ it('tells the window when the desktop settings file was damaged, and where the c
   const core = await startCore({ dataDir: layout.dataDir, settings }, { autoStart: false });
   try {
     expect(core.snapshot().autoReply).toEqual({ enabled: false });
-    const [notice] = core.snapshot().notices;
+    const [notice] = core.snapshot().storeResets;
     expect(notice).toMatchObject({ id: 'settings' });
     expect(path.dirname(notice!.copies[0]!)).toBe(layout.settingsDir);
     expect(readFileSync(notice!.copies[0]!, 'utf8')).toBe('{"settings": {');

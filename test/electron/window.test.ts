@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { RENDERER_ENTRY_URL } from '../../main/electron/app-protocol.js';
 import { setupSessionSecurity } from '../../main/electron/content-security.js';
-import { CONTENT_SECURITY_POLICY } from '../../main/electron/csp.js';
+import { CONTENT_SECURITY_POLICY } from '../../main/core/app/window-files.js';
 import {
   createMainWindow,
   isExternalHttpUrl,

@@ -98,13 +98,13 @@ export function installFakeApi(data: FakeData): void {
       case 'skipMissed':
         fake.data.missed = fake.data.missed.filter((m) => m.id !== args?.id);
         return ok(null);
-      case 'dismissNotice': {
-        const before = fake.data.snapshot.notices;
-        fake.data.snapshot.notices = before.filter((n) => n.id !== args?.id);
-        if (fake.data.snapshot.notices.length === before.length) {
-          return { ok: false, error: { kind: 'not-found', message: 'That notice was already dismissed.' } };
+      case 'dismissStoreReset': {
+        const before = fake.data.snapshot.storeResets;
+        fake.data.snapshot.storeResets = before.filter((n) => n.id !== args?.id);
+        if (fake.data.snapshot.storeResets.length === before.length) {
+          return { ok: false, error: { kind: 'not-found', message: 'That message was already dismissed.' } };
         }
-        return ok(fake.data.snapshot.notices);
+        return ok(fake.data.snapshot.storeResets);
       }
       case 'reconnectNow':
       case 'useHere':

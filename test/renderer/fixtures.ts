@@ -58,7 +58,7 @@ export function fakeData(patch: Partial<FakeData> = {}): FakeData {
       encryption: 'os-keychain',
       dataDir: '/home/alex/.config/Replyline',
       version: '0.1.0',
-      notices: [],
+      storeResets: [],
     },
     replies: REPLIES,
     repliesCsv: 'time,contact,rule,status\n2025-05-12T09:30:00Z,Maria Schmidt (+49 ••• ••• 45 67),Away,sent\n',

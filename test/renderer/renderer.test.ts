@@ -14,7 +14,8 @@ import jsQRModule from 'jsqr';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeState, type ConnectionState, type EventPayloads, type NoticeView, type Result } from '../../main/contract/api.js';
+import { describeState, type ConnectionState, type EventPayloads, type Result, type StoreResetView } from '../../main/contract/api.js';
+import { CONTENT_SECURITY_POLICY_META } from '../../main/core/app/window-files.js';
 import { installFakeApi, type FakeCall, type FakeData, type FakeWindow } from './fake-api.js';
 import { ACCOUNT_DIGITS, FULL_NUMBER, QR_1, QR_2, T0, fakeData } from './fixtures.js';
 import { startServer, type TestServer } from './server.js';
@@ -190,9 +191,12 @@ describe.skipIf(!HAS_CHROMIUM)('renderer (headless Chromium, fake API)', () => {
 
   it('builds with relative asset paths, a strict CSP and no inline script or style', () => {
     const html = readFileSync(path.join(outDir, 'index.html'), 'utf8');
-    expect(html).toContain(
-      `content="default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'"`,
-    );
+    // The <meta> carries the one CSP both shells send as a header (less frame-ancestors, which a
+    // <meta> cannot carry), and it is at least as strict as the hand-written one it replaced.
+    expect(html).toContain(`content="${CONTENT_SECURITY_POLICY_META}"`);
+    for (const directive of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'", "base-uri 'none'", "form-action 'none'"]) {
+      expect(CONTENT_SECURITY_POLICY_META.split('; ')).toContain(directive);
+    }
     expect(html).toMatch(/<script type="module"[^>]* src="\.\/assets\/[^"]+\.js"><\/script>/);
     expect(html).toMatch(/href="\.\/assets\/[^"]+\.css"/);
     expect(html).not.toMatch(/<style|style="|<script(?![^>]*src=)[^>]*>[^<]/);
@@ -236,7 +240,7 @@ describe.skipIf(!HAS_CHROMIUM)('renderer (headless Chromium, fake API)', () => {
   it('tells the person once that a damaged store was reset, where the copy is, until they dismiss it', async () => {
     const base = fakeData();
     const copy = '/home/alex/.config/Replyline/settings.json.corrupt-2025-05-12T09-12-03-114Z';
-    const settingsNotice: NoticeView = {
+    const settingsReset: StoreResetView = {
       id: 'settings',
       store: 'settings',
       title: 'Your settings could not be read',
@@ -245,9 +249,9 @@ describe.skipIf(!HAS_CHROMIUM)('renderer (headless Chromium, fake API)', () => {
       at: T0 - 18 * 60_000,
     };
     const page = await open({
-      data: { snapshot: { ...base.snapshot, autoReply: { enabled: false }, notices: [settingsNotice] }, rules: [] },
+      data: { snapshot: { ...base.snapshot, autoReply: { enabled: false }, storeResets: [settingsReset] }, rules: [] },
     });
-    const banner = page.locator('[data-testid=store-notice][data-store=settings]');
+    const banner = page.locator('[data-testid=store-reset][data-store=settings]');
     await banner.waitFor();
     const text = await banner.innerText();
     expect(text).toContain('Your settings could not be read');
@@ -257,14 +261,14 @@ describe.skipIf(!HAS_CHROMIUM)('renderer (headless Chromium, fake API)', () => {
     expect(await unnamedControls(page)).toEqual([]);
     await page.screenshot({ path: path.join(DOC_SCREENSHOTS, 'store-reset.png'), animations: 'disabled' });
 
-    await banner.locator('[data-testid=dismiss-notice]').click();
+    await banner.locator('[data-testid=dismiss-store-reset]').click();
     await banner.waitFor({ state: 'detached' });
-    expect(await calls(page, 'dismissNotice')).toEqual([{ command: 'dismissNotice', args: { id: 'settings' } }]);
+    expect(await calls(page, 'dismissStoreReset')).toEqual([{ command: 'dismissStoreReset', args: { id: 'settings' } }]);
 
     // Another store reset while the window is open arrives as an event.
-    await emit(page, 'notices', [{ ...settingsNotice, id: 'outbox', store: 'outbox', title: 'The list of replies waiting to go out was damaged' }]);
-    await page.locator('[data-testid=store-notice][data-store=outbox]').waitFor();
-    expect(await page.locator('[data-testid=store-notice]').count()).toBe(1);
+    await emit(page, 'store-resets', [{ ...settingsReset, id: 'outbox', store: 'outbox', title: 'The list of replies waiting to go out was damaged' }]);
+    await page.locator('[data-testid=store-reset][data-store=outbox]').waitFor();
+    expect(await page.locator('[data-testid=store-reset]').count()).toBe(1);
   });
 
   it('draws the QR crisp and decodable, and redraws it when WhatsApp rotates it', async () => {
@@ -589,6 +593,55 @@ describe.skipIf(!HAS_CHROMIUM)('renderer (headless Chromium, fake API)', () => {
     // A settings event (e.g. from the tray) updates the form when nothing is being edited.
     await emit(page, 'settings', { ...fakeData().settings, startAtLogin: true });
     await poll(() => page.locator('[data-testid=setting-startAtLogin]').isChecked()).toBe(true);
+  });
+
+  // ---- Notices from the desktop shell -------------------------------------------------------
+
+  it('shows the one-time close-to-tray notice; it hides the window or leads to Settings', async () => {
+    const page = await open();
+    await page.evaluate(() => {
+      const w = window as unknown as { close(): void; __closed: number };
+      w.__closed = 0;
+      w.close = () => void (w.__closed += 1);
+    });
+    const closed = () => page.evaluate(() => (window as unknown as { __closed: number }).__closed);
+    const notice = page.locator('[data-testid=notice-closed-to-tray]');
+    const closedToTray = {
+      kind: 'closed-to-tray',
+      title: 'Replyline keeps running in the tray',
+      body: 'To quit when you close the window, turn off “Keep running in the tray” in Settings.',
+    } as const;
+    expect(await notice.count()).toBe(0);
+
+    await emit(page, 'notice', closedToTray);
+    await notice.waitFor();
+    expect(await notice.innerText()).toContain('turn off “Keep running in the tray” in Settings');
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.testid)).toBe('notice-hide-window');
+    expect(await unnamedControls(page)).toEqual([]);
+    await shot(page, 'notice-closed-to-tray');
+    await page.keyboard.press('Enter');
+    expect(await closed()).toBe(1);
+    expect(await notice.count()).toBe(0);
+
+    await emit(page, 'notice', closedToTray);
+    await page.click('[data-testid=notice-open-settings]');
+    expect(await page.locator('[data-testid=panel-settings]').isVisible()).toBe(true);
+    expect(await notice.count()).toBe(0);
+    expect(await closed()).toBe(1);
+  });
+
+  it('shows notifications the system refused in the window, without piling them up', async () => {
+    const page = await open();
+    const cards = page.locator('[data-testid=notice-notification]');
+    const note = (title: string) => ({ kind: 'notification', title, body: `${title}: open Replyline` }) as const;
+    await emit(page, 'notice', note('WhatsApp is open elsewhere'));
+    await emit(page, 'notice', note('WhatsApp is open elsewhere'));
+    await poll(() => cards.count()).toBe(1);
+    for (const t of ['A reply was not sent', 'Logged out of WhatsApp', 'Replyline cannot reconnect']) await emit(page, 'notice', note(t));
+    await poll(() => cards.count()).toBe(3);
+    expect(await cards.first().innerText()).toContain('A reply was not sent');
+    await cards.first().locator('[data-testid=notice-dismiss]').click();
+    await poll(() => cards.count()).toBe(2);
   });
 
   it('switches auto-reply and pauses it from the header', async () => {

@@ -1,20 +1,12 @@
 /**
- * A small 127.0.0.1 server for the renderer tests: serves the built renderer, and — standing in
- * for the headless core — answers `POST /api/rpc/<command>` and `GET /api/events` with a token,
- * as renderer/transport/http.ts expects.
+ * A small 127.0.0.1 server for the renderer tests: serves the built renderer as both shells do
+ * (main/core/app/window-files.ts: same files, headers and CSP), and — standing in for the
+ * headless core — answers `POST /api/rpc/<command>` and `GET /api/events` with a token, as
+ * renderer/transport/http.ts expects.
  */
-import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-};
+import { readWindowFile } from '../../main/core/app/window-files.js';
 
 export interface RpcRecord {
   command: string;
@@ -104,19 +96,10 @@ export async function startServer(root: string, token: string): Promise<TestServ
       req.on('close', () => streams.delete(res));
       return;
     }
-    const file = path.join(root, url.pathname === '/' ? 'index.html' : path.normalize(url.pathname));
-    if (!file.startsWith(root)) {
-      res.writeHead(403).end();
-      return;
-    }
-    try {
-      if (!statSync(file).isFile()) throw new Error('not a file');
-    } catch {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(res);
+    void readWindowFile(root, url.pathname, req.method).then((r) => {
+      res.writeHead(r.status, r.headers);
+      res.end(r.status === 200 ? r.body : r.reason);
+    });
   });
 
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));

@@ -21,13 +21,14 @@ import {
   type Snapshot,
 } from '../../contract/api.js';
 import type { SettingsStore } from './settings-store.js';
-import type { Notices } from './notices.js';
+import type { StoreResets } from './store-resets.js';
 import type { ConnectionController } from '../connection/controller.js';
 import type { HistoryEntry, ReconnectHistory } from '../history/reconnect-history.js';
 import { toReplyView, type ReplyLog } from '../replylog/index.js';
 import { toMissedView, type MissedStore, type ReplyPipeline } from '../inbound/index.js';
 import { validateRules, type Rule } from '../autoreply/index.js';
 import type { TypedEmitter } from '../util/typed-emitter.js';
+import { toCsv } from '../util/csv.js';
 import { getLogger } from '../logging/logger.js';
 
 export type CommandHandlers = {
@@ -42,7 +43,7 @@ export interface CommandContext {
   history: Pick<ReconnectHistory, 'list' | 'countsByCause' | 'uptime'>;
   missed: Pick<MissedStore, 'list'>;
   pipeline: Pick<ReplyPipeline, 'sendMissed' | 'skipMissed'>;
-  notices: Pick<Notices, 'list' | 'dismiss'>;
+  storeResets: Pick<StoreResets, 'list' | 'dismiss'>;
   /** Where the window's events go (settings and auto-reply changes are pushed from here). */
   events: Pick<TypedEmitter<EventPayloads>, 'emit'>;
   snapshot(): Snapshot;
@@ -136,10 +137,10 @@ export function createCommandHandlers(ctx: CommandContext): CommandHandlers {
       if (!r.ok) refuse(r.error.kind === 'not-found' ? 'not-found' : 'internal', r.error.message);
       return null;
     },
-    dismissNotice: async ({ id }) => {
-      if (!(await ctx.notices.dismiss(id))) refuse('not-found', 'That notice was already dismissed.');
-      const left = ctx.notices.list();
-      events.emit('notices', left);
+    dismissStoreReset: async ({ id }) => {
+      if (!(await ctx.storeResets.dismiss(id))) refuse('not-found', 'That message was already dismissed.');
+      const left = ctx.storeResets.list();
+      events.emit('store-resets', left);
       return left;
     },
   };
@@ -177,25 +178,11 @@ function historyView(history: CommandContext['history'], now: number, limit = 50
   };
 }
 
+/** The reconnect history as CSV, oldest first, with the reply log's cell rules (util/csv.ts). */
 function historyCsv(entries: HistoryEntry[]): string {
-  const cell = (v: unknown) => {
-    const s = v === undefined ? '' : String(v);
-    const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
-    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  const rows = [['time', 'state', 'cause', 'code', 'meaning', 'attempt', 'delay_ms', 'outage_ms', 'recovered_by']];
-  for (const e of [...entries].reverse()) {
-    rows.push([
-      new Date(e.at).toISOString(),
-      e.state,
-      e.cause ?? '',
-      e.code?.toString() ?? '',
-      e.meaning,
-      e.attempt?.toString() ?? '',
-      e.delayMs?.toString() ?? '',
-      e.outageMs?.toString() ?? '',
-      e.recoveredBy ?? '',
-    ]);
-  }
-  return rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+  const header = ['time', 'state', 'cause', 'code', 'meaning', 'attempt', 'delay_ms', 'outage_ms', 'recovered_by'];
+  const rows = [...entries]
+    .reverse()
+    .map((e) => [new Date(e.at).toISOString(), e.state, e.cause, e.code, e.meaning, e.attempt, e.delayMs, e.outageMs, e.recoveredBy]);
+  return toCsv(header, rows);
 }

@@ -7,13 +7,13 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { UserFacingSocketConfig } from '@whiskeysockets/baileys';
-import { describeState, type EventName, type EventPayloads, type Settings, type Snapshot } from '../../contract/api.js';
+import { describeState, isPaused, type EventName, type EventPayloads, type Settings, type Snapshot } from '../../contract/api.js';
 import type { CoreService } from './core-service.js';
 import { createCommandHandlers, dispatchCommand } from './command-handlers.js';
 import { dataPaths } from './paths.js';
 import { JsonSettingsStore, type SettingsStore } from './settings-store.js';
 import { PersistedContactMemory } from './contact-memory.js';
-import { Notices } from './notices.js';
+import { StoreResets } from './store-resets.js';
 import { ConnectionController, type ControllerOptions } from '../connection/controller.js';
 import { acquireSessionLock, type SessionLock } from '../connection/session-lock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
@@ -115,7 +115,7 @@ async function openCore(
   const missed = await MissedStore.open({ dir: paths.inbound, cipher, now });
   const contacts = await PersistedContactMemory.open(paths.inbound, cipher);
   // After every store opened: each one that was damaged has set its file aside by now.
-  const notices = await Notices.open({
+  const storeResets = await StoreResets.open({
     dataDir: paths.dataDir,
     extraDirs: settings.file ? [path.dirname(settings.file)] : [],
   });
@@ -177,7 +177,7 @@ async function openCore(
     // The session store sets a damaged session aside when it opens it (a relink, say).
     controller.on('state', (state) => {
       if (state.kind !== 'needs-relink' && state.kind !== 'awaiting-qr') return;
-      void notices.rescan().then((changed) => changed && events.emit('notices', notices.list()));
+      void storeResets.rescan().then((changed) => changed && events.emit('store-resets', storeResets.list()));
     }),
     attachInbound(controller, pipeline, now),
   );
@@ -187,7 +187,7 @@ async function openCore(
   const autoReply = () => {
     const a = settings.getAutoReply();
     // An elapsed pause is over: show it as such.
-    return a.pausedUntil !== undefined && a.pausedUntil <= now() ? { enabled: a.enabled } : a;
+    return a.pausedUntil !== undefined && !isPaused(a, now()) ? { enabled: a.enabled } : a;
   };
 
   const snapshot = (): Snapshot => ({
@@ -197,7 +197,7 @@ async function openCore(
     encryption: controller.session?.encryption ?? (options.keyWrapper?.strength ?? 'none'),
     dataDir: paths.dataDir,
     version: options.version ?? APP_VERSION,
-    notices: notices.list(),
+    storeResets: storeResets.list(),
   });
 
   const handlers = createCommandHandlers({
@@ -207,7 +207,7 @@ async function openCore(
     history,
     missed,
     pipeline,
-    notices,
+    storeResets,
     events,
     snapshot,
     rulesChanged: (next) => {

@@ -5,8 +5,8 @@
  * value falls back to its default instead of losing the rest.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
-import { DEFAULT_SETTINGS, settingsSchema, type Settings, type Snapshot } from '../../contract/api.js';
+import type { z } from 'zod';
+import { autoReplySchema, DEFAULT_SETTINGS, MAX_RULES, settingsSchema, type Settings, type Snapshot } from '../../contract/api.js';
 import { writeFileAtomic, quarantineFileSync } from '../storage/atomic-file.js';
 import { getLogger } from '../logging/logger.js';
 
@@ -24,10 +24,6 @@ export interface SettingsStore {
   getRules(): unknown[];
   setRules(rules: unknown[]): void;
 }
-
-export const MAX_RULES = 200;
-
-export const autoReplySchema = z.object({ enabled: z.boolean(), pausedUntil: z.number().int().positive().max(8_640_000_000_000_000).optional() });
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

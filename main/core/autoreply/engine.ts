@@ -6,6 +6,7 @@
  * before `renderReply` waits on a webhook or an LLM for 5–60 s. Both are deterministic given
  * the injected clock, random source, time zone and locale; nothing here sleeps or sends.
  */
+import { isPaused } from '../../contract/api.js';
 import { replyError, type ReplyError } from './errors.js';
 import type { InboundMessage } from './inbound.js';
 import { DEFAULT_RATE_LIMITS, ReplyLimiter, type LimiterState, type RateLimits, type WindowLimit } from './limits.js';
@@ -213,9 +214,9 @@ export class AutoReplyEngine {
   ): Decision | Skip {
     const { now } = ctx;
     if (!settings.enabled) return this.skip(msg, 'disabled', 'Auto-reply is off.');
-    if (settings.pausedUntil !== undefined && settings.pausedUntil > now) {
-      return this.skip(msg, 'paused', `Auto-reply is paused until ${this.moment(settings.pausedUntil)}.`, {
-        until: settings.pausedUntil,
+    if (isPaused(settings, now)) {
+      return this.skip(msg, 'paused', `Auto-reply is paused until ${this.moment(settings.pausedUntil!)}.`, {
+        until: settings.pausedUntil!,
       });
     }
     if (settings.rules.length === 0) return this.skip(msg, 'no-rules', 'There are no auto-reply rules.');

@@ -54,7 +54,6 @@ export {
   DEFAULT_COOLDOWN_MS,
   DEFAULT_DELAY,
   MAX_REPLY_TEXT,
-  MAX_RULES,
   ruleSchema,
   rulesSchema,
   settingsSchema,

@@ -7,11 +7,11 @@
  * defaults-filled form the engine takes.
  */
 import { z } from 'zod';
+import { MAX_RULES, pausedUntilSchema } from '../../contract/api.js';
 import { compileGuardedRegex } from './regex-guard.js';
 import { DAYS, isValidTimeZone, parseTimeOfDay } from './schedule.js';
 import { parseContactEntry } from './scope.js';
 
-export const MAX_RULES = 100;
 export const MAX_REPLY_TEXT = 4_096;
 
 export const DEFAULT_COOLDOWN_MS = 10 * 60_000;
@@ -230,8 +230,8 @@ export const rulesSchema = z
 
 export const settingsSchema = z.object({
   enabled: z.boolean(),
-  /** Ms since epoch; auto-reply stays quiet until then. */
-  pausedUntil: z.number().int().nonnegative().optional(),
+  /** Ms since epoch; auto-reply stays quiet until then (see the contract's `isPaused`). */
+  pausedUntil: pausedUntilSchema.optional(),
   rules: rulesSchema,
 });
 

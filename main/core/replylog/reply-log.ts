@@ -14,7 +14,7 @@ import { getLogger } from '../logging/logger.js';
 import type { ByteCipher } from '../storage/cipher.js';
 import { Journal } from '../storage/journal.js';
 import type { OutboxEntry } from '../outbox/types.js';
-import { toCsv } from './csv.js';
+import { toCsv } from '../util/csv.js';
 import {
   isOpenStatus,
   REPLY_STATUSES,

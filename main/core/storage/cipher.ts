@@ -6,6 +6,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import { getLogger } from '../logging/logger.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 /** Seals and opens byte strings. Implementations must authenticate (tampering throws). */
@@ -14,12 +15,22 @@ export interface ByteCipher {
   open(sealed: Uint8Array): Buffer;
 }
 
-/** What protects the data key: the OS keychain in the app. */
+/**
+ * What protects the data key: the OS keychain in the app. Asynchronous, as the keychain is (the
+ * app's wrapper uses Electron's async safeStorage calls, which may wait on the OS).
+ */
 export interface KeyWrapper {
   /** `os-keychain` when backed by a real keychain, `weak` when the OS offers none (plain text fallback). */
   readonly strength: 'os-keychain' | 'weak' | 'test';
-  wrap(key: Buffer): Buffer;
-  unwrap(wrapped: Buffer): Buffer;
+  wrap(key: Buffer): Promise<Buffer>;
+  /** Rejects when the key cannot be unwrapped (another user, keychain reset, damaged file). */
+  unwrap(wrapped: Buffer): Promise<UnwrappedKey>;
+}
+
+export interface UnwrappedKey {
+  key: Buffer;
+  /** The keychain moved on (its key was rotated): wrap the key again and store that. */
+  rewrap?: boolean;
 }
 
 const IV_BYTES = 12;
@@ -70,21 +81,34 @@ export async function loadOrCreateDataKey(keyFile: string, wrapper: KeyWrapper):
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   if (wrapped) {
-    let key: Buffer;
+    let unwrapped: UnwrappedKey;
     try {
-      key = wrapper.unwrap(wrapped);
+      unwrapped = await wrapper.unwrap(wrapped);
     } catch {
       throw new CipherError('the stored data key could not be unlocked with this keychain');
     }
-    return aesGcmCipher(key);
+    const cipher = aesGcmCipher(unwrapped.key);
+    if (unwrapped.rewrap) {
+      try {
+        await writeFileAtomic(keyFile, await wrapper.wrap(unwrapped.key));
+      } catch (err) {
+        // The old wrapping still opens; a failed rewrite only means trying again next start.
+        getLogger('cipher').warn({ err }, 'could not store the data key wrapped again; keeping the old wrapping');
+      }
+    }
+    return cipher;
   }
   const key = randomBytes(32);
-  await writeFileAtomic(keyFile, wrapper.wrap(key));
+  await writeFileAtomic(keyFile, await wrapper.wrap(key));
   return aesGcmCipher(key);
 }
 
 /** A key wrapper from a fixed secret, for tests and for headless runs without a keychain. Not a keychain. */
 export function passphraseKeyWrapper(secret: Buffer, strength: KeyWrapper['strength'] = 'test'): KeyWrapper {
   const inner = aesGcmCipher(secret.length === 32 ? secret : Buffer.alloc(32, secret));
-  return { strength, wrap: (k) => inner.seal(k), unwrap: (w) => inner.open(w) };
+  return {
+    strength,
+    wrap: async (k) => inner.seal(k),
+    unwrap: async (w) => ({ key: inner.open(w) }),
+  };
 }

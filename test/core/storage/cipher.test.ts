@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aesGcmCipher, CipherError, loadOrCreateDataKey, passphraseKeyWrapper } from '../../../main/core/storage/cipher.js';
+import { aesGcmCipher, CipherError, loadOrCreateDataKey, passphraseKeyWrapper, type KeyWrapper } from '../../../main/core/storage/cipher.js';
 import { tempDir } from '../../support/temp-dir.js';
 
 describe('aesGcmCipher', () => {
@@ -56,6 +56,23 @@ describe('loadOrCreateDataKey', () => {
     const file = path.join(tempDir(), 'data.key');
     await loadOrCreateDataKey(file, passphraseKeyWrapper(Buffer.alloc(32, 1)));
     await expect(loadOrCreateDataKey(file, passphraseKeyWrapper(Buffer.alloc(32, 2)))).rejects.toThrow(CipherError);
+  });
+
+  it('stores the key wrapped again when the wrapper asks, and keeps the old wrapping if that fails', async () => {
+    const file = path.join(tempDir(), 'data.key');
+    const base = passphraseKeyWrapper(Buffer.alloc(32, 1));
+    const first = await loadOrCreateDataKey(file, base);
+    const sealed = first.seal(Buffer.from('hello'));
+    const stored = await fs.readFile(file);
+    const rotating: KeyWrapper = { ...base, unwrap: async (w) => ({ ...(await base.unwrap(w)), rewrap: true }) };
+
+    const failing: KeyWrapper = { ...rotating, wrap: () => Promise.reject(new Error('keychain busy')) };
+    expect((await loadOrCreateDataKey(file, failing)).open(sealed).toString()).toBe('hello');
+    expect((await fs.readFile(file)).equals(stored)).toBe(true);
+
+    expect((await loadOrCreateDataKey(file, rotating)).open(sealed).toString()).toBe('hello');
+    expect((await fs.readFile(file)).equals(stored)).toBe(false); // a fresh IV: written again
+    expect((await loadOrCreateDataKey(file, base)).open(sealed).toString()).toBe('hello');
   });
 
   it('labels a test wrapper as such', () => {

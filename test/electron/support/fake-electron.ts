@@ -142,9 +142,24 @@ class FakeApp extends EventEmitter {
   appPath = '/fake/app';
   /** Login items as the OS keeps them: Windows Run entries by value name, or macOS's one item. */
   loginItems = new Map<string, { path: string; args: string[] }>();
+  /** Electron's Browser::is_quitting: a quit passed before-quit and is closing the windows. */
+  quitting = false;
+  /** How the process ended, once it has. */
+  exited: { how: 'quit' | 'exit' | 'terminated'; code: number } | undefined;
   readonly requestSingleInstanceLock = vi.fn(() => this.singleInstanceLock);
-  readonly quit = vi.fn();
-  readonly exit = vi.fn();
+  /**
+   * As Electron's Browser::Quit: `before-quit` (cancelable); then, after this call returns, every
+   * window gets a cancelable `close`; then `will-quit` (cancelable), `quit`, and the process ends.
+   * Anything cancelled ends this attempt; a later `app.quit()` starts over.
+   */
+  readonly quit = vi.fn(() => {
+    if (this.quitting || this.exited) return;
+    this.quitting = !this.fireCancelable('before-quit');
+    if (this.quitting) setImmediate(() => this.closeWindowsAndShutDown());
+  });
+  readonly exit = vi.fn((code = 0) => {
+    this.exited ??= { how: 'exit', code };
+  });
   readonly whenReady = vi.fn(async () => undefined);
   readonly enableSandbox = vi.fn();
   readonly setAppUserModelId = vi.fn();
@@ -184,11 +199,37 @@ class FakeApp extends EventEmitter {
     };
   });
 
-  /** Play the OS asking the app to quit. Returns whether a listener held it back. */
-  fireBeforeQuit(): boolean {
+  private fireCancelable(name: string): boolean {
     let prevented = false;
-    this.emit('before-quit', { preventDefault: () => (prevented = true) });
+    this.emit(name, { preventDefault: () => (prevented = true) });
     return prevented;
+  }
+
+  private closeWindowsAndShutDown(): void {
+    if (this.exited) return;
+    for (const w of FakeBrowserWindow.getAllWindows()) {
+      if (!w.close()) {
+        this.quitting = false; // a window that stays open cancels the quit
+        return;
+      }
+    }
+    if (this.fireCancelable('will-quit')) {
+      this.quitting = false;
+      return;
+    }
+    this.emit('quit', {}, 0);
+    this.exited = { how: 'quit', code: 0 };
+  }
+
+  /**
+   * Windows ends the session (log off, shut down, restart): WM_ENDSESSION. Every window hears
+   * `session-end`; `before-quit`, `will-quit` and `quit` are not emitted. Electron 45 then ends
+   * the process at once, unless a session-end handler began a quit of its own
+   * (native_window_views_win.cc).
+   */
+  endWindowsSession(reasons: Electron.WindowSessionEndEvent['reasons'] = ['logoff']): void {
+    for (const w of FakeBrowserWindow.getAllWindows()) w.emit('session-end', { reasons, preventDefault: () => undefined });
+    if (!this.quitting) this.exited ??= { how: 'terminated', code: 0 };
   }
 }
 
@@ -391,7 +432,20 @@ class FakeIpcRenderer extends EventEmitter {
 export const app = new FakeApp();
 export const ipcMain = new FakeIpcMain();
 export const ipcRenderer = new FakeIpcRenderer();
-export const powerMonitor = new EventEmitter();
+class FakePowerMonitor extends EventEmitter {
+  /**
+   * The system is about to shut down (Linux: logind's PrepareForShutdown; macOS: will power off).
+   * Returns whether a listener called preventDefault(): on Linux the shutdown then waits, on its
+   * delay lock, for the app to exit; otherwise it goes on at once.
+   */
+  shutdown(): boolean {
+    let prevented = false;
+    this.emit('shutdown', { preventDefault: () => (prevented = true) });
+    return prevented;
+  }
+}
+
+export const powerMonitor = new FakePowerMonitor();
 export const BrowserWindow = FakeBrowserWindow;
 export const Tray = FakeTray;
 export const Notification = FakeNotification;
@@ -410,20 +464,45 @@ export const net = {
   isOnline: vi.fn((): boolean => net.online),
 };
 
+// A reversible stand-in for the OS: not encryption, but the bytes differ from the input. The two
+// APIs write different (made-up) prefixes, so a spec can tell which one wrote what.
+const seal = (prefix: string, plain: string) => Buffer.from(`${prefix}${Buffer.from(plain, 'utf8').reverse().toString('base64')}`);
+const unseal = (text: string, prefix: string) => Buffer.from(text.slice(prefix.length), 'base64').reverse().toString('utf8');
+const SYNC_PREFIX = 'v11:';
+const ASYNC_PREFIX = /^async(\d+):/;
+
 export const safeStorage = {
   available: true,
   backend: 'gnome_libsecret' as string,
+  /** The async API's current key; data sealed under an older one decrypts with `shouldReEncrypt`. */
+  keyGeneration: 1,
   isEncryptionAvailable: vi.fn((): boolean => safeStorage.available),
   getSelectedStorageBackend: vi.fn((): string => safeStorage.backend),
-  // A reversible stand-in for the OS: not encryption, but the bytes differ from the input.
+  /** Deprecated in Electron 45. */
   encryptString: vi.fn((plain: string): Buffer => {
     if (!safeStorage.available) throw new Error('Encryption is not available.');
-    return Buffer.from(`v11:${Buffer.from(plain, 'utf8').reverse().toString('base64')}`);
+    return seal(SYNC_PREFIX, plain);
   }),
+  /** Deprecated in Electron 45; reads only what encryptString wrote. */
   decryptString: vi.fn((encrypted: Buffer): string => {
     const text = encrypted.toString();
-    if (!safeStorage.available || !text.startsWith('v11:')) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
-    return Buffer.from(text.slice(4), 'base64').reverse().toString('utf8');
+    if (!safeStorage.available || !text.startsWith(SYNC_PREFIX)) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+    return unseal(text, SYNC_PREFIX);
+  }),
+  isAsyncEncryptionAvailable: vi.fn(async (): Promise<boolean> => safeStorage.available),
+  encryptStringAsync: vi.fn(async (plain: string): Promise<Buffer> => {
+    if (!safeStorage.available) throw new Error('Encryption is not available.');
+    return seal(`async${safeStorage.keyGeneration}:`, plain);
+  }),
+  /** Reads what either API wrote ("Data encrypted with safeStorage.encryptString can be decrypted with safeStorage.decryptStringAsync"). */
+  decryptStringAsync: vi.fn(async (encrypted: Buffer): Promise<{ result: string; shouldReEncrypt: boolean }> => {
+    const text = encrypted.toString();
+    const failed = new Error('Error while decrypting the ciphertext provided to safeStorage.decryptStringAsync.');
+    if (!safeStorage.available) throw failed;
+    if (text.startsWith(SYNC_PREFIX)) return { result: unseal(text, SYNC_PREFIX), shouldReEncrypt: false };
+    const match = ASYNC_PREFIX.exec(text);
+    if (!match) throw failed;
+    return { result: unseal(text, match[0]), shouldReEncrypt: Number(match[1]) < safeStorage.keyGeneration };
   }),
 };
 
@@ -466,6 +545,8 @@ export function resetFakeElectron(): void {
   for (const emitter of [app, ipcMain, ipcRenderer, powerMonitor, session.defaultSession]) emitter.removeAllListeners();
   app.singleInstanceLock = true;
   app.isPackaged = false;
+  app.quitting = false;
+  app.exited = undefined;
   app.paths.clear();
   app.loginItems.clear();
   setFakePlatform(process.platform);
@@ -486,5 +567,6 @@ export function resetFakeElectron(): void {
   net.online = true;
   safeStorage.available = true;
   safeStorage.backend = 'gnome_libsecret';
+  safeStorage.keyGeneration = 1;
   contextBridge.exposed.clear();
 }

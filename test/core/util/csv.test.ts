@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvCell, toCsv } from '../../../main/core/replylog/index.js';
+import { csvCell, toCsv } from '../../../main/core/util/csv.js';
 
 describe('CSV export', () => {
   it('quotes per RFC 4180', () => {

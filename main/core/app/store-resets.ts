@@ -12,14 +12,14 @@ import { createHash } from 'node:crypto';
 import { promises as fs, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { NoticeStore, NoticeView } from '../../contract/api.js';
+import type { ResetStore, StoreResetView } from '../../contract/api.js';
 import { writeFileAtomic } from '../storage/atomic-file.js';
 import { getLogger } from '../logging/logger.js';
 
 const COPY_MARK = '.corrupt-';
 
 /** What each store's reset means for the person. `{copy}` is replaced by where the copy is. */
-const WORDS: Record<NoticeStore, { title: string; message: string }> = {
+const WORDS: Record<ResetStore, { title: string; message: string }> = {
   settings: {
     title: 'Your settings could not be read',
     message:
@@ -68,7 +68,7 @@ const WORDS: Record<NoticeStore, { title: string; message: string }> = {
 };
 
 /** Which store a file belongs to, by its name. */
-function storeOf(fileName: string): NoticeStore {
+function storeOf(fileName: string): ResetStore {
   switch (fileName) {
     case 'settings.json':
       return 'settings';
@@ -99,47 +99,47 @@ const dismissedSchema = z.object({ dismissed: z.array(z.string().max(64)).max(10
 
 interface Copy {
   file: string;
-  store: NoticeStore;
+  store: ResetStore;
   at: number;
 }
 
-export interface NoticesOptions {
+export interface StoreResetsOptions {
   /** The data folder: searched (three levels deep) and where `notices.json` lives. */
   dataDir: string;
   /** Other folders that hold a store's file (the desktop app's settings.json is outside the data folder). */
   extraDirs?: string[];
 }
 
-export class Notices {
-  private current: NoticeView[] = [];
+export class StoreResets {
+  private current: StoreResetView[] = [];
 
   private constructor(
-    private readonly options: NoticesOptions,
+    private readonly options: StoreResetsOptions,
     private readonly file: string,
     private dismissed: Set<string>,
   ) {}
 
-  static async open(options: NoticesOptions): Promise<Notices> {
+  static async open(options: StoreResetsOptions): Promise<StoreResets> {
     const file = path.join(options.dataDir, 'notices.json');
-    const notices = new Notices(options, file, await readDismissed(file));
-    await notices.rescan();
-    return notices;
+    const resets = new StoreResets(options, file, await readDismissed(file));
+    await resets.rescan();
+    return resets;
   }
 
   /** The notices not yet dismissed, newest first. */
-  list(): NoticeView[] {
+  list(): StoreResetView[] {
     return this.current.map((n) => ({ ...n, copies: [...n.copies] }));
   }
 
   /** Look for copies again (a store may set its file aside while running). True when the list changed. */
   async rescan(): Promise<boolean> {
     const copies = await this.findCopies();
-    const byStore = new Map<NoticeStore, Copy[]>();
+    const byStore = new Map<ResetStore, Copy[]>();
     for (const c of copies) {
       if (this.dismissed.has(copyId(c.file))) continue;
       byStore.set(c.store, [...(byStore.get(c.store) ?? []), c]);
     }
-    const next: NoticeView[] = [...byStore].map(([store, list]) => {
+    const next: StoreResetView[] = [...byStore].map(([store, list]) => {
       list.sort((a, b) => a.at - b.at || a.file.localeCompare(b.file));
       const words = WORDS[store];
       const shown = list.length === 1 ? list[0]!.file : `${list[0]!.file} (and ${list.length - 1} more beside it)`;
@@ -206,10 +206,10 @@ async function readDismissed(file: string): Promise<Set<string>> {
   try {
     const parsed = dismissedSchema.safeParse(JSON.parse(await fs.readFile(file, 'utf8')));
     if (parsed.success) return new Set(parsed.data.dismissed);
-    getLogger('notices').warn('notices.json holds something else; every reset is shown again');
+    getLogger('store-resets').warn('notices.json holds something else; every reset is shown again');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      getLogger('notices').warn({ err }, 'notices.json unreadable; every reset is shown again');
+      getLogger('store-resets').warn({ err }, 'notices.json unreadable; every reset is shown again');
     }
   }
   return new Set();

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCoreService, type Core } from '../../../main/core/app/create-core.js';
-import type { NoticeView } from '../../../main/contract/api.js';
+import type { StoreResetView } from '../../../main/contract/api.js';
 import { DEFAULT_SETTINGS } from '../../../main/contract/api.js';
 import { tempDir } from '../../support/temp-dir.js';
 
@@ -46,27 +46,27 @@ describe('a damaged settings.json', () => {
     const copy = path.join(dataDir, copies[0]!);
     expect(readFileSync(copy, 'utf8')).toBe('{"settings": {"replyTtlMinutes": 5}, "autoRe');
 
-    const notices = core.snapshot().notices;
-    expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatchObject({ id: 'settings', store: 'settings', copies: [copy] });
-    expect(notices[0]!.title).toMatch(/settings could not be read/i);
-    expect(notices[0]!.message).toMatch(/default settings/);
-    expect(notices[0]!.message).toMatch(/auto-reply (is )?off/i);
+    const resets = core.snapshot().storeResets;
+    expect(resets).toHaveLength(1);
+    expect(resets[0]).toMatchObject({ id: 'settings', store: 'settings', copies: [copy] });
+    expect(resets[0]!.title).toMatch(/settings could not be read/i);
+    expect(resets[0]!.message).toMatch(/default settings/);
+    expect(resets[0]!.message).toMatch(/auto-reply (is )?off/i);
 
-    const events: NoticeView[][] = [];
-    core.on('notices', (n) => events.push(n));
-    const dismissed = await core.handle('dismissNotice', { id: 'settings' });
+    const events: StoreResetView[][] = [];
+    core.on('store-resets', (n) => events.push(n));
+    const dismissed = await core.handle('dismissStoreReset', { id: 'settings' });
     expect(dismissed).toEqual({ ok: true, value: [] });
     expect(events).toEqual([[]]);
-    expect(core.snapshot().notices).toEqual([]);
+    expect(core.snapshot().storeResets).toEqual([]);
     expect(existsSync(copy)).toBe(true);
-    const again = await core.handle('dismissNotice', { id: 'settings' });
+    const again = await core.handle('dismissStoreReset', { id: 'settings' });
     expect(again).toMatchObject({ ok: false, error: { kind: 'not-found' } });
 
     // Told once: not again after a restart.
     await closeAll();
     const restarted = await open(dataDir);
-    expect(restarted.snapshot().notices).toEqual([]);
+    expect(restarted.snapshot().storeResets).toEqual([]);
   });
 });
 
@@ -80,9 +80,9 @@ describe('any other store that had to be reset', () => {
     writeFileSync(log, Buffer.concat([Buffer.from([0, 0, 0, 4, 9, 9, 9, 9, 1, 2, 3, 4]), Buffer.alloc(64, 7)]));
 
     const core = await open(dataDir);
-    const notices = core.snapshot().notices;
-    const outbox = notices.find((n) => n.store === 'outbox');
-    expect(outbox, JSON.stringify(notices)).toBeDefined();
+    const resets = core.snapshot().storeResets;
+    const outbox = resets.find((n) => n.store === 'outbox');
+    expect(outbox, JSON.stringify(resets)).toBeDefined();
     expect(outbox!.copies).toHaveLength(1);
     expect(path.dirname(outbox!.copies[0]!)).toBe(path.dirname(log));
     expect(outbox!.title).toMatch(/replies waiting to go out/);

@@ -1,0 +1,32 @@
+/**
+ * The contract's limits and the pause rule, as plain values: the bounds of each numeric setting,
+ * how many rules there may be, the latest moment a date can hold, and when a pause is in force.
+ * `api.ts` builds its schemas from these and re-exports them; the window reads them from here at
+ * run time (a zod-free module, like connection.ts), so its checks and the core's never differ.
+ */
+
+/** Inclusive bounds of the numeric settings (whole minutes). */
+export const SETTINGS_BOUNDS = {
+  /** Offline-sync messages older than this go to "missed while offline": up to a day. */
+  catchUpWindowMinutes: { min: 0, max: 24 * 60 },
+  /** A reply still waiting after this long is expired: from a minute to a week. */
+  replyTtlMinutes: { min: 1, max: 7 * 24 * 60 },
+  /** Loop protection, auto-replies per minute over all chats: at least one, at most one a second. */
+  maxRepliesPerMinute: { min: 1, max: 60 },
+  /** Loop protection, auto-replies per chat per hour: at least one, at most one a minute. */
+  maxRepliesPerChatPerHour: { min: 1, max: 60 },
+} as const;
+
+/** The most rules there may be: what the window may send, the store keeps and the engine runs. */
+export const MAX_RULES = 100;
+
+/** The latest moment a JavaScript Date can hold (8.64e15 ms); later ones break every clock and date format. */
+export const MAX_DATE_MS = 8_640_000_000_000_000;
+
+/**
+ * Whether a pause is in force at `now`. A pause lasts until the moment it names: from then on
+ * auto-reply answers again, and an elapsed pause is shown as over.
+ */
+export function isPaused(autoReply: { pausedUntil?: number }, now: number): boolean {
+  return autoReply.pausedUntil !== undefined && autoReply.pausedUntil > now;
+}
