@@ -22,6 +22,12 @@ describe("electron-store's JSON schema", () => {
       catchUpWindowMinutes: { type: 'integer', minimum: SETTINGS_BOUNDS.catchUpWindowMinutes.min, maximum: SETTINGS_BOUNDS.catchUpWindowMinutes.max },
       replyTtlMinutes: { type: 'integer', minimum: SETTINGS_BOUNDS.replyTtlMinutes.min, maximum: SETTINGS_BOUNDS.replyTtlMinutes.max },
       typingIndicator: { type: 'boolean' },
+      maxRepliesPerMinute: { type: 'integer', minimum: SETTINGS_BOUNDS.maxRepliesPerMinute.min, maximum: SETTINGS_BOUNDS.maxRepliesPerMinute.max },
+      maxRepliesPerChatPerHour: {
+        type: 'integer',
+        minimum: SETTINGS_BOUNDS.maxRepliesPerChatPerHour.min,
+        maximum: SETTINGS_BOUNDS.maxRepliesPerChatPerHour.max,
+      },
       startAtLogin: { type: 'boolean' },
       notifications: { type: 'boolean' },
     });
