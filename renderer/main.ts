@@ -106,7 +106,8 @@ function start(app: HTMLElement): void {
         'Anyone who can read your user files could use this WhatsApp link. Installing a keyring (for example GNOME Keyring or KWallet) fixes this on the next start.';
     } else {
       noticeHeadline.textContent = 'Headless mode stores the session without encryption. ';
-      noticeBody.textContent = 'Anyone who can read its data folder could use this WhatsApp link: keep that folder private.';
+      noticeBody.textContent =
+        'Anyone who can read its data folder could use this WhatsApp link: keep that folder private, or start headless mode with --key-file (see the README).';
     }
   };
 

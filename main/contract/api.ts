@@ -119,7 +119,7 @@ export interface Snapshot {
   stateText: string;
   autoReply: { enabled: boolean; pausedUntil?: number };
   /** How the session keys are protected at rest. */
-  encryption: 'os-keychain' | 'weak' | 'test' | 'none';
+  encryption: 'os-keychain' | 'weak' | 'key-file' | 'test' | 'none';
   dataDir: string;
   version: string;
   /** Stores that had to be reset, until the person dismisses each one. */

@@ -11,12 +11,15 @@
  *   --renderer-dir DIR  serve the window from DIR instead of the built dist/renderer
  *   --max-replies-per-minute N  load tests only: a fixed global rate limit that replaces the
  *                    one in Settings for this run (1..10000)
+ *   --key-file PATH  encrypt the session and personal data with a key derived from this private
+ *                    file (or REPLYLINE_KEY_FILE=PATH); without it they are stored unencrypted
  *   --version        print the version and exit
  * Logs go to DATA_DIR/logs/replyline.N.log (rotated, info level) and, from warn up, to stderr;
  * REPLYLINE_LOG_LEVEL sets both. SIGINT / SIGTERM flush the stores and exit 0.
  */
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type LevelWithSilent } from 'pino';
@@ -31,6 +34,7 @@ import { configureLogging, getLogger, logStart } from '../core/logging/logger.js
 import { quietLibraryConsole } from '../core/logging/library-console.js';
 import { EVENT_NAMES } from '../contract/api.js';
 import { startHeadlessServer } from './http-server.js';
+import { KeyFileError, keyFileWrapper } from './key-file.js';
 
 export interface HeadlessArgs {
   dataDir: string;
@@ -40,11 +44,13 @@ export interface HeadlessArgs {
   noiseCa?: string;
   rendererDir?: string;
   maxRepliesPerMinute?: number;
+  /** The private key file that wraps the data key (`--key-file`, or REPLYLINE_KEY_FILE). */
+  keyFile?: string;
 }
 
 export class UsageError extends Error {}
 
-export function parseHeadlessArgs(argv: string[]): HeadlessArgs {
+export function parseHeadlessArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): HeadlessArgs {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -56,6 +62,7 @@ export function parseHeadlessArgs(argv: string[]): HeadlessArgs {
       'noise-ca': { type: 'string' },
       'renderer-dir': { type: 'string' },
       'max-replies-per-minute': { type: 'string' },
+      'key-file': { type: 'string' },
     },
   });
   // Digits only: Number() would read '' as 0 and '1e3' or '0x50' as ports.
@@ -83,7 +90,26 @@ export function parseHeadlessArgs(argv: string[]): HeadlessArgs {
     noiseCa,
     rendererDir: values['renderer-dir'] === undefined ? undefined : path.resolve(values['renderer-dir']),
     maxRepliesPerMinute,
+    keyFile: keyFileOf(values['key-file'], env),
   };
+}
+
+function keyFileOf(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const chosen = flag ?? (env.REPLYLINE_KEY_FILE || undefined);
+  return chosen === undefined ? undefined : path.resolve(chosen);
+}
+
+/**
+ * A data folder whose keys are sealed (by a key file, or by the desktop app's keychain) cannot be
+ * opened without that key, and opening it anyway would set the session aside: refuse instead.
+ */
+function refuseSealedFolderWithoutKey(dataDir: string): void {
+  const sealed = [path.join(dataDir, 'data.key'), path.join(dataPaths(dataDir).session, 'session.key')].some((f) => existsSync(f));
+  if (sealed) {
+    throw new KeyFileError(
+      'This data folder is encrypted (with a key file, or by the desktop app with the system keychain). Start headless mode with --key-file PATH, the key file it was encrypted with.',
+    );
+  }
 }
 
 function isLoopbackWsUrl(raw: string): boolean {
@@ -97,6 +123,9 @@ function isLoopbackWsUrl(raw: string): boolean {
 
 export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Promise<void> }> {
   const out = (obj: Record<string, unknown>) => process.stdout.write(JSON.stringify(obj) + '\n');
+  // Before anything touches the data folder: a bad key file, or a sealed folder without one, stops here.
+  const keyWrapper = args.keyFile ? await keyFileWrapper(args.keyFile) : undefined;
+  if (!keyWrapper) refuseSealedFolderWithoutKey(args.dataDir);
   const logFile = await openLogFile(dataPaths(args.dataDir).logs);
   const chosen = process.env.REPLYLINE_LOG_LEVEL as LevelWithSilent | undefined;
   const fileLevel = chosen ?? 'info';
@@ -113,6 +142,7 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
 
   const core = await createCoreService({
     dataDir: args.dataDir,
+    keyWrapper,
     socketConfig: args.waUrl ? { waWebSocketUrl: args.waUrl } : undefined,
     rateLimits: args.maxRepliesPerMinute ? { global: { max: args.maxRepliesPerMinute, windowMs: 60_000 } } : undefined,
     // Connect only once the listeners below are attached, so the first QR cannot be missed.

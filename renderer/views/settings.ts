@@ -180,9 +180,13 @@ export function createSettings(ctx: ViewContext): View {
     protection.textContent =
       s.encryption === 'os-keychain'
         ? 'Encrypted with your system keychain'
-        : s.encryption === 'test'
-          ? 'Test key (development build)'
-          : 'Stored without OS encryption — your system offers no keychain';
+        : s.encryption === 'key-file'
+          ? 'Encrypted with the key file given to headless mode (--key-file)'
+          : s.encryption === 'test'
+            ? 'Test key (development build)'
+            : s.encryption === 'none'
+              ? 'Stored without encryption — start headless mode with --key-file to encrypt it'
+              : 'Stored without OS encryption — your system offers no keychain';
     if (s.settings && s.settings !== lastSettings) {
       lastSettings = s.settings;
       if (!dirty) fill(s.settings);
