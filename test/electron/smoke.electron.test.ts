@@ -8,25 +8,15 @@
  * that package downloads on first require when the binary is missing.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp-dir.js';
+import { electronBinary } from '../../scripts/electron-binary.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-function electronBinary(): string | undefined {
-  const pkg = path.join(root, 'node_modules', 'electron');
-  const pathFile = path.join(pkg, 'path.txt');
-  if (!existsSync(pathFile)) return undefined;
-  const relative = readFileSync(pathFile, 'utf8').trim();
-  const dist = process.env.ELECTRON_OVERRIDE_DIST_PATH ?? path.join(pkg, 'dist');
-  const exe = path.join(dist, relative);
-  return existsSync(exe) ? exe : undefined;
-}
-
-const binary = electronBinary();
+const binary = electronBinary(root);
 const noDisplay = process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
 const skipReason = !binary
   ? 'real Electron binary not installed (ELECTRON_SKIP_BINARY_DOWNLOAD); smoke test skipped'
