@@ -170,6 +170,8 @@ export const settingsSchema = z.object({
   maxRepliesPerChatPerHour: boundedInt(SETTINGS_BOUNDS.maxRepliesPerChatPerHour),
   startAtLogin: z.boolean(),
   notifications: z.boolean(),
+  /** AI replies: days a chat's recent turns are kept for context (0: none are kept). */
+  chatMemoryDays: z.number().int().min(0).max(365),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -187,7 +189,41 @@ export const DEFAULT_SETTINGS: Settings = {
   maxRepliesPerChatPerHour: 6,
   startAtLogin: false,
   notifications: true,
+  chatMemoryDays: 30,
 };
+
+/** A secret (API key, webhook secret) as the window sees it: its name and whether it is set, never its value. */
+export interface SecretView {
+  name: string;
+  set: boolean;
+  /** Where the value comes from: kept by Replyline (encrypted), or headless mode's environment or secrets file. */
+  source: 'stored' | 'environment' | 'file' | 'none';
+  /** Names of the rules whose responder uses it. */
+  usedBy: string[];
+}
+
+export interface SecretsView {
+  secrets: SecretView[];
+  /** False when this installation cannot keep secrets (headless mode without a key); `note` says why. */
+  canStore: boolean;
+  note?: string;
+}
+
+/** What testing a responder gave: its reply, the fallback text (with why), or no reply (with why). */
+export type ResponderTestView =
+  | { outcome: 'reply'; text: string; ms: number }
+  | { outcome: 'fallback'; text: string; error: string; ms: number }
+  | { outcome: 'no-reply'; error: string; ms: number };
+
+/** A chat whose recent turns are kept as context for AI replies. */
+export interface ChatMemoryView {
+  /** Opaque, valid while the app runs. */
+  id: string;
+  contactName: string;
+  contactMasked: string;
+  turns: number;
+  lastAt: number;
+}
 
 // ---- Commands (window → core) ---------------------------------------------------------------
 
@@ -202,6 +238,13 @@ const replyQuery = z
   })
   .strict();
 const idArg = z.object({ id: z.string().min(1).max(128) }).strict();
+/** A secret's name as rules refer to it (`secretRef`, `apiKeyRef`): printable, no line breaks. */
+const secretName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[^\p{Cc}]+$/u, 'a secret name cannot contain control characters');
 
 /** Payload schema of every command. Main parses with these; anything else is rejected. */
 export const commandSchemas = {
@@ -225,6 +268,16 @@ export const commandSchemas = {
   sendMissed: idArg,
   skipMissed: idArg,
   dismissStoreReset: idArg,
+  listSecrets: none,
+  setSecret: z.object({ name: secretName, value: z.string().min(1).max(16_384) }).strict(),
+  removeSecret: z.object({ name: secretName }).strict(),
+  /** `reply` is checked by the auto-reply engine's own schema (webhook or AI responder). */
+  testResponder: z
+    .object({ reply: z.record(z.string(), z.unknown()), message: z.string().min(1).max(4_096), contactName: z.string().max(100).optional() })
+    .strict(),
+  listChatMemory: none,
+  forgetChat: idArg,
+  forgetAllChats: none,
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -289,6 +342,13 @@ export interface CommandResults {
   skipMissed: null;
   /** The resets still shown. */
   dismissStoreReset: StoreResetView[];
+  listSecrets: SecretsView;
+  setSecret: SecretView;
+  removeSecret: null;
+  testResponder: ResponderTestView;
+  listChatMemory: ChatMemoryView[];
+  forgetChat: null;
+  forgetAllChats: null;
 }
 
 /** A typed error with a plain-language message for the person. */

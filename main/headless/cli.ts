@@ -11,9 +11,13 @@
  *   --renderer-dir DIR  serve the window from DIR instead of the built dist/renderer
  *   --max-replies-per-minute N  load tests only: a fixed global rate limit that replaces the
  *                    one in Settings for this run (1..10000)
+ *   --secrets-file PATH  API keys and webhook secrets as a JSON object {"name": "value"}; refused
+ *                    unless only its owner can read it (chmod 600)
  *   --key-file PATH  encrypt the session and personal data with a key derived from this private
  *                    file (or REPLYLINE_KEY_FILE=PATH); without it they are stored unencrypted
  *   --version        print the version and exit
+ * Secrets also come from environment variables REPLYLINE_SECRET_<NAME> (the name in upper case,
+ * other characters as `_`); they win over the file.
  * Logs go to DATA_DIR/logs/replyline.N.log (rotated, info level) and, from warn up, to stderr;
  * REPLYLINE_LOG_LEVEL sets both. SIGINT / SIGTERM flush the stores and exit 0.
  */
@@ -35,6 +39,11 @@ import { quietLibraryConsole } from '../core/logging/library-console.js';
 import { EVENT_NAMES } from '../contract/api.js';
 import { startHeadlessServer } from './http-server.js';
 import { KeyFileError, keyFileWrapper } from './key-file.js';
+import { envSecretSource, fileSecretSource, type SecretSource } from '../core/secrets/index.js';
+
+/** What the window says where secrets cannot be entered (no key to encrypt them with). */
+export const HEADLESS_SECRETS_NOTE =
+  'Headless mode keeps no secrets of its own: set REPLYLINE_SECRET_<NAME> in its environment, or pass --secrets-file.';
 
 export interface HeadlessArgs {
   dataDir: string;
@@ -46,6 +55,7 @@ export interface HeadlessArgs {
   maxRepliesPerMinute?: number;
   /** The private key file that wraps the data key (`--key-file`, or REPLYLINE_KEY_FILE). */
   keyFile?: string;
+  secretsFile?: string;
 }
 
 export class UsageError extends Error {}
@@ -63,6 +73,7 @@ export function parseHeadlessArgs(argv: string[], env: NodeJS.ProcessEnv = proce
       'renderer-dir': { type: 'string' },
       'max-replies-per-minute': { type: 'string' },
       'key-file': { type: 'string' },
+      'secrets-file': { type: 'string' },
     },
   });
   // Digits only: Number() would read '' as 0 and '1e3' or '0x50' as ports.
@@ -91,6 +102,7 @@ export function parseHeadlessArgs(argv: string[], env: NodeJS.ProcessEnv = proce
     rendererDir: values['renderer-dir'] === undefined ? undefined : path.resolve(values['renderer-dir']),
     maxRepliesPerMinute,
     keyFile: keyFileOf(values['key-file'], env),
+    secretsFile: values['secrets-file'] === undefined ? undefined : path.resolve(values['secrets-file']),
   };
 }
 
@@ -140,9 +152,14 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
   logStart(APP_VERSION, { mode: 'headless' });
   if (args.noiseCa) WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(args.noiseCa, 'hex');
 
+  // Read (and its permissions checked) before anything opens: a bad secrets file stops the start.
+  const secretSources: SecretSource[] = [envSecretSource(process.env)];
+  if (args.secretsFile) secretSources.push(await fileSecretSource(args.secretsFile));
   const core = await createCoreService({
     dataDir: args.dataDir,
     keyWrapper,
+    secretSources,
+    secretsUnavailableNote: HEADLESS_SECRETS_NOTE,
     socketConfig: args.waUrl ? { waWebSocketUrl: args.waUrl } : undefined,
     rateLimits: args.maxRepliesPerMinute ? { global: { max: args.maxRepliesPerMinute, windowMs: 60_000 } } : undefined,
     // Connect only once the listeners below are attached, so the first QR cannot be missed.

@@ -14,7 +14,9 @@ type Field =
   | { kind: 'int'; min: number; max: number; nullable?: boolean }
   | { kind: 'bool' }
   | { kind: 'enum'; values: readonly string[] }
-  | { kind: 'rules' };
+  | { kind: 'rules' }
+  /** A JSON object whose content another schema checks (a responder): anything else is refused. */
+  | { kind: 'record' };
 
 type Spec =
   /** No argument: undefined or null. */
@@ -77,6 +79,28 @@ export const SPEC: Record<CommandName, Spec> = {
   sendMissed: { args: 'object', optional: false, fields: { id: { kind: 'string', min: 1, max: 128, required: true } }, valid: { id: 'abc' } },
   skipMissed: { args: 'object', optional: false, fields: { id: { kind: 'string', min: 1, max: 128, required: true } }, valid: { id: 'abc' } },
   dismissStoreReset: { args: 'object', optional: false, fields: { id: { kind: 'string', min: 1, max: 128, required: true } }, valid: { id: 'settings' } },
+  listSecrets: { args: 'none' },
+  setSecret: {
+    args: 'object',
+    optional: false,
+    fields: { name: { kind: 'string', min: 1, max: 200, required: true }, value: { kind: 'string', min: 1, max: 16_384, required: true } },
+    valid: { name: 'openai', value: 'sk-not-a-real-key' },
+  },
+  removeSecret: { args: 'object', optional: false, fields: { name: { kind: 'string', min: 1, max: 200, required: true } }, valid: { name: 'openai' } },
+  testResponder: {
+    args: 'object',
+    optional: false,
+    fields: {
+      reply: { kind: 'record', required: true },
+      message: { kind: 'string', min: 1, max: 4_096, required: true },
+      contactName: { kind: 'string', max: 100 },
+    },
+    // Never sent as it is (every payload built from it is broken somewhere); port 9 is discard.
+    valid: { reply: { type: 'webhook', url: 'http://127.0.0.1:9/' }, message: 'Hello' },
+  },
+  listChatMemory: { args: 'none' },
+  forgetChat: { args: 'object', optional: false, fields: { id: { kind: 'string', min: 1, max: 128, required: true } }, valid: { id: 'abc' } },
+  forgetAllChats: { args: 'none' },
 };
 
 export interface Payload {
@@ -195,6 +219,15 @@ function badValues(field: Field): Payload[] {
         { label: 'the wrong case', args: field.values[0]!.toUpperCase() },
         { label: 'empty', args: '' },
         { label: 'a number', args: 1 },
+      ];
+    case 'record':
+      return [
+        { label: 'null', args: null },
+        { label: 'a string', args: 'webhook' },
+        { label: 'a number', args: 1 },
+        { label: 'true', args: true },
+        { label: 'an array', args: [] },
+        { label: 'an array of 1e5 items', args: STRINGS_1E5 },
       ];
     case 'rules':
       return [

@@ -6,7 +6,7 @@
 import { toNumber, type KeyPair, type proto } from '@whiskeysockets/baileys';
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { decodeNode, encodeNode, firstChildTag, node, S_WHATSAPP_NET, unixNow, type BinaryNode } from './binary.js';
+import { children, decodeNode, encodeNode, firstChildTag, node, S_WHATSAPP_NET, unixNow, type BinaryNode } from './binary.js';
 import type { Account, CompanionDevice } from './directory.js';
 import type { FaultTarget, Faults } from './faults.js';
 import { encodeFrame, FrameReader } from './framing.js';
@@ -97,6 +97,7 @@ export class ClientConnection implements FaultTarget {
       tag: n.tag,
       attrs: { ...n.attrs },
       child: firstChildTag(n),
+      ...encTypes(n),
     });
     this.ws.send(encodeFrame(this.noise.encrypt(encodeNode(n))));
   }
@@ -171,6 +172,7 @@ export class ClientConnection implements FaultTarget {
           tag: n.tag,
           attrs: { ...n.attrs },
           child: firstChildTag(n),
+          ...encTypes(n),
         });
         this.host.log(this.id, `in ${n.tag}${n.attrs.xmlns ? ` ${n.attrs.xmlns}` : ''}`);
         if (this.host.faults.onFrame(n, this) || this.silent) return;
@@ -294,4 +296,11 @@ export class ClientConnection implements FaultTarget {
     this.waiters.clear();
     this.host.onClosed(this);
   }
+}
+
+/** For message stanzas: the `type` of each direct `<enc>` child (`pkmsg`, `msg`, `skmsg`), for the record. */
+function encTypes(n: BinaryNode): { encs?: string[] } {
+  if (n.tag !== 'message') return {};
+  const encs = children(n, 'enc').map((e) => e.attrs.type ?? '');
+  return encs.length ? { encs } : {};
 }

@@ -1,9 +1,12 @@
 /**
- * A fake contact: someone else's phone, with its own Signal identity. It sends text to an account's
- * linked devices (through the server's mailbox) and decrypts what those devices send it, keeping
- * every copy it receives so tests can count exactly-once delivery.
+ * A fake contact: someone else's phone (device 0), with its own Signal identity, and optionally
+ * more devices of its own (`devices: 2` adds a linked device with its own identity). It sends any
+ * message kind to an account's linked devices (through the server's queue), calls them, and
+ * decrypts what those devices send it, on each of its devices, keeping every copy it receives so
+ * tests can count exactly-once delivery.
  */
 import { encodeWAMessage, generateMessageID, proto, unpadRandomMax16 } from '@whiskeysockets/baileys';
+import { node, unixNow, type BinaryNode } from './binary.js';
 import type { AccountInfo, ContactIdentity } from './directory.js';
 import type { ReceivedMessage } from './record.js';
 import { SignalParty, type SignalAddress } from './signal-party.js';
@@ -27,15 +30,23 @@ export interface SendTextOptions {
   pushName?: string;
 }
 
+/** A contact's send, with every option decided. */
+export type MessageSendOptions = Required<Pick<SendTextOptions, 'id' | 'offline' | 'addressing'>> & { t: number; pushName: string };
+
+export interface CallOptions {
+  /** A video call (`<video>` in the offer). */
+  video?: boolean;
+  /** Hold the call stanzas for the account's next login (they arrive with `offline`). */
+  offline?: boolean;
+  /** 'pn' (default): `from=PN`. 'lid': `from=LID` with `caller_pn`. */
+  addressing?: 'pn' | 'lid';
+}
+
 /** What the server's router must do for a contact. */
 export interface ContactHost {
-  sendFromContact(
-    contact: FakeContact,
-    account: AccountInfo,
-    message: proto.IMessage,
-    opts: Required<Pick<SendTextOptions, 'id' | 'offline' | 'addressing'>> & { t: number; pushName: string },
-  ): Promise<void>;
+  sendFromContact(contact: FakeContact, account: AccountInfo, message: proto.IMessage, opts: MessageSendOptions): Promise<void>;
   sendReceiptFromContact(contact: FakeContact, toDevice: string, id: string, type?: 'read'): Promise<void>;
+  sendCall(contact: FakeContact, account: AccountInfo, call: BinaryNode, opts: CallOptions): Promise<void>;
 }
 
 export type AutoReceipt = 'delivered' | 'read' | false;
@@ -46,6 +57,8 @@ export interface ContactOptions {
   lid?: string;
   /** Send a receipt back to the sending device for each message received (default off). */
   autoReceipt?: AutoReceipt;
+  /** How many devices the contact has: 1 (default, the phone) or more (linked devices 1, 2, ...). */
+  devices?: number;
 }
 
 /** Text carried by a message, looking through the wrappers Baileys uses. */
@@ -63,10 +76,16 @@ export function companionAddress(account: AccountInfo, deviceId: number): Signal
 export class FakeContact implements ContactIdentity {
   readonly phoneJid: string;
   readonly lid: string;
+  /** The phone's (device 0) Signal identity. */
   readonly party = new SignalParty();
-  /** Every message this contact decrypted from a client, duplicates included, in arrival order. */
+  readonly deviceIds: readonly number[];
+  /**
+   * Every message this contact decrypted from a client, in arrival order: one entry per device
+   * that decrypted a copy (`deviceId`), so a contact with two devices lists each reply twice.
+   */
   readonly received: ReceivedMessage[] = [];
   autoReceipt: AutoReceipt;
+  private readonly parties = new Map<number, SignalParty>();
 
   constructor(
     private readonly host: ContactHost,
@@ -74,10 +93,24 @@ export class FakeContact implements ContactIdentity {
     readonly phoneNumber: string,
     readonly lidUser: string,
     autoReceipt: AutoReceipt = false,
+    devices = 1,
   ) {
     this.phoneJid = `${phoneNumber}@s.whatsapp.net`;
     this.lid = `${lidUser}@lid`;
     this.autoReceipt = autoReceipt;
+    this.parties.set(0, this.party);
+    for (let d = 1; d < devices; d++) this.parties.set(d, new SignalParty());
+    this.deviceIds = [...this.parties.keys()];
+  }
+
+  /** The Signal identity of one of the contact's devices. */
+  partyOf(device: number): SignalParty | undefined {
+    return this.parties.get(device);
+  }
+
+  /** Copies decrypted on one device. */
+  receivedOn(deviceId: number): ReceivedMessage[] {
+    return this.received.filter((m) => m.deviceId === deviceId);
   }
 
   /** Sends `text` to every linked device of `account`; resolves with the message id once queued or written. */
@@ -102,6 +135,41 @@ export class FakeContact implements ContactIdentity {
   /** Sends a delivery (or read) receipt for `id` to a companion device jid. */
   sendReceipt(toDevice: string, id: string, type?: 'read'): Promise<void> {
     return this.host.sendReceiptFromContact(this, toDevice, id, type);
+  }
+
+  /**
+   * Calls the account: `<call><offer call-id call-creator>` to each linked device. Resolves with
+   * the call id. End it with `endCall`; `missedCall` does both.
+   */
+  async callOffer(account: AccountInfo, opts: CallOptions = {}): Promise<string> {
+    const callId = generateMessageID();
+    const media = [node('audio', { enc: 'opus', rate: '16000' }), node('audio', { enc: 'opus', rate: '8000' })];
+    if (opts.video) media.push(node('video', { enc: 'vp8', dec: 'vp8', orientation: '0', screen_width: '1080', screen_height: '2340', device_orientation: '0' }));
+    await this.host.sendCall(this, account, this.callStanza('offer', callId, opts, [...media, node('net', { medium: '3' })]), opts);
+    return callId;
+  }
+
+  /**
+   * The call ends before anyone answers: `<terminate reason="timeout">` (Baileys: status `timeout`,
+   * the missed call) or, with `reason: 'hangup'`, the caller hangs up (status `terminate`).
+   */
+  async endCall(account: AccountInfo, callId: string, opts: CallOptions & { reason?: 'timeout' | 'hangup' } = {}): Promise<void> {
+    const reason = (opts.reason ?? 'timeout') === 'timeout' ? 'timeout' : undefined;
+    await this.host.sendCall(this, account, this.callStanza('terminate', callId, opts, undefined, reason), opts);
+  }
+
+  /** An unanswered call: offer, then terminate with reason timeout. Resolves with the call id. */
+  async missedCall(account: AccountInfo, opts: CallOptions = {}): Promise<string> {
+    const callId = await this.callOffer(account, opts);
+    await this.endCall(account, callId, opts);
+    return callId;
+  }
+
+  private callStanza(tag: 'offer' | 'terminate', callId: string, opts: CallOptions, content?: BinaryNode[], reason?: string): BinaryNode {
+    const lid = opts.addressing === 'lid';
+    const from = lid ? this.lid : this.phoneJid;
+    const info = node(tag, { 'call-id': callId, 'call-creator': from, caller_pn: lid ? this.phoneJid : undefined, reason }, content);
+    return node('call', { from, id: generateMessageID(), t: unixNow(), notify: this.name }, [info]);
   }
 
   /** Texts received so far, in order (convenience for assertions). */

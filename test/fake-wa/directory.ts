@@ -89,7 +89,10 @@ export class Account implements AccountInfo {
   }
 }
 
-/** A peer on the network that is not an account: something with a name, numbers and a phone. */
+/**
+ * A peer on the network that is not an account: something with a name, numbers, a phone (device
+ * 0, `party`) and possibly more devices of its own (`deviceIds`, each with its own identity).
+ */
 export interface ContactIdentity {
   readonly name: string;
   readonly phoneNumber: string;
@@ -97,13 +100,24 @@ export interface ContactIdentity {
   readonly lid: string;
   readonly lidUser: string;
   readonly party: SignalParty;
+  /** Its devices, 0 (the phone) first. */
+  readonly deviceIds: readonly number[];
+  /** The Signal identity of one of its devices. */
+  partyOf(device: number): SignalParty | undefined;
+}
+
+/** A group on the fake network, as the directory knows it. */
+export interface GroupIdentity {
+  /** `ID@g.us` */
+  readonly jid: string;
 }
 
 /** What a jid resolves to. */
-export type Resolved<C extends ContactIdentity> =
+export type Resolved<C extends ContactIdentity, G extends GroupIdentity = GroupIdentity> =
   | { kind: 'contact'; contact: C; device: number }
   | { kind: 'phone'; account: Account; device: 0 }
-  | { kind: 'companion'; account: Account; device: number; companion?: CompanionDevice };
+  | { kind: 'companion'; account: Account; device: number; companion?: CompanionDevice }
+  | { kind: 'group'; group: G };
 
 /** Uploaded bundle of a companion: public parts only. Takes (and deletes) one one-time prekey. */
 export function takeCompanionBundle(device: CompanionDevice): PreKeyBundle {
@@ -122,10 +136,12 @@ export function takeCompanionBundle(device: CompanionDevice): PreKeyBundle {
   };
 }
 
-export class Directory<C extends ContactIdentity> {
+export class Directory<C extends ContactIdentity, G extends GroupIdentity = GroupIdentity> {
   readonly accounts: Account[] = [];
   readonly contacts: C[] = [];
+  readonly groups: G[] = [];
   private phoneSeq = 0;
+  private groupSeq = 0;
   private lidSeq = 0;
   private readonly lidBase = 100_000_000_000_000 + Math.floor(Math.random() * 1e12);
 
@@ -138,6 +154,17 @@ export class Directory<C extends ContactIdentity> {
   /** A fresh 15-digit LID user. */
   nextLid(): string {
     return (this.lidBase + ++this.lidSeq).toString();
+  }
+
+  /** A fresh group id (the user part of `ID@g.us`), shaped like WhatsApp's: creator-less, 18 digits. */
+  nextGroupId(): string {
+    return (120_363_000_000_000_000n + BigInt(this.lidBase % 1e9) * 1000n + BigInt(++this.groupSeq)).toString();
+  }
+
+  addGroup(group: G): G {
+    if (this.groups.some((g) => g.jid === group.jid)) throw new Error('group id already in use');
+    this.groups.push(group);
+    return group;
   }
 
   addAccount(account: Account): Account {
@@ -157,10 +184,14 @@ export class Directory<C extends ContactIdentity> {
     return this.accounts.find((a) => a.phoneNumber === phoneNumber);
   }
 
-  /** Resolves a user or device jid (PN or LID form). */
-  resolve(jid: string | undefined): Resolved<C> | undefined {
+  /** Resolves a user or device jid (PN or LID form), or a group jid. */
+  resolve(jid: string | undefined): Resolved<C, G> | undefined {
     const decoded = jid ? jidDecode(jid) : undefined;
     if (!decoded?.user) return undefined;
+    if (decoded.server === 'g.us') {
+      const group = this.groups.find((g) => g.jid === `${decoded.user}@g.us`);
+      return group ? { kind: 'group', group } : undefined;
+    }
     const device = decoded.device ?? 0;
     const isLid = decoded.server === 'lid';
     const isPn = decoded.server === 's.whatsapp.net';
@@ -168,7 +199,7 @@ export class Directory<C extends ContactIdentity> {
     const matches = (x: { phoneNumber: string; lidUser: string }) =>
       isLid ? x.lidUser === decoded.user : x.phoneNumber === decoded.user;
     const contact = this.contacts.find(matches);
-    if (contact) return device === 0 ? { kind: 'contact', contact, device: 0 } : undefined;
+    if (contact) return contact.deviceIds.includes(device) ? { kind: 'contact', contact, device } : undefined;
     const account = this.accounts.find(matches);
     if (!account) return undefined;
     if (device === 0) return { kind: 'phone', account, device: 0 };

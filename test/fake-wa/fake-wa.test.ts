@@ -3,52 +3,16 @@
  * the rest of the test suite relies on: QR rotation, pairing, login, messages both ways, acks,
  * offline delivery, and the close code each fault produces.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  connectClient,
-  createMemoryAuth,
-  FakeWaServer,
-  installFakeCa,
-  type AccountInfo,
-  type MemoryAuth,
-  type TestClient,
-} from './index.js';
+import { describe, expect, it } from 'vitest';
+import { createMemoryAuth, type FakeWaServer, type TestClient } from './index.js';
+import { textOfUpsert, useFakeWa } from './test-harness.js';
 
+const wa = useFakeWa();
+const { client, pairAndLogin } = wa;
 let server: FakeWaServer;
-const clients: TestClient[] = [];
 
-function client(auth: MemoryAuth, config: Parameters<typeof connectClient>[2] = {}): TestClient {
-  const c = connectClient(server.url, auth, config);
-  clients.push(c);
-  return c;
-}
-
-/** Pairs a fresh auth with `account` and returns it with the first logged-in (open) client. */
-async function pairAndLogin(
-  account?: AccountInfo,
-  config: Parameters<typeof connectClient>[2] = {},
-): Promise<{ auth: MemoryAuth; c: TestClient; pairMs: number; loginMs: number }> {
-  const auth = createMemoryAuth();
-  const reg = client(auth);
-  const qr = await reg.nextQr();
-  const t0 = Date.now();
-  await server.scanQr(qr, account);
-  const closed = await reg.closed;
-  expect(closed.statusCode).toBe(515);
-  const t1 = Date.now();
-  const c = client(auth, config);
-  const openAt = await c.opened;
-  return { auth, c, pairMs: t1 - t0, loginMs: openAt - t1 };
-}
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.end();
-  await server?.close();
-});
-
-async function start(opts: Parameters<typeof FakeWaServer.start>[0] = {}): Promise<FakeWaServer> {
-  server = await FakeWaServer.start(opts);
-  installFakeCa(server);
+async function start(opts: Parameters<typeof wa.start>[0] = {}): Promise<FakeWaServer> {
+  server = await wa.start(opts);
   return server;
 }
 
@@ -322,7 +286,7 @@ describe('faults → Baileys close codes', () => {
   it('goSilent → 408 "Connection was lost" after keepAlive + 5 s', async () => {
     await start();
     const auth = (await pairAndLogin()).auth;
-    for (const c of clients.splice(0)) c.end();
+    wa.endAll();
     const c = client(auth, { keepAliveIntervalMs: 500 });
     await c.opened;
     const silentAt = Date.now();
@@ -367,7 +331,7 @@ describe('faults → Baileys close codes', () => {
   it('conflictOnEveryConnection → every new login closes with 440', async () => {
     await start();
     const auth = (await pairAndLogin()).auth;
-    for (const c of clients.splice(0)) c.end();
+    wa.endAll();
     server.faults.conflictOnEveryConnection(true);
     expect((await client(auth).closed).statusCode).toBe(440);
     expect((await client(auth).closed).statusCode).toBe(440);
@@ -569,9 +533,6 @@ describe('retry receipts', () => {
 });
 
 describe('cross-account messages', () => {
-  /** Text of an upsert, whichever field Baileys used. */
-  const textOfUpsert = (u: TestClient['upserts'][number]) =>
-    u.message.message?.conversation ?? u.message.message?.extendedTextMessage?.text ?? undefined;
   const inbound = (c: TestClient) => c.upserts.filter((u) => !u.message.key.fromMe);
 
   async function twoAccounts() {

@@ -84,6 +84,8 @@ export class Faults {
   private readonly withhold = new Scoped(false);
   private readonly ackDelay = new Scoped(0);
   private readonly drops = new Map<string, DropOptions>();
+  /** Damaged deliveries still to come, by account phone number or '*'. */
+  private readonly corruptions = new Map<string, number>();
   private refuseUntil = 0;
   private refuseCount = 0;
   private conflictAlways = false;
@@ -158,6 +160,15 @@ export class Faults {
     this.drops.set(account?.phoneNumber ?? '*', { deliver: true, how: 'terminate', ...opts });
   }
 
+  /**
+   * The next `count` encrypted messages written to `account`'s clients (or anyone's) arrive with a
+   * damaged ciphertext (the last byte flipped, so the MAC or signature check fails): the client
+   * cannot decrypt them and asks the sender for a retry, the way a corrupted copy makes it ask.
+   */
+  corruptDeliveries(count = 1, account?: AccountInfo): void {
+    this.corruptions.set(account?.phoneNumber ?? '*', count);
+  }
+
   /** Runs one random fault at a random time within `withinMs`. */
   atRandom(opts: RandomFaultOptions): ScheduledFault {
     const random = opts.random ?? Math.random;
@@ -227,6 +238,7 @@ export class Faults {
     this.withhold.reset();
     this.ackDelay.reset();
     this.drops.clear();
+    this.corruptions.clear();
     this.refuseUntil = 0;
     this.refuseCount = 0;
     this.conflictAlways = false;
@@ -271,6 +283,24 @@ export class Faults {
       }
     }
     return undefined;
+  }
+
+  /** @internal A message stanza about to be written to a client: damaged if `corruptDeliveries` says so. */
+  mangleDelivery(phone: string | undefined, stanza: BinaryNode): BinaryNode {
+    if (stanza.tag !== 'message' || !Array.isArray(stanza.content)) return stanza;
+    const key = phone !== undefined && (this.corruptions.get(phone) ?? 0) > 0 ? phone : '*';
+    const left = this.corruptions.get(key) ?? 0;
+    if (left <= 0) return stanza;
+    this.corruptions.set(key, left - 1);
+    let done = false;
+    const content = stanza.content.map((c) => {
+      if (done || c.tag !== 'enc' || !(c.content instanceof Uint8Array)) return c;
+      done = true;
+      const bytes = Buffer.from(c.content);
+      bytes[bytes.length - 1]! ^= 0xff;
+      return { ...c, content: bytes };
+    });
+    return { ...stanza, content };
   }
 
   /** @internal Fires matching one-shot frame hooks on `target`; true if the frame must be ignored. */

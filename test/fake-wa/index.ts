@@ -5,9 +5,15 @@ import { WA_CERT_DETAILS } from '@whiskeysockets/baileys';
 import type { FakeWaServer } from './server.js';
 
 export { FakeWaServer } from './server.js';
-export type { FakeWaServerOptions, CreateAccountOptions, PairResult } from './server.js';
+export type { FakeWaServerOptions, CreateAccountOptions, CreateGroupOptions, PairResult } from './server.js';
 export { FakeContact, textOf } from './contact.js';
-export type { SendTextOptions, ContactOptions, AutoReceipt } from './contact.js';
+export type { SendTextOptions, ContactOptions, AutoReceipt, CallOptions } from './contact.js';
+export { FakeGroup } from './group.js';
+export type { GroupAddressing, GroupMember } from './group.js';
+export { FakeOwnerPhone } from './owner-phone.js';
+export type { PhoneSendOptions, ReadSelfOptions } from './owner-phone.js';
+export { kinds } from './kinds.js';
+export type { TargetKey } from './kinds.js';
 export type { AccountInfo } from './directory.js';
 export type { Faults, ConflictType, FaultName, RefuseOptions, DropOptions, RandomFaultOptions, ScheduledFault } from './faults.js';
 export type {
@@ -21,6 +27,7 @@ export type {
   ClientStanzaRecord,
   DuplicateSendRecord,
   CrossAccountRecord,
+  RetryRecord,
 } from './record.js';
 export { parseQr } from './pairing/phone.js';
 export { createMemoryAuth, connectClient } from './client.js';

@@ -20,11 +20,12 @@ import {
 import type { ClientConnection } from './connection.js';
 import type { FakeContact } from './contact.js';
 import { takeCompanionBundle, type Directory, type Resolved } from './directory.js';
+import type { FakeGroup } from './group.js';
 import type { Recorder } from './record.js';
 import type { PreKeyBundle } from './signal-party.js';
 
 export interface IqHost {
-  readonly directory: Directory<FakeContact>;
+  readonly directory: Directory<FakeContact, FakeGroup>;
   readonly recorder: Recorder;
   /** Delivers queued messages and sends `<ib><offline count/>` (once per connection). */
   flushOffline(conn: ClientConnection): Promise<void>;
@@ -92,6 +93,12 @@ export async function handleIq(host: IqHost, conn: ClientConnection, iq: BinaryN
     case 'md/set/remove-companion-device':
       conn.send(result(iq));
       host.unlinkDevice(conn);
+      return;
+    case 'w:g2/get/query':
+      conn.send(groupMetadata(host.directory, conn, iq));
+      return;
+    case 'w:g2/get/participating':
+      conn.send(result(iq, [participating(host.directory, conn)]));
       return;
     default: {
       const record = { connectionId: conn.id, at: Date.now(), xmlns, type, child: what };
@@ -178,11 +185,13 @@ function bundleNode(jid: string, b: PreKeyBundle): BinaryNode {
 }
 
 /** The prekey bundle for a resolved device, consuming a one-time prekey. */
-export function bundleFor(r: Resolved<FakeContact> | undefined): PreKeyBundle | undefined {
+export function bundleFor(r: Resolved<FakeContact, FakeGroup> | undefined): PreKeyBundle | undefined {
   if (!r) return undefined;
   switch (r.kind) {
+    case 'group':
+      return undefined;
     case 'contact':
-      return r.contact.party.takeBundle();
+      return r.contact.partyOf(r.device)?.takeBundle();
     case 'phone':
       return r.account.phone.takeBundle();
     case 'companion':
@@ -191,7 +200,7 @@ export function bundleFor(r: Resolved<FakeContact> | undefined): PreKeyBundle | 
 }
 
 /** `<key><user jid/>…</key>`: one bundle per known device; unknown users are left out. */
-function keyFetch(directory: Directory<FakeContact>, iq: BinaryNode): BinaryNode[] {
+function keyFetch(directory: Directory<FakeContact, FakeGroup>, iq: BinaryNode): BinaryNode[] {
   const out: BinaryNode[] = [];
   for (const user of children(child(iq, 'key'), 'user')) {
     const jid = user.attrs.jid;
@@ -202,7 +211,7 @@ function keyFetch(directory: Directory<FakeContact>, iq: BinaryNode): BinaryNode
 }
 
 /** usync: answers the devices, lid, contact and status protocols for each listed user. */
-function usync(directory: Directory<FakeContact>, iq: BinaryNode): BinaryNode {
+function usync(directory: Directory<FakeContact, FakeGroup>, iq: BinaryNode): BinaryNode {
   const request = child(iq, 'usync');
   const protocols = allChildren(child(request, 'query')).map((q) => q.tag);
   const users: BinaryNode[] = [];
@@ -212,7 +221,7 @@ function usync(directory: Directory<FakeContact>, iq: BinaryNode): BinaryNode {
     if (!jid && phone) jid = `${phone.replace(/[^0-9]/g, '')}@s.whatsapp.net`;
     if (!jid) continue;
     const resolved = directory.resolve(jid);
-    const who = resolved?.kind === 'contact' ? resolved.contact : resolved?.account;
+    const who = resolved?.kind === 'contact' ? resolved.contact : resolved?.kind === 'group' ? undefined : resolved?.account;
     const content: BinaryNode[] = [];
     for (const protocol of protocols) {
       switch (protocol) {
@@ -237,10 +246,33 @@ function usync(directory: Directory<FakeContact>, iq: BinaryNode): BinaryNode {
   return node('usync', { ...request?.attrs }, [node('result', {}, []), node('list', {}, users)]);
 }
 
-function devices(r: Resolved<FakeContact>): BinaryNode {
+/** A user's devices: the phone (0), then linked devices with their `key-index` (Baileys drops those without). */
+function devices(r: Resolved<FakeContact, FakeGroup>): BinaryNode {
   const list: BinaryNode[] = [node('device', { id: 0 })];
-  if (r.kind !== 'contact') {
+  if (r.kind === 'contact') {
+    for (const d of r.contact.deviceIds) if (d !== 0) list.push(node('device', { id: d, 'key-index': d }));
+  } else if (r.kind !== 'group') {
     for (const d of r.account.activeDevices()) list.push(node('device', { id: d.deviceId, 'key-index': d.keyIndex }));
   }
   return node('devices', {}, [node('device-list', {}, list), node('key-index-list', { ts: unixNow() })]);
+}
+
+/**
+ * `<iq xmlns="w:g2" type="get" to="GROUP"><query request="interactive"/></iq>`: the group's
+ * metadata, or `<error code="404">` for an unknown group and `403` for one the asker is not in.
+ */
+function groupMetadata(directory: Directory<FakeContact, FakeGroup>, conn: ClientConnection, iq: BinaryNode): BinaryNode {
+  const r = directory.resolve(iq.attrs.to);
+  const reply = (content: BinaryNode[]) => node('iq', { from: iq.attrs.to, type: 'result', id: iq.attrs.id }, content);
+  if (r?.kind !== 'group') return node('iq', { from: iq.attrs.to, type: 'error', id: iq.attrs.id }, [node('error', { code: 404, text: 'item-not-found' })]);
+  if (conn.account && !r.group.member(conn.account)) {
+    return node('iq', { from: iq.attrs.to, type: 'error', id: iq.attrs.id }, [node('error', { code: 403, text: 'forbidden' })]);
+  }
+  return reply([r.group.metadataNode()]);
+}
+
+/** `<participating>`: every group the asking account is in. */
+function participating(directory: Directory<FakeContact, FakeGroup>, conn: ClientConnection): BinaryNode {
+  const mine = directory.groups.filter((g) => conn.account && g.member(conn.account));
+  return node('groups', {}, mine.map((g) => g.metadataNode()));
 }

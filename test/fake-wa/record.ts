@@ -12,6 +12,8 @@ export interface FrameRecord {
   tag: string;
   attrs: Record<string, string>;
   child?: string;
+  /** Message stanzas: the `type` of each direct `<enc>` child, in order. */
+  encs?: string[];
 }
 
 export type ConnectionKind = 'pending' | 'registration' | 'login' | 'refused';
@@ -26,6 +28,8 @@ export interface ConnectionRecord {
   loggedInAt?: number;
   /** When the offline queue was flushed (`<ib><offline/>` sent). */
   readyAt?: number;
+  /** The `count` of that `<ib><offline count/>`: stanzas written as this login's offline batch. */
+  offlineCount?: number;
   closedAt?: number;
   /** Why it closed: 'client-close', 'server-close', 'terminate', 'stream:error 515', 'failure 401', ... */
   closedReason?: string;
@@ -45,6 +49,10 @@ export interface ReceivedMessage {
   text: string | undefined;
   /** Recipient: contact phone jid (or account phone jid for the own-phone copy). */
   to: string;
+  /** The recipient's device that decrypted this copy (0: the phone). */
+  deviceId: number;
+  /** Group messages: the group jid. Absent for 1:1 messages. */
+  chat?: string;
   /** Sending companion device, `PHONE:DEV@s.whatsapp.net`. */
   from: string;
   connectionId: number;
@@ -132,6 +140,25 @@ export interface CrossAccountRecord {
   offline: boolean;
 }
 
+/**
+ * A retry receipt a fake party answered (contact or owner's phone → client): what the client
+ * asked for and what the party did, as Baileys' `sendMessagesAgain` would.
+ */
+export interface RetryRecord {
+  id: string;
+  /** The asking device, `PHONE:DEV@s.whatsapp.net`. */
+  device: string;
+  /** `<retry count>`. */
+  count: number;
+  /** `<registration>` in the receipt. */
+  registrationId: number | undefined;
+  /** Whether it matched the registration id of the party's session with the device (undefined: no session). */
+  registrationMatched: boolean | undefined;
+  /** Where the new session's prekey bundle came from: the receipt's `<keys>`, or the server. */
+  bundleFrom: 'receipt' | 'server';
+  at: number;
+}
+
 /** Frames kept per connection before older ones are dropped (counts stay exact). */
 const MAX_FRAMES_PER_CONNECTION = 5000;
 
@@ -148,6 +175,8 @@ export class Recorder {
   readonly acks: AckRecord[] = [];
   readonly clientReceipts: ClientReceiptRecord[] = [];
   readonly unknownIqs: UnknownIqRecord[] = [];
+  /** Retry receipts fake parties answered with a new copy. */
+  readonly retries: RetryRecord[] = [];
   /** Decryption failures on the server side (should stay empty). */
   readonly decryptErrors: { id: string; to: string; connectionId: number; error: string }[] = [];
 
@@ -171,6 +200,11 @@ export class Recorder {
   messagesTo(recipient: { phoneJid: string } | string): ReceivedMessage[] {
     const jid = typeof recipient === 'string' ? recipient : recipient.phoneJid;
     return this.messages.filter((m) => m.to === jid);
+  }
+
+  /** Copies of group messages that member devices decrypted (one entry per device). */
+  groupMessages(groupJid: string): ReceivedMessage[] {
+    return this.messages.filter((m) => m.chat === groupJid);
   }
 
   /** Copies with a given id (exactly-once checks: expect length 1). */

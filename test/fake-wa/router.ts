@@ -1,76 +1,35 @@
 /**
- * Message routing. Into an account: one queue per linked companion device, fed by contacts and by
- * other accounts' clients; a message stays queued until that device's client sends a receipt (or a
- * final nack), so a drop before the receipt means redelivery, as an `offline` stanza, on the next
- * login — like the real server. Out of a client: the server acks each `<message>` (subject to ack
- * faults) and hands every `<to>` copy to its recipient: a contact or an account's phone decrypts
- * and records it; a copy for another account's companion device is queued for that device as is
- * (the server cannot decrypt it). A copy whose id the server already accepted from the same sender
- * account, in the same chat, for the same recipient is acked but not delivered again (duplicate
- * suppression, like the real server), unless it is a retry resend (`<enc count>`).
+ * Message routing into an account: one queue per linked companion device, fed by contacts, by the
+ * account's own phone (the copies of what it sent, its read-self receipts), by groups, by calls
+ * and by other accounts' clients. Like the real server, a stanza stays queued until that device
+ * confirms it: a message until its receipt (or a final nack), a server receipt or a call until its
+ * ack. A drop before that means redelivery, with the `offline` attr, on the next login, before the
+ * `<ib><offline count="N"/>` marker, where N counts the stanzas of that offline batch.
+ *
+ * What clients send (`<message>` stanzas) is handled in client-messages.ts.
  */
-import { isLidUser, jidNormalizedUser, type proto } from '@whiskeysockets/baileys';
-import { allChildren, bytesOf, child, children, node, unixNow, type BinaryNode } from './binary.js';
+import type { proto } from '@whiskeysockets/baileys';
+import { children, child, node, unixNow, type BinaryNode } from './binary.js';
+import { ClientMessages } from './client-messages.js';
 import type { ClientConnection } from './connection.js';
+import { encodeMessage, type CallOptions, type ContactHost, type FakeContact, type MessageSendOptions } from './contact.js';
 import {
-  companionAddress,
-  decodeMessage,
-  encodeMessage,
-  textOf,
-  type ContactHost,
-  type FakeContact,
-} from './contact.js';
-import { takeCompanionBundle, type Account, type AccountInfo, type CompanionDevice, type Directory } from './directory.js';
+  groupDelivery,
+  pairwiseDelivery,
+  stanzaDelivery,
+  type Delivery,
+  type DeliveryClass,
+  type PartySender,
+} from './deliveries.js';
+import type { Account, AccountInfo, CompanionDevice, Directory } from './directory.js';
 import type { Faults } from './faults.js';
-import type { ReceivedMessage, Recorder } from './record.js';
-import type { EncType } from './signal-party.js';
-
-interface PendingBase {
-  id: string;
-  t: number;
-  addressing: 'pn' | 'lid';
-  /** Held for the next login (`offline` send option). */
-  held: boolean;
-  /** Connection ids this copy was written to. */
-  deliveredTo: Set<number>;
-  retries: number;
-  /** A retry receipt was answered; the client's following error ack is expected. */
-  expectNack: boolean;
-}
-
-/** A contact's message: the contact encrypts it for the device. */
-interface ContactPending extends PendingBase {
-  source: 'contact';
-  contact: FakeContact;
-  message: proto.IMessage;
-  pushName: string;
-  /** Ciphertext as first encrypted; redeliveries reuse it, retries re-encrypt. */
-  enc?: { type: EncType; ciphertext: Buffer };
-}
-
-/** Another account's client message: its ciphertext, relayed unchanged. */
-interface AccountPending extends PendingBase {
-  source: 'account';
-  /** The sending companion device. */
-  sender: CompanionDevice;
-  senderConnectionId: number;
-  /** The chat as the sender addressed it (recipient's PN or LID user jid). */
-  chat: string;
-  /** The stanza's `type` attr (`text`, `media`, ...). */
-  type: string;
-  enc: { type: string; ciphertext: Buffer; count?: string };
-}
-
-type Pending = ContactPending | AccountPending;
-
-/** Who sent a message relayed between accounts, kept for forwarding the recipient's receipts. */
-interface CrossSent {
-  sender: CompanionDevice;
-  chat: string;
-}
+import type { FakeGroup, GroupHost, GroupSendOptions } from './group.js';
+import { kindAttrs, stanzaTypeOf } from './kinds.js';
+import type { OwnerPhoneHost, PhoneSendOptions, ReadSelfOptions } from './owner-phone.js';
+import type { Recorder, RetryRecord } from './record.js';
 
 export interface RouterHost {
-  readonly directory: Directory<FakeContact>;
+  readonly directory: Directory<FakeContact, FakeGroup>;
   readonly recorder: Recorder;
   readonly faults: Faults;
   /** Suppress resent client copies (same sender account, chat, recipient and id). */
@@ -80,62 +39,159 @@ export interface RouterHost {
   emit(event: string, payload: unknown): void;
 }
 
+/** Retry receipts answered per delivery before the server drops it (Baileys' maxMsgRetryCount). */
 const MAX_RETRIES = 5;
 
-export class Router implements ContactHost {
-  private readonly queues = new Map<CompanionDevice, Pending[]>();
+export class Router implements ContactHost, GroupHost, OwnerPhoneHost {
+  private readonly queues = new Map<CompanionDevice, Delivery[]>();
   private readonly chains = new Map<CompanionDevice, Promise<unknown>>();
-  private readonly ackTimers = new Set<NodeJS.Timeout>();
-  /** `sender account|chat|recipient|id` of every client copy accepted (delivered or queued). */
-  private readonly accepted = new Set<string>();
-  /** Cross-account messages by `recipient device|id`. */
-  private readonly crossSent = new Map<string, CrossSent>();
+  readonly clientMessages: ClientMessages;
 
-  constructor(private readonly host: RouterHost) {}
-
-  /** Messages still waiting for a client receipt, per device (for assertions). */
-  pendingFor(account: AccountInfo): { deviceId: number; id: string }[] {
-    return [...this.queues.entries()]
-      .filter(([d]) => d.account.phoneNumber === account.phoneNumber)
-      .flatMap(([d, q]) => q.map((p) => ({ deviceId: d.deviceId, id: p.id })));
+  constructor(private readonly host: RouterHost) {
+    this.clientMessages = new ClientMessages({
+      ...host,
+      directory: host.directory,
+      enqueue: (device, delivery) => this.enqueue(device, delivery),
+      find: (device, id) => this.queue(device).find((d) => d.cls === 'message' && d.id === id),
+      deliverLive: (device) => this.deliverLive(device),
+    });
   }
 
-  // ---------- contact → client ----------
+  /** Stanzas still waiting for a device of `account` to confirm them (default: messages). */
+  pendingFor(account: AccountInfo, cls: DeliveryClass = 'message'): { deviceId: number; id: string }[] {
+    return [...this.queues.entries()]
+      .filter(([d]) => d.account.phoneNumber === account.phoneNumber)
+      .flatMap(([d, q]) => q.filter((p) => p.cls === cls).map((p) => ({ deviceId: d.deviceId, id: p.id })));
+  }
 
-  async sendFromContact(
-    contact: FakeContact,
-    accountInfo: AccountInfo,
-    message: proto.IMessage,
-    opts: { id: string; offline: boolean; addressing: 'pn' | 'lid'; t: number; pushName: string },
-  ): Promise<void> {
+  // ---------- into an account ----------
+
+  async sendFromContact(contact: FakeContact, accountInfo: AccountInfo, message: proto.IMessage, opts: MessageSendOptions): Promise<void> {
     const account = this.account(accountInfo);
-    const devices = account.activeDevices();
-    if (devices.length === 0) throw new Error('account has no linked device to deliver to');
-    await Promise.all(
-      devices.map((device) => {
-        this.queue(device).push({
-          ...opts,
-          source: 'contact',
-          contact,
-          message,
-          held: opts.offline,
-          deliveredTo: new Set(),
-          retries: 0,
-          expectNack: false,
-        });
-        return opts.offline ? undefined : this.deliverLive(device);
-      }),
+    const lid = opts.addressing === 'lid';
+    const attrs = {
+      from: lid ? contact.lid : contact.phoneJid,
+      ...(lid ? { sender_pn: contact.phoneJid, addressing_mode: 'lid' } : { sender_lid: contact.lid }),
+      id: opts.id,
+      type: stanzaTypeOf(message),
+      ...kindAttrs(message),
+      t: String(opts.t),
+      notify: opts.pushName || undefined,
+    };
+    await this.toEveryDevice(account, opts.offline, true, (device) =>
+      pairwiseDelivery({ id: opts.id, device, sender: contact, held: opts.offline, attrs, message, content: message, onRetry: this.recordRetry }),
     );
   }
 
   async sendReceiptFromContact(contact: FakeContact, toDevice: string, id: string, type?: 'read'): Promise<void> {
     const r = this.host.directory.resolve(toDevice);
     if (r?.kind !== 'companion' || !r.companion) throw new Error('receipts go to a linked companion device');
-    const conn = this.host.readyConnection(r.companion);
-    conn?.send(node('receipt', { from: contact.phoneJid, id, t: unixNow(), type }));
+    const receipt = node('receipt', { from: contact.phoneJid, id, t: unixNow(), type });
+    await this.enqueue(r.companion, stanzaDelivery({ id, cls: 'receipt', held: false, node: receipt }));
   }
 
-  /** Writes every queued message (held ones too) to a fresh login, with the `offline` attr. */
+  async sendCall(contact: FakeContact, accountInfo: AccountInfo, call: BinaryNode, opts: CallOptions): Promise<void> {
+    const account = this.account(accountInfo);
+    const id = call.attrs.id!;
+    await this.toEveryDevice(account, opts.offline ?? false, true, () =>
+      stanzaDelivery({ id, cls: 'call', held: opts.offline ?? false, node: call }),
+    );
+  }
+
+  /**
+   * The owner's phone sent `message` to `chat` (a contact): each linked device gets the
+   * device-sent copy, `deviceSentMessage{destinationJid, message}` encrypted by the phone, in
+   * `<message from="OWN_PN" recipient="CHAT" peer_recipient_lid="CHAT_LID">` (LID form:
+   * `from="OWN_LID" recipient="CHAT_LID" peer_recipient_pn`), as linked devices see their phone's sends.
+   */
+  async sendFromPhone(accountInfo: AccountInfo, to: FakeContact, message: proto.IMessage, opts: PhoneSendOptions): Promise<void> {
+    const account = this.account(accountInfo);
+    const lid = opts.addressing === 'lid';
+    const chat = lid ? to.lid : to.phoneJid;
+    const attrs = {
+      from: lid ? account.lid : account.phoneJid,
+      recipient: chat,
+      ...(lid ? { peer_recipient_pn: to.phoneJid, addressing_mode: 'lid' } : { peer_recipient_lid: to.lid }),
+      id: opts.id,
+      type: stanzaTypeOf(message),
+      ...kindAttrs(message),
+      t: String(opts.t),
+      notify: account.name || undefined,
+    };
+    const content: proto.IMessage = {
+      deviceSentMessage: { destinationJid: chat, message },
+      messageContextInfo: message.messageContextInfo,
+    };
+    const sender = phoneSender(account);
+    await this.toEveryDevice(account, opts.offline, true, (device) =>
+      pairwiseDelivery({ id: opts.id, device, sender, held: opts.offline, attrs, message, content, onRetry: this.recordRetry }),
+    );
+  }
+
+  /**
+   * The owner read messages on the phone: `<receipt type="read-self">` to each linked device. 1:1:
+   * `from="OWN_PN" recipient="CHAT"`. Group: `from="GROUP" participant="OWN_PN" recipient="SENDER"`.
+   */
+  async readSelf(accountInfo: AccountInfo, chat: string, ids: string[], opts: ReadSelfOptions): Promise<void> {
+    const account = this.account(accountInfo);
+    const [first, ...rest] = ids;
+    if (!first) throw new Error('readSelf needs at least one message id');
+    const isGroup = chat.endsWith('@g.us');
+    const attrs = isGroup
+      ? { from: chat, participant: account.phoneJid, recipient: opts.sender }
+      : { from: account.phoneJid, recipient: chat };
+    const content = rest.length ? [node('list', {}, rest.map((id) => node('item', { id })))] : undefined;
+    const receipt = node('receipt', { ...attrs, id: first, type: 'read-self', t: unixNow() }, content);
+    await this.toEveryDevice(account, opts.offline ?? false, true, () =>
+      stanzaDelivery({ id: first, cls: 'receipt', held: opts.offline ?? false, node: receipt }),
+    );
+  }
+
+  /**
+   * A fake member (contact or the owner's phone) sends to a group: the message is encrypted once
+   * with the sender's key (`skmsg`), and each member account's linked devices get it, the sender's
+   * key pairwise with it the first time. `<message from="GROUP" participant="SENDER" ...>`, with
+   * the sender as LID (`participant_pn` beside it) in a LID group, as PN (`participant_lid`) otherwise.
+   */
+  async sendToGroup(group: FakeGroup, from: PartySender, message: proto.IMessage, opts: GroupSendOptions): Promise<void> {
+    const lid = group.addressingMode === 'lid';
+    const attrs = {
+      from: group.jid,
+      participant: lid ? from.lid : from.phoneJid,
+      ...(lid ? { participant_pn: from.phoneJid } : { participant_lid: from.lid }),
+      addressing_mode: lid ? 'lid' : 'pn',
+      id: opts.id,
+      type: stanzaTypeOf(message),
+      ...kindAttrs(message),
+      t: String(opts.t),
+      notify: from.name || undefined,
+    };
+    // Group messages are padded like 1:1 ones before the sender-key encryption.
+    const { ciphertext, skdm } = await from.party.groupEncrypt(group.jid, encodeMessage(message));
+    for (const member of group.members) {
+      const account = member.account;
+      if (!account) continue;
+      await this.toEveryDevice(account, opts.offline, false, (device) => {
+        const holder = `${from.phoneJid}|${device.account.deviceJid(device.deviceId)}`;
+        const needsKey = !group.keyHolders.has(holder);
+        group.keyHolders.add(holder);
+        return groupDelivery({
+          id: opts.id,
+          device,
+          sender: from,
+          held: opts.offline,
+          attrs,
+          message,
+          group: group.jid,
+          skmsg: ciphertext,
+          skdm: needsKey ? skdm : undefined,
+          onRetry: this.recordRetry,
+        });
+      });
+    }
+  }
+
+  /** Writes every queued stanza (held ones too) to a fresh login, with the `offline` attr. */
   deliverOffline(conn: ClientConnection): Promise<number> {
     const device = conn.device!;
     return this.run(device, async () => {
@@ -143,7 +199,7 @@ export class Router implements ContactHost {
       for (const p of [...this.queue(device)]) {
         if (p.deliveredTo.has(conn.id)) continue;
         p.held = false;
-        await this.write(conn, device, p, true);
+        await this.write(conn, p, true);
         count++;
       }
       return count;
@@ -155,78 +211,11 @@ export class Router implements ContactHost {
     return this.deliverLive(device);
   }
 
-  /** Sends queued, non-held messages to the device's ready connection, if there is one. */
-  private deliverLive(device: CompanionDevice): Promise<unknown> {
-    return this.run(device, async () => {
-      const conn = this.host.readyConnection(device);
-      if (!conn) return;
-      for (const p of [...this.queue(device)]) {
-        if (!p.held && !p.deliveredTo.has(conn.id)) await this.write(conn, device, p, false);
-      }
-    });
-  }
-
-  private async write(conn: ClientConnection, device: CompanionDevice, p: Pending, offline: boolean): Promise<void> {
-    if (p.source === 'account') return this.writeRelayed(conn, device, p, offline);
-    p.enc ??= await p.contact.party.encrypt(
-      companionAddress(device.account, device.deviceId),
-      encodeMessage(p.message),
-      () => takeCompanionBundle(device),
-    );
-    const from = p.addressing === 'lid' ? p.contact.lid : p.contact.phoneJid;
-    const alt =
-      p.addressing === 'lid'
-        ? { sender_pn: p.contact.phoneJid, addressing_mode: 'lid' }
-        : { sender_lid: p.contact.lid };
-    conn.send(
-      node(
-        'message',
-        { from, id: p.id, type: 'text', t: p.t, notify: p.pushName, ...alt, offline: offline ? '1' : undefined },
-        [node('enc', { v: '2', type: p.enc.type }, p.enc.ciphertext)],
-      ),
-    );
-    p.deliveredTo.add(conn.id);
-    this.host.emit('delivered', { id: p.id, connectionId: conn.id, offline });
-  }
+  // ---------- what clients send back ----------
 
   /**
-   * Writes another account's message to `device`: `from` is the sender's device jid (PN, or LID when
-   * the sender addressed the chat by LID) so Baileys decrypts with the session of that device, and
-   * `sender_lid` / `sender_pn` carry the other form.
-   */
-  private writeRelayed(conn: ClientConnection, device: CompanionDevice, p: AccountPending, offline: boolean): void {
-    const s = p.sender.account;
-    const lid = p.addressing === 'lid';
-    const from = lid ? s.deviceLid(p.sender.deviceId) : s.deviceJid(p.sender.deviceId);
-    const alt = lid ? { sender_pn: s.phoneJid, addressing_mode: 'lid' } : { sender_lid: s.lid };
-    conn.send(
-      node(
-        'message',
-        { from, id: p.id, type: p.type, t: p.t, notify: s.name || undefined, ...alt, offline: offline ? '1' : undefined },
-        [node('enc', { v: '2', type: p.enc.type, count: p.enc.count }, p.enc.ciphertext)],
-      ),
-    );
-    p.deliveredTo.add(conn.id);
-    const rec = {
-      id: p.id,
-      from: s.deviceJid(p.sender.deviceId),
-      to: device.account.deviceJid(device.deviceId),
-      chat: p.chat,
-      connectionId: conn.id,
-      senderConnectionId: p.senderConnectionId,
-      at: Date.now(),
-      encType: p.enc.type,
-      offline,
-    };
-    this.host.recorder.crossAccount.push(rec);
-    this.host.emit('delivered', { id: p.id, connectionId: conn.id, offline });
-    this.host.emit('cross-account', rec);
-  }
-
-  /**
-   * Client receipt: removes delivered messages; a retry receipt gets a fresh pkmsg from a contact,
-   * or is forwarded to the sending device of another account (whose client then re-sends). Receipts
-   * for messages from another account are forwarded to the sending device.
+   * Client receipt: clears delivered messages (plain, `inactive`, `read`, and `sender`, which is how
+   * a device confirms its own phone's copies); a retry receipt gets a new copy from the sender.
    */
   async onClientReceipt(conn: ClientConnection, receipt: BinaryNode): Promise<void> {
     const ids = [receipt.attrs.id, ...children(child(receipt, 'list'), 'item').map((i) => i.attrs.id)].filter(
@@ -244,70 +233,47 @@ export class Router implements ContactHost {
     if (type === 'retry') {
       await this.run(device, async () => {
         for (const id of ids) {
-          const p = this.queue(device).find((x) => x.id === id);
-          if (!p) continue;
+          const p = this.queue(device).find((x) => x.cls === 'message' && x.id === id);
+          if (!p?.retry) continue;
           if (++p.retries > MAX_RETRIES) {
-            this.remove(device, id);
+            this.remove(device, p);
             continue;
           }
-          if (p.source === 'account') {
-            // Only the sender can re-encrypt: pass the retry on; its resend replaces the ciphertext.
-            p.expectNack = true;
-            this.forwardReceipt(device, id, receipt);
-            continue;
-          }
-          // Start over with a fresh bundle: robust whether or not the client still has our session.
-          p.contact.party.forgetSession(companionAddress(device.account, device.deviceId));
-          p.enc = undefined;
           p.expectNack = true;
-          await this.write(conn, device, p, false);
+          if ((await p.retry(receipt)) === 'rewrite') await this.write(conn, p, false);
         }
       });
       return;
     }
-    if (type === 'sender' || type === 'peer_msg' || type === 'hist_sync') return;
+    if (type === 'peer_msg' || type === 'hist_sync') return;
     for (const id of ids) {
-      this.remove(device, id);
-      this.forwardReceipt(device, id, receipt);
+      const p = this.queue(device).find((x) => x.cls === 'message' && x.id === id);
+      if (p) this.remove(device, p);
+      // Another account's message: its sender hears of it (read receipts come after delivery).
+      this.clientMessages.receiptFrom(device, id, receipt);
     }
   }
 
   /**
-   * Passes a receipt for a cross-account message to the sending device's ready connection, as
-   * `<receipt from="chat as the sender addressed it" id t [type]/>`: `inactive` becomes a plain
-   * delivery receipt, `read` stays `read`, and `retry` keeps its content and names the asking device
-   * in `participant` (Baileys re-sends to that device only). Dropped if the sender is not connected.
+   * Client ack. `class="message"` (a nack): final, unless it follows a retry receipt we answered.
+   * `class="receipt"` / `class="call"`: the device has the server receipt or call stanza.
    */
-  private forwardReceipt(device: CompanionDevice, id: string, receipt: BinaryNode): void {
-    const info = this.crossSent.get(crossKey(device, id));
-    if (!info) return;
-    const type = receipt.attrs.type;
-    if (type !== undefined && type !== 'inactive' && type !== 'read' && type !== 'retry') return;
-    const conn = this.host.readyConnection(info.sender);
-    if (!conn) return;
-    if (type === 'retry') {
-      const participant = isLidUser(info.chat)
-        ? device.account.deviceLid(device.deviceId)
-        : device.account.deviceJid(device.deviceId);
-      const content = allChildren(receipt);
-      conn.send(node('receipt', { from: info.chat, participant, id, t: unixNow(), type }, content));
-      return;
-    }
-    conn.send(node('receipt', { from: info.chat, id, t: unixNow(), type: type === 'read' ? 'read' : undefined }));
-  }
-
-  /** Client ack (nack) of a delivered message: final unless we just answered a retry receipt. */
   async onClientAck(conn: ClientConnection, ack: BinaryNode): Promise<void> {
     const device = conn.device;
     const id = ack.attrs.id;
-    if (!device || !id || ack.attrs.class !== 'message') return;
-    const p = this.queue(device).find((x) => x.id === id);
+    const cls = ack.attrs.class;
+    if (!device || !id || (cls !== 'message' && cls !== 'receipt' && cls !== 'call')) return;
+    const p = this.queue(device).find((x) => x.cls === cls && x.id === id);
     if (!p) return;
     if (p.expectNack) {
       p.expectNack = false;
       return;
     }
-    this.remove(device, id);
+    this.remove(device, p);
+  }
+
+  onClientMessage(conn: ClientConnection, msg: BinaryNode): Promise<void> {
+    return this.clientMessages.handle(conn, msg);
   }
 
   /** A device was unlinked or re-paired: drop its queue. */
@@ -315,187 +281,56 @@ export class Router implements ContactHost {
     this.queues.delete(device);
   }
 
-  // ---------- client → contact ----------
-
-  /** Handles a client `<message>`: deliver each copy, then ack (subject to faults). */
-  async onClientMessage(conn: ClientConnection, msg: BinaryNode): Promise<void> {
-    const id = msg.attrs.id ?? '';
-    const to = msg.attrs.to ?? '';
-    const copies: { jid: string; enc: BinaryNode }[] = [];
-    for (const t of children(child(msg, 'participants'), 'to')) {
-      const enc = child(t, 'enc');
-      if (t.attrs.jid && enc) copies.push({ jid: t.attrs.jid, enc });
-    }
-    const direct = child(msg, 'enc');
-    if (direct) copies.push({ jid: to, enc: direct });
-    const stanzaRec = { id, to, connectionId: conn.id, at: Date.now(), recipients: copies.map((c) => c.jid) };
-    this.host.recorder.clientMessages.push(stanzaRec);
-    this.host.emit('client-message', stanzaRec);
-
-    const drop = this.host.faults.takeDrop(conn.accountPhone);
-    const chat = this.canonical(to, true);
-    for (const copy of copies) {
-      const recipient = this.canonical(copy.jid, false);
-      const key = conn.accountPhone !== undefined ? `${conn.accountPhone}|${chat}|${recipient}|${id}` : undefined;
-      const isRetry = copy.enc.attrs.count !== undefined;
-      if (this.host.dedupeClientMessages && key && !isRetry && this.accepted.has(key)) {
-        const dup = { id, to: recipient, chat: to, connectionId: conn.id, at: Date.now() };
-        this.host.recorder.duplicateSends.push(dup);
-        this.host.emit('duplicate-send', dup);
-        continue;
-      }
-      if (drop && !drop.deliver) continue;
-      if (key) this.accepted.add(key);
-      await this.deliverCopy(conn, msg, copy.jid, copy.enc);
-    }
-    if (drop) {
-      if (drop.how === 'close') conn.closeWith('drop after message');
-      else conn.terminate('drop after message');
-      return;
-    }
-    this.ack(conn, node('ack', { class: 'message', id, from: to, t: unixNow() }));
-  }
-
-  private ack(conn: ClientConnection, ack: BinaryNode): void {
-    const { withhold, delayMs } = this.host.faults.ackPolicy(conn.accountPhone);
-    const rec = { id: ack.attrs.id ?? '', to: ack.attrs.from ?? '', connectionId: conn.id, at: Date.now() };
-    if (withhold) {
-      this.host.recorder.acks.push({ ...rec, outcome: 'withheld' });
-      return;
-    }
-    const sendNow = () => {
-      const outcome = conn.isOpen ? 'sent' : 'dropped';
-      conn.send(ack);
-      const full = { ...rec, at: Date.now(), outcome } as const;
-      this.host.recorder.acks.push(full);
-      this.host.emit('ack', full);
-    };
-    if (delayMs <= 0) return sendNow();
-    const timer = setTimeout(() => {
-      this.ackTimers.delete(timer);
-      sendNow();
-    }, delayMs);
-    this.ackTimers.add(timer);
-  }
-
-  /**
-   * One jid per recipient, whatever form the client used: a contact's or account's phone jid, or
-   * (unless `userLevel`) an account companion's `PHONE:DEV@s.whatsapp.net`.
-   */
-  private canonical(jid: string, userLevel: boolean): string {
-    const r = this.host.directory.resolve(jid);
-    if (!r) return jidNormalizedUser(jid) || jid;
-    if (r.kind === 'contact') return r.contact.phoneJid;
-    if (r.kind === 'companion' && !userLevel) return r.account.deviceJid(r.device);
-    return r.account.phoneJid;
-  }
-
-  private async deliverCopy(conn: ClientConnection, msg: BinaryNode, jid: string, enc: BinaryNode): Promise<void> {
-    const id = msg.attrs.id ?? '';
-    const device = conn.device;
-    const ciphertext = bytesOf(enc);
-    if (!device || !ciphertext) return;
-    const r = this.host.directory.resolve(jid);
-    if (!r) return;
-    if (r.kind === 'companion') {
-      // Another account's linked device: relay. The sender's own other companions: not forwarded.
-      const target = r.companion;
-      if (target && target.removedAt === undefined && target.account !== device.account) {
-        await this.relay(conn, msg, target, enc, ciphertext);
-      }
-      return;
-    }
-    const party = r.kind === 'contact' ? r.contact.party : r.account.phone;
-    const recipientJid = r.kind === 'contact' ? r.contact.phoneJid : r.account.phoneJid;
-    try {
-      const plain = await party.decrypt(companionAddress(device.account, device.deviceId), enc.attrs.type ?? '', ciphertext);
-      const message = decodeMessage(plain);
-      const now = Date.now();
-      const rec: ReceivedMessage = {
-        id,
-        text: textOf(message),
-        to: recipientJid,
-        from: device.account.deviceJid(device.deviceId),
-        connectionId: conn.id,
-        at: now,
-        receivedAt: now,
-        encType: enc.attrs.type ?? '',
-        message,
-      };
-      this.host.recorder.messages.push(rec);
-      if (r.kind === 'contact') {
-        r.contact.received.push(rec);
-        const auto = r.contact.autoReceipt;
-        if (auto) {
-          conn.send(node('receipt', { from: r.contact.phoneJid, id, t: unixNow(), type: auto === 'read' ? 'read' : undefined }));
-        }
-      }
-      this.host.emit('message', rec);
-    } catch (err) {
-      this.host.recorder.decryptErrors.push({
-        id,
-        to: recipientJid,
-        connectionId: conn.id,
-        error: err instanceof Error ? err.message : String(err),
-      });
-    }
-  }
-
-  /**
-   * Queues a copy for another account's companion device and delivers it if that device is ready.
-   * A retry resend (`<enc count>`) replaces the ciphertext of the still-queued message.
-   */
-  private async relay(
-    conn: ClientConnection,
-    msg: BinaryNode,
-    target: CompanionDevice,
-    enc: BinaryNode,
-    ciphertext: Buffer,
-  ): Promise<void> {
-    const sender = conn.device!;
-    const id = msg.attrs.id ?? '';
-    const isRetry = enc.attrs.count !== undefined;
-    const key = crossKey(target, id);
-    const known = this.crossSent.get(key);
-    const chat = isRetry && known ? known.chat : jidNormalizedUser(msg.attrs.to) || (msg.attrs.to ?? '');
-    if (!isRetry || !known) this.crossSent.set(key, { sender, chat });
-    const relayed = { type: enc.attrs.type ?? '', ciphertext, count: enc.attrs.count };
-    await this.run(target, async () => {
-      const queue = this.queue(target);
-      const queued = isRetry
-        ? queue.find((p): p is AccountPending => p.source === 'account' && p.id === id && p.sender === sender)
-        : undefined;
-      if (queued) {
-        queued.enc = relayed;
-        queued.deliveredTo.clear();
-        return;
-      }
-      queue.push({
-        source: 'account',
-        id,
-        t: Number(unixNow()),
-        addressing: isLidUser(chat) ? 'lid' : 'pn',
-        held: false,
-        deliveredTo: new Set(),
-        retries: 0,
-        expectNack: false,
-        sender,
-        senderConnectionId: conn.id,
-        chat,
-        type: msg.attrs.type ?? 'text',
-        enc: relayed,
-      });
-    });
-    await this.deliverLive(target);
-  }
-
   /** Cancels delayed acks (server shutdown). */
   close(): void {
-    for (const t of this.ackTimers) clearTimeout(t);
-    this.ackTimers.clear();
+    this.clientMessages.close();
   }
 
-  // ---------- helpers ----------
+  // ---------- internals ----------
+
+  /** Queues a stanza for `device` and writes it now if the device is connected and it is not held. */
+  async enqueue(device: CompanionDevice, delivery: Delivery): Promise<void> {
+    await this.run(device, async () => {
+      this.queue(device).push(delivery);
+    });
+    if (!delivery.held) await this.deliverLive(device);
+  }
+
+  /** One delivery per linked companion of `account`; a 1:1 send (`required`) to an account without one is a test error. */
+  private async toEveryDevice(
+    account: Account,
+    held: boolean,
+    required: boolean,
+    make: (device: CompanionDevice) => Delivery,
+  ): Promise<void> {
+    const devices = account.activeDevices();
+    if (devices.length === 0 && required) throw new Error('account has no linked device to deliver to');
+    await Promise.all(devices.map((device) => this.enqueue(device, make(device))));
+  }
+
+  /** Sends queued, non-held stanzas to the device's ready connection, if there is one. */
+  private deliverLive(device: CompanionDevice): Promise<unknown> {
+    return this.run(device, async () => {
+      const conn = this.host.readyConnection(device);
+      if (!conn) return;
+      for (const p of [...this.queue(device)]) {
+        if (!p.held && !p.deliveredTo.has(conn.id)) await this.write(conn, p, false);
+      }
+    });
+  }
+
+  private async write(conn: ClientConnection, p: Delivery, offline: boolean): Promise<void> {
+    const stanza = this.host.faults.mangleDelivery(conn.accountPhone, await p.stanza(offline));
+    conn.send(stanza);
+    p.deliveredTo.add(conn.id);
+    p.written?.(conn.id, offline);
+    this.host.emit('delivered', { id: p.id, cls: p.cls, connectionId: conn.id, offline });
+  }
+
+  private readonly recordRetry = (record: RetryRecord): void => {
+    this.host.recorder.retries.push(record);
+    this.host.emit('retry', record);
+  };
 
   private account(info: AccountInfo): Account {
     const account = this.host.directory.accountByPhone(info.phoneNumber);
@@ -503,15 +338,15 @@ export class Router implements ContactHost {
     return account;
   }
 
-  private queue(device: CompanionDevice): Pending[] {
+  private queue(device: CompanionDevice): Delivery[] {
     let q = this.queues.get(device);
     if (!q) this.queues.set(device, (q = []));
     return q;
   }
 
-  private remove(device: CompanionDevice, id: string): void {
+  private remove(device: CompanionDevice, p: Delivery): void {
     const q = this.queue(device);
-    const i = q.findIndex((p) => p.id === id);
+    const i = q.indexOf(p);
     if (i >= 0) q.splice(i, 1);
   }
 
@@ -527,6 +362,8 @@ export class Router implements ContactHost {
   }
 }
 
-function crossKey(device: CompanionDevice, id: string): string {
-  return `${device.account.phoneNumber}:${device.deviceId}|${id}`;
+/** The account's phone as a sender: its own identity, numbers and push name. */
+export function phoneSender(account: Account): PartySender {
+  return { name: account.name, phoneJid: account.phoneJid, lid: account.lid, party: account.phone };
 }
+

@@ -15,10 +15,12 @@ import { ClientConnection, type ConnectionHost } from './connection.js';
 import { FakeContact, type AutoReceipt, type ContactOptions } from './contact.js';
 import { Account, Directory, type AccountInfo, type CompanionDevice } from './directory.js';
 import { Faults } from './faults.js';
+import { FakeGroup, type GroupAddressing, type GroupMember } from './group.js';
+import { FakeOwnerPhone } from './owner-phone.js';
 import { handleIq, type IqHost } from './iq.js';
 import { buildPairSuccess, parseQr, verifyPairDeviceSign } from './pairing/phone.js';
 import { Recorder } from './record.js';
-import { Router } from './router.js';
+import { phoneSender, Router } from './router.js';
 
 export interface FakeWaServerOptions {
   /** Refs per pair-device (QR rotations before Baileys gives up with 408). Default 3. */
@@ -50,6 +52,14 @@ export interface CreateAccountOptions {
   lid?: string;
 }
 
+export interface CreateGroupOptions {
+  subject?: string;
+  /** Members: contacts and accounts. The first is the creator (superadmin). */
+  members: (FakeContact | AccountInfo)[];
+  /** How the group names members: 'lid' (default, as new WhatsApp groups do) or 'pn'. */
+  addressing?: GroupAddressing;
+}
+
 export interface PairResult {
   account: AccountInfo;
   deviceId: number;
@@ -62,7 +72,7 @@ export interface PairResult {
 export class FakeWaServer extends EventEmitter {
   readonly record = new Recorder();
   readonly faults: Faults;
-  readonly directory = new Directory<FakeContact>();
+  readonly directory = new Directory<FakeContact, FakeGroup>();
   readonly router: Router;
   /** The account `scanQr` uses when none is given. */
   readonly defaultAccount: AccountInfo;
@@ -154,8 +164,32 @@ export class FakeWaServer extends EventEmitter {
       opts.phone ?? this.directory.nextPhone('contact'),
       opts.lid ?? this.directory.nextLid(),
       opts.autoReceipt ?? this.opts.autoReceipt ?? false,
+      opts.devices ?? 1,
     );
     return this.directory.addContact(contact);
+  }
+
+  /** Creates a group of contacts and accounts (see group.ts). */
+  createGroup(opts: CreateGroupOptions): FakeGroup {
+    const members: GroupMember[] = opts.members.map((who, i) => {
+      const admin = i === 0 ? ('superadmin' as const) : undefined;
+      if (who instanceof FakeContact) return { contact: who, admin };
+      return { account: this.accountOf(who), admin };
+    });
+    const group = new FakeGroup(
+      this.router,
+      this.directory.nextGroupId(),
+      opts.subject ?? 'Group',
+      opts.addressing ?? 'lid',
+      members,
+      (m) => (m.contact ? m.contact : phoneSender(m.account!)),
+    );
+    return this.directory.addGroup(group);
+  }
+
+  /** The account owner's phone: sends from the phone and reads chats there (see owner-phone.ts). */
+  ownerPhone(account: AccountInfo = this.defaultAccount): FakeOwnerPhone {
+    return new FakeOwnerPhone(this.router, this.accountOf(account).info());
   }
 
   // ---------- the phone ----------
@@ -232,9 +266,14 @@ export class FakeWaServer extends EventEmitter {
     return [...this.live].filter((c) => c.isOpen && (!account || c.accountPhone === account.phoneNumber));
   }
 
-  /** Ids of contact messages still waiting for a client receipt on `account`'s devices. */
+  /** Ids of messages still waiting for a client receipt on `account`'s devices. */
   pendingDeliveries(account: AccountInfo = this.defaultAccount): { deviceId: number; id: string }[] {
     return this.router.pendingFor(account);
+  }
+
+  /** Server receipts (`receipt`) or call stanzas (`call`) still waiting for a client ack on `account`'s devices. */
+  pendingStanzas(cls: 'receipt' | 'call', account: AccountInfo = this.defaultAccount): { deviceId: number; id: string }[] {
+    return this.router.pendingFor(account, cls);
   }
 
   /** Resolves when `predicate` holds (polled every 10 ms); rejects after `timeoutMs`. */
@@ -352,6 +391,7 @@ export class FakeWaServer extends EventEmitter {
     conn.send(node('ib', { from: S_WHATSAPP_NET }, [node('offline', { count })]));
     conn.ready = true;
     conn.record.readyAt = Date.now();
+    conn.record.offlineCount = count;
     this.emit('ready', { connectionId: conn.id, offlineCount: count });
     await this.router.kick(conn.device);
   }

@@ -111,6 +111,7 @@ export function fakeData(patch: Partial<FakeData> = {}): FakeData {
       maxRepliesPerChatPerHour: 6,
       startAtLogin: false,
       notifications: true,
+      chatMemoryDays: 30,
     },
     ...patch,
   };

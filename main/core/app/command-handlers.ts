@@ -16,6 +16,7 @@ import {
   type CommandResults,
   type EventPayloads,
   type HistoryView,
+  type ResponderTestView,
   type Result,
   type Settings,
   type Snapshot,
@@ -26,7 +27,9 @@ import type { ConnectionController } from '../connection/controller.js';
 import type { HistoryEntry, ReconnectHistory } from '../history/reconnect-history.js';
 import { toReplyView, type ReplyLog } from '../replylog/index.js';
 import { toMissedView, type MissedStore, type ReplyPipeline } from '../inbound/index.js';
-import { validateRules, type Rule } from '../autoreply/index.js';
+import { validateResponder, validateRules, type OpenAiReply, type ResponderSample, type Rule, type WebhookReply } from '../autoreply/index.js';
+import { SecretRefused, type Secrets } from '../secrets/index.js';
+import type { ChatMemory } from '../chat-memory/index.js';
 import type { TypedEmitter } from '../util/typed-emitter.js';
 import { toCsv } from '../util/csv.js';
 import { getLogger } from '../logging/logger.js';
@@ -51,6 +54,12 @@ export interface CommandContext {
   rulesChanged(rules: Rule[]): void;
   /** Settings were saved: the core applies them at once (no restart). */
   settingsChanged(settings: Settings): void;
+  /** The rules in force (validated). */
+  rules(): Rule[];
+  secrets: Pick<Secrets, 'view' | 'set' | 'remove'>;
+  chatMemory: Pick<ChatMemory, 'list' | 'forget' | 'forgetAll'>;
+  /** Ask a responder about a sample message; nothing is sent to WhatsApp. */
+  testResponder(reply: WebhookReply | OpenAiReply, sample: ResponderSample): Promise<ResponderTestView>;
   now(): number;
 }
 
@@ -69,7 +78,7 @@ const refuse = (kind: ApiError['kind'], message: string, details?: ApiError['det
 const DAY = 24 * 60 * 60 * 1000;
 
 export function createCommandHandlers(ctx: CommandContext): CommandHandlers {
-  const { settings, controller, replyLog, history, missed, pipeline, events } = ctx;
+  const { settings, controller, replyLog, history, missed, pipeline, events, secrets, chatMemory } = ctx;
 
   const setAutoReply = (next: Snapshot['autoReply']) => {
     const stored = settings.setAutoReply(next);
@@ -143,7 +152,37 @@ export function createCommandHandlers(ctx: CommandContext): CommandHandlers {
       events.emit('store-resets', left);
       return left;
     },
+    listSecrets: () => secrets.view(ctx.rules()),
+    setSecret: ({ name, value }) => refusedSecret(() => secrets.set(name, value, ctx.rules())),
+    removeSecret: ({ name }) => refusedSecret(async () => (await secrets.remove(name), null)),
+    testResponder: ({ reply, message, contactName }) => {
+      const r = validateResponder(reply);
+      if (!r.ok) {
+        const details = r.errors.map((e) => ({ path: e.path.join('.'), message: e.message }));
+        return refuse('invalid-rules', 'The responder needs fixing before it can be tested.', details);
+      }
+      return ctx.testResponder(r.reply, { text: message, ...(contactName ? { contactName } : {}) });
+    },
+    listChatMemory: () => chatMemory.list(),
+    forgetChat: async ({ id }) => {
+      if (!(await chatMemory.forget(id))) refuse('not-found', 'This chat has nothing kept (any more).');
+      return null;
+    },
+    forgetAllChats: async () => {
+      await chatMemory.forgetAll();
+      return null;
+    },
   };
+}
+
+/** A refused secret change becomes the command's plain refusal. */
+async function refusedSecret<T>(change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (err) {
+    if (err instanceof SecretRefused) return refuse(err.kind, err.message);
+    throw err;
+  }
 }
 
 /** Check the payload, run the command's handler, and answer with a `Result` whatever happens. */

@@ -5,9 +5,10 @@
  * sees in the window is the same in both.
  */
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { UserFacingSocketConfig } from '@whiskeysockets/baileys';
-import { describeState, isPaused, type EventName, type EventPayloads, type Settings, type Snapshot } from '../../contract/api.js';
+import { describeState, isPaused, type EventName, type EventPayloads, type ResponderTestView, type Settings, type Snapshot } from '../../contract/api.js';
 import type { CoreService } from './core-service.js';
 import { createCommandHandlers, dispatchCommand } from './command-handlers.js';
 import { dataPaths } from './paths.js';
@@ -21,7 +22,12 @@ import { ReconnectHistory } from '../history/reconnect-history.js';
 import { Outbox } from '../outbox/index.js';
 import { ReplyLog, toReplyView } from '../replylog/index.js';
 import { attachInbound, DedupeStore, fromAutoReplyEngine, MissedStore, ReplyPipeline, toMissedView } from '../inbound/index.js';
-import { AutoReplyEngine, validateRules, type Rule } from '../autoreply/index.js';
+import { AutoReplyEngine, validateRules, type InboundMessage, type OpenAiReply, type ResponderSample, type Rule, type WebhookReply } from '../autoreply/index.js';
+import { redactSecrets } from '../autoreply/responders/http.js';
+import { isConfirmed } from '../outbox/types.js';
+import { maskPhone } from '../replylog/mask.js';
+import { SecretStore, Secrets, type SecretSource } from '../secrets/index.js';
+import { ChatMemory } from '../chat-memory/index.js';
 import type { RateLimits } from '../autoreply/limits.js';
 import { CipherError, loadOrCreateDataKey, type ByteCipher, type KeyWrapper } from '../storage/cipher.js';
 import { quarantineFile, writeFileAtomic } from '../storage/atomic-file.js';
@@ -47,8 +53,13 @@ export interface CreateCoreOptions {
    * delivery, not loop protection). Without it the limits come from Settings and follow each change.
    */
   rateLimits?: Partial<RateLimits>;
-  /** Secrets referenced by responders (API keys); headless and tests may inject them. */
-  getSecret?: (ref: string) => Promise<string | undefined>;
+  /**
+   * Secrets from outside the window (headless mode: the environment and a secrets file); asked
+   * before the encrypted store the window fills.
+   */
+  secretSources?: SecretSource[];
+  /** Why secrets cannot be entered in the window here, when there is no key to seal them (headless mode). */
+  secretsUnavailableNote?: string;
   fetch?: typeof fetch;
   now?: () => number;
   timeZone?: string;
@@ -65,6 +76,8 @@ export interface Core extends CoreService {
   readonly replyLog: ReplyLog;
   readonly pipeline: ReplyPipeline;
   readonly history: ReconnectHistory;
+  readonly chatMemory: ChatMemory;
+  readonly secrets: Secrets;
 }
 
 export async function createCoreService(options: CreateCoreOptions): Promise<Core> {
@@ -119,6 +132,19 @@ async function openCore(
     dataDir: paths.dataDir,
     extraDirs: settings.file ? [path.dirname(settings.file)] : [],
   });
+  const secretStore = await SecretStore.open(paths.dataDir, cipher, now);
+  const secrets = new Secrets({
+    store: secretStore,
+    external: options.secretSources,
+    unavailableNote:
+      options.secretsUnavailableNote ?? 'Secrets cannot be kept here: there is no key to encrypt them with.',
+  });
+  const chatMemory = await ChatMemory.open({
+    dir: paths.chatMemory,
+    cipher,
+    now,
+    retentionMs: () => settings.getSettings().chatMemoryDays * 24 * 3_600_000,
+  });
 
   const enginePath = path.join(paths.dataDir, 'autoreply-state.json');
   const engine = new AutoReplyEngine({
@@ -143,12 +169,42 @@ async function openCore(
   };
   loadRules();
 
+  // Chats are remembered only while an AI rule uses earlier messages, and never group chats.
+  const remembering = (chatJid?: string) =>
+    !chatJid?.endsWith('@g.us') && rules.some((r) => r.enabled && r.reply.type === 'openai' && r.reply.contextTurns > 0);
+  const remember = (what: string, write: Promise<void>) =>
+    void write.catch((err: unknown) => log.error({ err }, `chat memory: keeping ${what} failed`));
+  const observe = {
+    message: (msg: InboundMessage) => {
+      if (!remembering(msg.chatJid) || msg.isGroup) return;
+      const phoneJid = msg.senderPhone ? `${msg.senderPhone}@s.whatsapp.net` : msg.senderJid;
+      remember(
+        'a message',
+        chatMemory.record(
+          msg.chatJid,
+          { role: 'contact', text: msg.text, at: msg.timestamp, ref: msg.id },
+          { name: msg.senderName ?? '', masked: maskPhone(phoneJid) },
+        ),
+      );
+    },
+    // The owner's own messages; the replies Replyline sent come back this way too and are kept as replies.
+    own: (msg: InboundMessage) => {
+      if (!remembering(msg.chatJid) || msg.isGroup || outbox.get(msg.id) || replyLog.has(msg.id)) return;
+      remember('an own message', chatMemory.recordOwnerMessage({ chatJid: msg.chatJid, id: msg.id, text: msg.text, timestamp: msg.timestamp }));
+    },
+  };
+
   const pipeline = new ReplyPipeline({
     engine: fromAutoReplyEngine(
       engine,
       () => ({ ...settings.getAutoReply(), rules }),
-      () => ({ fetch: options.fetch, getSecret: options.getSecret }),
+      () => ({
+        fetch: options.fetch,
+        getSecret: secrets.get,
+        history: (chatJid, messageId) => chatMemory.turns(chatJid, messageId),
+      }),
     ),
+    observe,
     outbox,
     replyLog,
     dedupe,
@@ -168,8 +224,12 @@ async function openCore(
   const offs: Array<() => void> = [];
   offs.push(
     controller.on('state', (state) => events.emit('state', { state, stateText: describeState(state, now()) })),
-    outbox.on('change', ({ entry }) => {
+    outbox.on('change', ({ entry, previous }) => {
       void replyLog.applyOutbox(entry).catch((err: unknown) => log.error({ err }, 'reply log update failed'));
+      // A reply the server confirmed is part of the conversation from now on.
+      if (isConfirmed(entry.state) && !(previous && isConfirmed(previous)) && remembering(entry.chatJid)) {
+        remember('a reply', chatMemory.record(entry.chatJid, { role: 'reply', text: entry.text, at: entry.sentAt ?? now(), ref: entry.id }));
+      }
     }),
     replyLog.on('change', (entry) => events.emit('reply', toReplyView(entry))),
     missed.on('change', (entries) => events.emit('missed', entries.map(toMissedView))),
@@ -214,8 +274,29 @@ async function openCore(
       rules = next;
     },
     settingsChanged: applySettings,
+    rules: () => rules,
+    secrets,
+    chatMemory,
+    testResponder: (reply, sample) => testResponder(reply, sample),
     now,
   });
+
+  const tests = new AbortController();
+  const testResponder = async (reply: WebhookReply | OpenAiReply, sample: ResponderSample): Promise<ResponderTestView> => {
+    const started = performance.now();
+    const r = await engine.testResponder(reply, sample, {
+      fetch: options.fetch,
+      getSecret: secrets.get,
+      signal: tests.signal,
+      testId: `test-${randomBytes(8).toString('hex')}`,
+    });
+    const ms = Math.round(performance.now() - started);
+    // The text goes back to the window: no secret in it, whatever the server echoed.
+    const clean = (text: string) => redactSecrets(text, secrets.values());
+    if (!r.ok) return { outcome: 'no-reply', error: clean(r.error.message), ms };
+    if (r.source === 'fallback') return { outcome: 'fallback', text: clean(r.text), error: clean(r.fallbackReason?.message ?? ''), ms };
+    return { outcome: 'reply', text: clean(r.text), ms };
+  };
 
   if (options.autoStart ?? true) controller.start();
 
@@ -226,6 +307,8 @@ async function openCore(
     replyLog,
     pipeline,
     history,
+    chatMemory,
+    secrets,
     handle: (command, args) => dispatchCommand(handlers, command, args),
     on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void) {
       return events.on(event, listener);
@@ -235,6 +318,7 @@ async function openCore(
     close() {
       return (closing ??= (async () => {
         for (const off of offs) off();
+        tests.abort();
         pipeline.stop();
         await controller.close();
         await writeFileAtomic(enginePath, JSON.stringify(engine.exportState())).catch(() => undefined);
@@ -245,6 +329,8 @@ async function openCore(
           missed.close(),
           contacts.close(),
           history.close(),
+          chatMemory.close(),
+          secretStore.flush(),
         ]);
         if (settings instanceof JsonSettingsStore) await settings.flush();
       })());

@@ -36,6 +36,7 @@ export function dataPaths(dataDir: string) {
     outbox: path.join(dataDir, 'outbox'),
     inbound: path.join(dataDir, 'inbound'),
     replyLog: path.join(dataDir, 'reply-log'),
+    chatMemory: path.join(dataDir, 'chat-memory'),
     settings: path.join(dataDir, 'settings.json'),
     rules: path.join(dataDir, 'rules.json'),
     logs: path.join(dataDir, 'logs'),

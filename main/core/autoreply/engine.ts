@@ -7,6 +7,7 @@
  * the injected clock, random source, time zone and locale; nothing here sleeps or sends.
  */
 import { isPaused } from '../../contract/api.js';
+import { selectContext, type ChatTurn } from './context.js';
 import { replyError, type ReplyError } from './errors.js';
 import type { InboundMessage } from './inbound.js';
 import { DEFAULT_RATE_LIMITS, ReplyLimiter, type LimiterState, type RateLimits, type WindowLimit } from './limits.js';
@@ -15,7 +16,7 @@ import { callChatCompletion } from './responders/openai.js';
 import type { FetchLike, ResponderResult, SecretGetter } from './responders/http.js';
 import { callWebhook } from './responders/webhook.js';
 import { scheduleActive, isValidTimeZone } from './schedule.js';
-import { MAX_REPLY_TEXT, type ReplySource, type Rule } from './schema.js';
+import { MAX_REPLY_TEXT, type OpenAiReply, type ReplySource, type Rule, type WebhookReply } from './schema.js';
 import { conversationKey, inScope, isGroupMessage, senderKeys } from './scope.js';
 import { renderTemplate } from './template.js';
 
@@ -130,7 +131,19 @@ export interface RenderDeps {
   getSecret?: SecretGetter;
   /** Cancels a slow responder (reported as `aborted`, no fallback). */
   signal?: AbortSignal;
+  /** The reply's id: the webhook's idempotency key (the same when a reply is generated again). */
+  replyId?: string;
+  /** The chat's earlier turns, oldest first, without the message being answered (AI context). */
+  history?: (chatJid: string, messageId: string) => readonly ChatTurn[];
 }
+
+/** A sample message for trying a responder from the rules editor. */
+export interface ResponderSample {
+  text: string;
+  contactName?: string;
+}
+
+type InboundSummary = Decision['inbound'];
 
 const MAX_LLM_INPUT = 8_000;
 
@@ -313,16 +326,52 @@ export class AutoReplyEngine {
     return day(at) === day(this.clock()) ? time : `${day(at)}, ${time}`;
   }
 
-  private async render(decision: Decision, deps: RenderDeps): Promise<RenderResult> {
-    const { rule, inbound } = decision;
+  /**
+   * Ask a webhook or AI responder about a sample message, as the rules editor's "Test" does: the
+   * same request a real message makes (marked as a test), no history, nothing sent anywhere else.
+   */
+  async testResponder(
+    reply: WebhookReply | OpenAiReply,
+    sample: ResponderSample,
+    deps: RenderDeps & { testId: string },
+  ): Promise<RenderResult> {
+    const now = this.clock();
+    const inbound: InboundSummary = {
+      id: deps.testId,
+      chatJid: '',
+      senderJid: '',
+      ...(sample.contactName ? { senderName: sample.contactName } : {}),
+      text: sample.text,
+      timestamp: now,
+      isGroup: false,
+    };
+    try {
+      return await this.renderSource(reply, { id: 'test', name: 'Test' }, inbound, now, { ...deps, replyId: deps.testId }, true);
+    } catch {
+      return { ok: false, error: replyError('internal', 'Something went wrong while asking the responder.') };
+    }
+  }
+
+  private render(decision: Decision, deps: RenderDeps): Promise<RenderResult> {
+    const { rule } = decision;
+    return this.renderSource(rule.reply, { id: rule.id, name: rule.name }, decision.inbound, decision.decidedAt, deps, false);
+  }
+
+  private async renderSource(
+    reply: ReplySource,
+    rule: { id: string; name: string },
+    inbound: InboundSummary,
+    decidedAt: number,
+    deps: RenderDeps,
+    test: boolean,
+  ): Promise<RenderResult> {
     const context = {
       ...(inbound.senderName !== undefined ? { name: inbound.senderName } : {}),
       message: inbound.text,
-      at: decision.decidedAt,
+      at: decidedAt,
       timeZone: this.timeZone,
       locale: this.locale,
     };
-    const reply = rule.reply;
     if (reply.type === 'template') {
       const text = finalText(renderTemplate(reply.text, context));
       if (!text) {
@@ -336,6 +385,7 @@ export class AutoReplyEngine {
 
     const responderDeps = {
       fetch: deps.fetch ?? ((input: string, init: RequestInit) => fetch(input, init)),
+      now: this.clock,
       ...(deps.getSecret ? { getSecret: deps.getSecret } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
     };
@@ -344,6 +394,8 @@ export class AutoReplyEngine {
       result = await callWebhook(
         reply,
         {
+          ...(deps.replyId !== undefined ? { replyId: deps.replyId } : {}),
+          ...(test ? { test: true as const } : {}),
           message: {
             id: inbound.id,
             text: inbound.text,
@@ -352,15 +404,17 @@ export class AutoReplyEngine {
             chatJid: inbound.chatJid,
           },
           contact: { jid: inbound.senderJid, phone: inbound.senderPhone ?? null, name: inbound.senderName ?? null },
-          rule: { id: rule.id, name: rule.name },
+          rule,
         },
         responderDeps,
       );
     } else {
+      const turns = !test && deps.history && reply.contextTurns > 0 ? deps.history(inbound.chatJid, inbound.id) : [];
       result = await callChatCompletion(
         reply,
         {
           systemPrompt: renderTemplate(reply.systemPrompt, context),
+          history: selectContext(turns, reply.contextTurns, reply.contextChars),
           userText: [...inbound.text].slice(0, MAX_LLM_INPUT).join(''),
         },
         responderDeps,

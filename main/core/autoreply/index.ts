@@ -9,7 +9,7 @@
  *   //    d.kind === 'reply' → d.rule, d.notBefore (send no earlier), d.typing, d.conversationKey …
  *
  *   // 2. Possibly slow (webhook / LLM, 5–60 s); never throws.
- *   const r = await engine.renderReply(d, { fetch?, getSecret?, signal? });
+ *   const r = await engine.renderReply(d, { fetch?, getSecret?, signal?, replyId?, history? });
  *   //    { ok: true, text, source: 'template'|'webhook'|'openai'|'fallback', fallbackReason? }
  *   //    { ok: false, error: { kind, message } }   (e.g. 'responder-timeout', 'responder-declined')
  *
@@ -23,6 +23,7 @@
  * schedule (weekly windows in a zone), scope (contacts, JIDs), template (placeholders),
  * limits (cooldown and rate limits), responders/{webhook,openai,http}, engine.
  */
+export { selectContext, type ChatTurn, type ContextMessage } from './context.js';
 export {
   AutoReplyEngine,
   type ContactMemory,
@@ -32,6 +33,7 @@ export {
   type EngineOptions,
   type RenderDeps,
   type RenderResult,
+  type ResponderSample,
   type RuleMiss,
   type RuleMissReason,
   type Skip,
@@ -49,6 +51,7 @@ export {
 } from './regex-guard.js';
 export type { FetchLike, SecretGetter } from './responders/http.js';
 export type { WebhookPayload } from './responders/webhook.js';
+export { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signatureFor, TIMESTAMP_HEADER } from './responders/signature.js';
 export { DAYS, type Day } from './schedule.js';
 export {
   DEFAULT_COOLDOWN_MS,
@@ -57,6 +60,7 @@ export {
   ruleSchema,
   rulesSchema,
   settingsSchema,
+  validateResponder,
   validateRules,
   validateSettings,
   type AutoReplySettings,

@@ -9,25 +9,36 @@
  * 2. **Syntax**: it must be a valid JavaScript regex (checked by compiling it, never running it),
  *    written without the features that cannot run in linear time: back-references (`\1`,
  *    `\k<name>`), look-arounds (`(?=…)`, `(?!…)`, `(?<=…)`, `(?<!…)`), and the rarer escapes
- *    `\p{…}`, `\u{…}`, octal. Each gets its own plain message.
+ *    `\p{…}`, `\u{…}`, octal. Each gets its own plain message. The pattern is parsed as
+ *    JavaScript parses it (`@eslint-community/regexpp`), never by hand.
  * 3. **Shape**: a repeated part inside another repeated part where both are unbounded
- *    (`(a+)+`, `(\w*\s?)*`) is refused as "too complex". Our engine would survive it, but it is
+ *    (`(a+)+`, `(\w*\s?)*`) is refused as "too complex". The engine would survive it, but it is
  *    the classic catastrophic shape and is nearly always a mistake; refusing it also keeps the
  *    pattern safe if anyone previews it with a backtracking engine (a browser, regex101).
- * 4. **Size**: counted repeats are expanded; the compiled program may hold at most
- *    {@link REGEX_MAX_PROGRAM_SIZE} instructions (`(a{50}){50}` is refused).
- * 5. **Engine**: the pattern is compiled to a Thompson NFA and run by simulating all states at
- *    once, which is linear in the input: O(input × program) with both bounded, so the worst
- *    case is a few million cheap steps whatever the pattern and the text.
+ * 4. **Size**: counted repeats are expanded; the pattern may stand for at most
+ *    {@link REGEX_MAX_PROGRAM_SIZE} steps (`(a{50}){50}` is refused), and counted repeats nested
+ *    in each other may multiply to at most 1,000 (RE2's own limit).
+ * 5. **Engine**: the pattern is translated into RE2 syntax and run by `re2js`, a JavaScript port
+ *    of RE2: linear in the input whatever the pattern, so the worst case is bounded by the input
+ *    limit below.
  * 6. **Input**: only the first {@link REGEX_MAX_INPUT_LENGTH} UTF-16 units of a message are
  *    searched (a match must start and end inside them; `$` and `\b` still look at the real
  *    next character, so a cut never invents an end of text).
  *
- * Semantics follow JavaScript's RegExp without the `u` flag (UTF-16 code units, ASCII `\w` and
- * `\b`, `i` folding via toUpperCase as the spec's Canonicalize). Only whether the text matches
- * is answered, so greedy/lazy quantifiers and capture groups make no difference and are
- * accepted. Flags: case-insensitive or not; `^`/`$` are start/end of the text.
+ * Meaning: the same as JavaScript's RegExp without the `u` flag, which the translation keeps
+ * rather than RE2's own rules: UTF-16 code units (an emoji is two characters for `.`), ASCII
+ * `\w`, `\d` and `\b`, JavaScript's `\s` and line terminators for `.`, and `i` folding by
+ * JavaScript's Canonicalize (so `/s/i` does not match `ſ`, as in a browser). Only whether the
+ * text matches is answered, so greedy/lazy quantifiers and capture groups make no difference and
+ * are accepted. Flags: case-insensitive or not; `^`/`$` are start/end of the text.
+ * test/core/autoreply/regex-guard.test.ts checks these answers against RegExp, by example and
+ * with generated patterns. What changed with re2js: counted repeats nested in each other are
+ * refused past a product of 1,000 (`(a{50}){30}`), which the hand-written engine accepted up to
+ * its size limit; and in a message cut at the input limit whose first 2,000 units hold every
+ * ASCII letter, digit and `_`, `\b` right at the cut treats the next character as a non-letter.
  */
+import { RegExpParser, type AST } from '@eslint-community/regexpp';
+import { RE2JS } from 're2js';
 
 export const REGEX_MAX_PATTERN_LENGTH = 200;
 export const REGEX_MAX_INPUT_LENGTH = 2_000;
@@ -65,9 +76,10 @@ export function compileGuardedRegex(pattern: string, options: { caseSensitive?: 
     };
   }
   try {
-    const ast = new Parser(pattern, caseSensitive).parse();
-    const program = compileProgram(ast);
-    return { ok: true, regex: new NfaRegex(pattern, caseSensitive, program) };
+    const ast = new RegExpParser().parsePattern(pattern, 0, pattern.length, { unicode: false });
+    checkFeatures(ast, pattern);
+    if (programSize(ast) + 1 > REGEX_MAX_PROGRAM_SIZE) throw tooBig();
+    return { ok: true, regex: new Re2Regex(pattern, caseSensitive, ast) };
   } catch (err) {
     if (err instanceof GuardError) return { ok: false, reason: err.message };
     throw err;
@@ -76,373 +88,6 @@ export function compileGuardedRegex(pattern: string, options: { caseSensitive?: 
 
 class GuardError extends Error {}
 
-// ---------------------------------------------------------------------------------------------
-// Characters
-
-type CharTest = (c: number) => boolean;
-
-const isDigit: CharTest = (c) => c >= 48 && c <= 57;
-const isWordChar: CharTest = (c) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-const isSpace: CharTest = (c) =>
-  c === 0x20 ||
-  (c >= 0x09 && c <= 0x0d) ||
-  c === 0xa0 ||
-  c === 0x1680 ||
-  (c >= 0x2000 && c <= 0x200a) ||
-  c === 0x2028 ||
-  c === 0x2029 ||
-  c === 0x202f ||
-  c === 0x205f ||
-  c === 0x3000 ||
-  c === 0xfeff;
-const isLineTerminator: CharTest = (c) => c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029;
-const not =
-  (t: CharTest): CharTest =>
-  (c) =>
-    !t(c);
-
-/** The spec's Canonicalize for non-unicode ignoreCase, memoised per code unit. */
-const canonTable = new Int32Array(0x10000).fill(-1);
-function canon(c: number): number {
-  const cached = canonTable[c]!;
-  if (cached >= 0) return cached;
-  const upper = String.fromCharCode(c).toUpperCase();
-  let result = c;
-  if (upper.length === 1) {
-    const u = upper.charCodeAt(0);
-    if (!(c >= 128 && u < 128)) result = u;
-  }
-  canonTable[c] = result;
-  return result;
-}
-
-const lowerTable = new Int32Array(0x10000).fill(-1);
-function lowerOf(c: number): number {
-  const cached = lowerTable[c]!;
-  if (cached >= 0) return cached;
-  const lower = String.fromCharCode(c).toLowerCase();
-  const result = lower.length === 1 ? lower.charCodeAt(0) : c;
-  lowerTable[c] = result;
-  return result;
-}
-
-/** Case-insensitive version of a test: true if some character with the same canonical form passes. */
-function foldTest(t: CharTest): CharTest {
-  return (c) => {
-    if (t(c)) return true;
-    const k = canon(c);
-    if (k !== c && t(k)) return true;
-    const l = lowerOf(k);
-    return l !== c && l !== k && canon(l) === k && t(l);
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Syntax tree
-
-type Node =
-  | { t: 'empty' }
-  | { t: 'char'; test: CharTest }
-  | { t: 'seq'; items: Node[] }
-  | { t: 'alt'; options: Node[] }
-  | { t: 'repeat'; body: Node; min: number; max: number }
-  | { t: 'assert'; kind: AssertKind };
-
-type AssertKind = 'bol' | 'eol' | 'wb' | 'nwb';
-
-type ClassItem = { set: CharTest } | { ch: number };
-
-function hasUnboundedRepeat(node: Node): boolean {
-  switch (node.t) {
-    case 'repeat':
-      return node.max === Infinity || hasUnboundedRepeat(node.body);
-    case 'seq':
-      return node.items.some(hasUnboundedRepeat);
-    case 'alt':
-      return node.options.some(hasUnboundedRepeat);
-    default:
-      return false;
-  }
-}
-
-class Parser {
-  private i = 0;
-
-  constructor(
-    private readonly src: string,
-    private readonly caseSensitive: boolean,
-  ) {}
-
-  parse(): Node {
-    const node = this.disjunction();
-    if (this.i < this.src.length) throw new GuardError("the pattern has a ')' without a matching '('");
-    return node;
-  }
-
-  private peek(offset = 0): string {
-    return this.src.charAt(this.i + offset);
-  }
-
-  private disjunction(): Node {
-    const options = [this.alternative()];
-    while (this.peek() === '|') {
-      this.i++;
-      options.push(this.alternative());
-    }
-    return options.length === 1 ? options[0]! : { t: 'alt', options };
-  }
-
-  private alternative(): Node {
-    const items: Node[] = [];
-    while (this.i < this.src.length && this.peek() !== '|' && this.peek() !== ')') items.push(this.term());
-    if (items.length === 0) return { t: 'empty' };
-    return items.length === 1 ? items[0]! : { t: 'seq', items };
-  }
-
-  private term(): Node {
-    const c = this.peek();
-    if (c === '^' || c === '$') {
-      this.i++;
-      this.refuseQuantifier();
-      return { t: 'assert', kind: c === '^' ? 'bol' : 'eol' };
-    }
-    if (c === '\\' && (this.peek(1) === 'b' || this.peek(1) === 'B')) {
-      const kind = this.peek(1) === 'b' ? 'wb' : 'nwb';
-      this.i += 2;
-      this.refuseQuantifier();
-      return { t: 'assert', kind };
-    }
-    const atom = this.atom();
-    return this.quantified(atom);
-  }
-
-  private refuseQuantifier(): void {
-    if (this.quantifierAhead()) throw new GuardError('the pattern repeats something that cannot be repeated');
-  }
-
-  private quantifierAhead(): boolean {
-    const c = this.peek();
-    return c === '*' || c === '+' || c === '?' || (c === '{' && this.braceQuantifier(false) !== undefined);
-  }
-
-  /** Parse `{n}`, `{n,}`, `{n,m}` at the cursor; undefined if it isn't one (then `{` is literal). */
-  private braceQuantifier(consume: boolean): { min: number; max: number } | undefined {
-    const m = /^\{(\d+)(,(\d*))?\}/.exec(this.src.slice(this.i));
-    if (!m) return undefined;
-    const min = Number(m[1]);
-    const max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
-    if (consume) this.i += m[0].length;
-    return { min, max };
-  }
-
-  private quantified(atom: Node): Node {
-    let q: { min: number; max: number } | undefined;
-    const c = this.peek();
-    if (c === '*' || c === '+' || c === '?') {
-      this.i++;
-      q = { min: c === '+' ? 1 : 0, max: c === '?' ? 1 : Infinity };
-    } else if (c === '{') q = this.braceQuantifier(true);
-    if (!q) return atom;
-    const { min, max } = q;
-    if (this.peek() === '?') this.i++; // lazy: same answer for "does it match"
-    if (max === Infinity && hasUnboundedRepeat(atom)) {
-      throw new GuardError(
-        'the pattern is too complex (it repeats a part that itself repeats without limit, like (a+)+)',
-      );
-    }
-    if (min > REGEX_MAX_PROGRAM_SIZE || (max !== Infinity && max > REGEX_MAX_PROGRAM_SIZE)) {
-      throw tooBig();
-    }
-    return { t: 'repeat', body: atom, min, max };
-  }
-
-  private atom(): Node {
-    const c = this.peek();
-    switch (c) {
-      case '(':
-        return this.group();
-      case '[':
-        return this.charClass();
-      case '.':
-        this.i++;
-        return { t: 'char', test: not(isLineTerminator) };
-      case '\\':
-        return this.atomEscape();
-      case '*':
-      case '+':
-      case '?':
-        throw new GuardError('the pattern repeats something that cannot be repeated');
-      case '{':
-        if (this.braceQuantifier(false)) throw new GuardError('the pattern repeats something that cannot be repeated');
-        break;
-    }
-    this.i++;
-    return this.literal(c.charCodeAt(0));
-  }
-
-  private literal(ch: number): Node {
-    if (this.caseSensitive) return { t: 'char', test: (c) => c === ch };
-    const k = canon(ch);
-    return { t: 'char', test: (c) => c === ch || canon(c) === k };
-  }
-
-  private set(test: CharTest): Node {
-    return { t: 'char', test: this.caseSensitive ? test : foldTest(test) };
-  }
-
-  private group(): Node {
-    this.i++; // (
-    if (this.peek() === '?') {
-      const next = this.peek(1);
-      const after = this.peek(2);
-      if (next === '=' || next === '!' || (next === '<' && (after === '=' || after === '!'))) {
-        throw new GuardError("look-ahead and look-behind groups like (?=…) and (?<!…) aren't supported");
-      }
-      if (next === ':') this.i += 2;
-      else if (next === '<') {
-        const end = this.src.indexOf('>', this.i);
-        this.i = end + 1; // named group; the name was checked by the native compile
-      } else throw new GuardError("groups of the form (?…) other than (?:…) and (?<name>…) aren't supported");
-    }
-    const body = this.disjunction();
-    if (this.peek() !== ')') throw new GuardError("the pattern has a '(' without a matching ')'");
-    this.i++;
-    return body;
-  }
-
-  /** Escapes valid both outside and inside a class; returns a char code or a set. */
-  private commonEscape(inClass: boolean): ClassItem {
-    const c = this.peek();
-    this.i++;
-    switch (c) {
-      case 'd':
-        return { set: isDigit };
-      case 'D':
-        return { set: not(isDigit) };
-      case 'w':
-        return { set: isWordChar };
-      case 'W':
-        return { set: not(isWordChar) };
-      case 's':
-        return { set: isSpace };
-      case 'S':
-        return { set: not(isSpace) };
-      case 'n':
-        return { ch: 0x0a };
-      case 'r':
-        return { ch: 0x0d };
-      case 't':
-        return { ch: 0x09 };
-      case 'v':
-        return { ch: 0x0b };
-      case 'f':
-        return { ch: 0x0c };
-      case 'b':
-        if (inClass) return { ch: 0x08 };
-        break;
-      case '':
-        throw new GuardError('the pattern ends with a lone backslash');
-      case '0':
-        if (!/[0-9]/.test(this.peek())) return { ch: 0 };
-        throw new GuardError("octal escapes like \\012 aren't supported; write \\x0A instead");
-      case 'c': {
-        const l = this.peek();
-        if (/[A-Za-z]/.test(l)) {
-          this.i++;
-          return { ch: l.charCodeAt(0) % 32 };
-        }
-        throw new GuardError("the escape \\c must be followed by a letter");
-      }
-      case 'x': {
-        const hex = /^[0-9A-Fa-f]{2}/.exec(this.src.slice(this.i));
-        if (hex) {
-          this.i += 2;
-          return { ch: parseInt(hex[0], 16) };
-        }
-        return { ch: 'x'.charCodeAt(0) };
-      }
-      case 'u': {
-        if (this.peek() === '{') throw new GuardError("the escape \\u{…} isn't supported; write \\uXXXX instead");
-        const hex = /^[0-9A-Fa-f]{4}/.exec(this.src.slice(this.i));
-        if (hex) {
-          this.i += 4;
-          return { ch: parseInt(hex[0], 16) };
-        }
-        return { ch: 'u'.charCodeAt(0) };
-      }
-      case 'p':
-      case 'P':
-        throw new GuardError("Unicode property escapes like \\p{L} aren't supported");
-      case 'k':
-        throw new GuardError("back-references like \\k<name> aren't supported");
-    }
-    if (/[1-9]/.test(c)) {
-      throw new GuardError("back-references like \\1 aren't supported");
-    }
-    return { ch: c.charCodeAt(0) }; // identity escape: \. \/ \- \$ …
-  }
-
-  private atomEscape(): Node {
-    this.i++; // backslash
-    const item = this.commonEscape(false);
-    return 'set' in item ? this.set(item.set) : this.literal(item.ch);
-  }
-
-  private charClass(): Node {
-    this.i++; // [
-    let negate = false;
-    if (this.peek() === '^') {
-      negate = true;
-      this.i++;
-    }
-    const ranges: [number, number][] = [];
-    const sets: CharTest[] = [];
-    const add = (item: ClassItem) => {
-      if ('set' in item) sets.push(item.set);
-      else ranges.push([item.ch, item.ch]);
-    };
-    while (this.peek() !== ']') {
-      if (this.i >= this.src.length) throw new GuardError("the pattern has a '[' without a matching ']'");
-      const first = this.classAtom();
-      if (this.peek() === '-' && this.peek(1) !== ']' && this.i + 1 < this.src.length) {
-        const save = this.i;
-        this.i++;
-        const second = this.classAtom();
-        if ('ch' in first && 'ch' in second) {
-          if (first.ch > second.ch) throw new GuardError('the pattern has a range out of order, like [z-a]');
-          ranges.push([first.ch, second.ch]);
-          continue;
-        }
-        // [\d-z]: the dash is literal (JavaScript's web-compatibility rule).
-        this.i = save;
-      }
-      add(first);
-    }
-    this.i++; // ]
-    const inClass: CharTest = (c) => {
-      for (const [lo, hi] of ranges) if (c >= lo && c <= hi) return true;
-      for (const s of sets) if (s(c)) return true;
-      return false;
-    };
-    const folded = this.caseSensitive ? inClass : foldTest(inClass);
-    return { t: 'char', test: negate ? not(folded) : folded };
-  }
-
-  private classAtom(): ClassItem {
-    const c = this.peek();
-    if (c === '\\') {
-      this.i++;
-      if (this.peek() === '-') {
-        this.i++;
-        return { ch: 0x2d };
-      }
-      return this.commonEscape(true);
-    }
-    this.i++;
-    return { ch: c.charCodeAt(0) };
-  }
-}
-
 function tooBig(): GuardError {
   return new GuardError(
     `the pattern is too complex (it expands to more than ${REGEX_MAX_PROGRAM_SIZE.toLocaleString('en-US')} steps; use smaller {n,m} counts)`,
@@ -450,150 +95,304 @@ function tooBig(): GuardError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Program (Thompson NFA)
+// Layers 2 and 3: features that cannot run in linear time, and the catastrophic shape
 
-const OP_CHAR = 0;
-const OP_SPLIT = 1;
-const OP_ASSERT = 2;
-const OP_MATCH = 3;
+type Node = AST.Alternative | AST.Element | AST.CharacterClassElement;
 
-interface Inst {
-  op: number;
-  test?: CharTest;
-  kind?: AssertKind;
-  a: number;
-  b: number;
-}
-
-interface Program {
-  insts: Inst[];
-  start: number;
-}
-
-function compileProgram(root: Node): Program {
-  const insts: Inst[] = [];
-  const emit = (inst: Inst): number => {
-    if (insts.length >= REGEX_MAX_PROGRAM_SIZE) throw tooBig();
-    insts.push(inst);
-    return insts.length - 1;
-  };
-  // Compile `node` so that it continues at `next`; returns its entry.
-  const compile = (node: Node, next: number): number => {
-    switch (node.t) {
-      case 'empty':
-        return next;
-      case 'char':
-        return emit({ op: OP_CHAR, test: node.test, a: next, b: -1 });
-      case 'assert':
-        return emit({ op: OP_ASSERT, kind: node.kind, a: next, b: -1 });
-      case 'seq': {
-        let entry = next;
-        for (let k = node.items.length - 1; k >= 0; k--) entry = compile(node.items[k]!, entry);
-        return entry;
-      }
-      case 'alt': {
-        const entries = node.options.map((o) => compile(o, next));
-        let entry = entries[entries.length - 1]!;
-        for (let k = entries.length - 2; k >= 0; k--) entry = emit({ op: OP_SPLIT, a: entries[k]!, b: entry });
-        return entry;
-      }
-      case 'repeat': {
-        let entry = next;
-        if (node.max === Infinity) {
-          const loop = emit({ op: OP_SPLIT, a: -1, b: next });
-          insts[loop]!.a = compile(node.body, loop);
-          entry = loop;
-        } else {
-          for (let k = 0; k < node.max - node.min; k++) {
-            entry = emit({ op: OP_SPLIT, a: compile(node.body, entry), b: entry });
-          }
+function checkFeatures(root: AST.Pattern, src: string): void {
+  const visit = (node: Node | AST.Pattern): void => {
+    switch (node.type) {
+      case 'Pattern':
+      case 'Group':
+      case 'CapturingGroup':
+        if (node.type === 'Group' && node.modifiers) {
+          throw new GuardError("groups of the form (?…) other than (?:…) and (?<name>…) aren't supported");
         }
-        for (let k = 0; k < node.min; k++) entry = compile(node.body, entry);
-        return entry;
-      }
+        return node.alternatives.forEach(visit);
+      case 'Alternative':
+        return node.elements.forEach(visit);
+      case 'CharacterClass':
+        return node.elements.forEach(visit);
+      case 'CharacterClassRange':
+        visit(node.min);
+        return visit(node.max);
+      case 'Quantifier':
+        if (node.min > REGEX_MAX_PROGRAM_SIZE || (node.max !== Infinity && node.max > REGEX_MAX_PROGRAM_SIZE)) throw tooBig();
+        if (node.max === Infinity && hasUnboundedRepeat(node.element)) {
+          throw new GuardError('the pattern is too complex (it repeats a part that itself repeats without limit, like (a+)+)');
+        }
+        return visit(node.element);
+      case 'Backreference':
+        throw new GuardError(
+          node.raw.startsWith('\\k') ? "back-references like \\k<name> aren't supported" : "back-references like \\1 aren't supported",
+        );
+      case 'Assertion':
+        if (node.kind === 'lookahead' || node.kind === 'lookbehind') {
+          throw new GuardError("look-ahead and look-behind groups like (?=…) and (?<!…) aren't supported");
+        }
+        return;
+      case 'Character':
+        return checkEscape(node, src);
+      default:
+        return;
     }
   };
-  const match = emit({ op: OP_MATCH, a: -1, b: -1 });
-  const start = compile(root, match);
-  return { insts, start };
+  visit(root);
 }
 
-class NfaRegex implements GuardedRegex {
+/** Escapes JavaScript accepts (Annex B) but that almost always mean something else than written. */
+function checkEscape(node: AST.Character, src: string): void {
+  const raw = node.raw;
+  if (raw === '\\p' || raw === '\\P') throw new GuardError("Unicode property escapes like \\p{L} aren't supported");
+  if (raw === '\\u' && src[node.end] === '{') throw new GuardError("the escape \\u{…} isn't supported; write \\uXXXX instead");
+  if (/^\\[1-9]/.test(raw)) throw new GuardError("back-references like \\1 aren't supported");
+  if (/^\\0[0-9]/.test(raw)) throw new GuardError("octal escapes like \\012 aren't supported; write \\x0A instead");
+  if (raw === '\\' && src[node.end] === 'c') throw new GuardError('the escape \\c must be followed by a letter');
+}
+
+function hasUnboundedRepeat(node: Node): boolean {
+  switch (node.type) {
+    case 'Quantifier':
+      return node.max === Infinity || hasUnboundedRepeat(node.element);
+    case 'Group':
+    case 'CapturingGroup':
+      return node.alternatives.some(hasUnboundedRepeat);
+    case 'Alternative':
+      return node.elements.some(hasUnboundedRepeat);
+    default:
+      return false;
+  }
+}
+
+/** How many steps the pattern stands for once counted repeats are written out. */
+function programSize(node: Node | AST.Pattern): number {
+  switch (node.type) {
+    case 'Pattern':
+    case 'Group':
+    case 'CapturingGroup':
+      return node.alternatives.reduce((n, a) => n + programSize(a), 0) + node.alternatives.length - 1;
+    case 'Alternative':
+      return node.elements.reduce((n, e) => n + programSize(e), 0);
+    case 'Quantifier': {
+      const body = programSize(node.element);
+      const optional = node.max === Infinity ? body + 1 : (node.max - node.min) * (body + 1);
+      return node.min * body + optional;
+    }
+    default:
+      return 1;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Characters: JavaScript's sets and case folding, over UTF-16 code units
+
+const UNITS = 0x10000;
+const isWordUnit = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const SPACE_RANGES: Array<[number, number]> = [
+  [0x09, 0x0d],
+  [0x20, 0x20],
+  [0xa0, 0xa0],
+  [0x1680, 0x1680],
+  [0x2000, 0x200a],
+  [0x2028, 0x2029],
+  [0x202f, 0x202f],
+  [0x205f, 0x205f],
+  [0x3000, 0x3000],
+  [0xfeff, 0xfeff],
+];
+const LINE_TERMINATORS = [0x0a, 0x0d, 0x2028, 0x2029];
+
+/** The spec's Canonicalize for non-unicode ignoreCase. */
+function canon(c: number): number {
+  const upper = String.fromCharCode(c).toUpperCase();
+  if (upper.length !== 1) return c;
+  const u = upper.charCodeAt(0);
+  return c >= 128 && u < 128 ? c : u;
+}
+
+let foldClasses: { groups: number[][]; groupOf: Map<number, number[]> } | undefined;
+/** Groups of two or more code units that Canonicalize to the same unit (built once, on first use). */
+function caseClasses(): { groups: number[][]; groupOf: Map<number, number[]> } {
+  if (foldClasses) return foldClasses;
+  const byCanon = new Map<number, number[]>();
+  for (let c = 0; c < UNITS; c++) {
+    const k = canon(c);
+    const group = byCanon.get(k);
+    if (group) group.push(c);
+    else byCanon.set(k, [c]);
+  }
+  const groups = [...byCanon.values()].filter((g) => g.length > 1);
+  const groupOf = new Map<number, number[]>();
+  for (const g of groups) for (const c of g) groupOf.set(c, g);
+  foldClasses = { groups, groupOf };
+  return foldClasses;
+}
+
+type UnitSet = Uint8Array;
+
+function setOf(node: AST.CharacterSet | AST.CharacterClass, caseSensitive: boolean): UnitSet {
+  const set = new Uint8Array(UNITS);
+  const addRange = (lo: number, hi: number) => set.fill(1, lo, hi + 1);
+  const addEscape = (e: AST.CharacterSet): void => {
+    const part = new Uint8Array(UNITS);
+    if (e.kind === 'digit') part.fill(1, 48, 58);
+    else if (e.kind === 'word') for (let c = 0; c < 128; c++) part[c] = isWordUnit(c) ? 1 : 0;
+    else if (e.kind === 'space') for (const [lo, hi] of SPACE_RANGES) part.fill(1, lo, hi + 1);
+    else if (e.kind === 'any') {
+      part.fill(1);
+      for (const t of LINE_TERMINATORS) part[t] = 0;
+    }
+    const negate = 'negate' in e && e.negate;
+    for (let c = 0; c < UNITS; c++) if (part[c] !== (negate ? 1 : 0)) set[c] = 1;
+  };
+  let negate = false;
+  if (node.type === 'CharacterSet') addEscape(node);
+  else {
+    negate = node.negate;
+    for (const e of node.elements) {
+      if (e.type === 'Character') addRange(e.value, e.value);
+      else if (e.type === 'CharacterClassRange') addRange(e.min.value, e.max.value);
+      else if (e.type === 'CharacterSet') addEscape(e);
+    }
+  }
+  // `.` is not folded (it has no letters to fold); every other set is, under `i`.
+  const fold = !caseSensitive && !(node.type === 'CharacterSet' && node.kind === 'any');
+  if (fold) {
+    for (const group of caseClasses().groups) {
+      if (group.some((c) => set[c] === 1)) for (const c of group) set[c] = 1;
+    }
+  }
+  if (negate) for (let c = 0; c < UNITS; c++) set[c] ^= 1;
+  return set;
+}
+
+// RE2 reads code points, JavaScript (without `u`) code units: every surrogate unit is handed to
+// RE2 as a private code point of its own, in the pattern and in the text alike.
+const SURROGATE_BASE = 0xd800;
+const SURROGATE_END = 0xdfff;
+const MAPPED_SURROGATE_BASE = 0x100000;
+const mapUnit = (c: number) => (c >= SURROGATE_BASE && c <= SURROGATE_END ? MAPPED_SURROGATE_BASE + c - SURROGATE_BASE : c);
+const hex = (c: number) => `\\x{${c.toString(16)}}`;
+/** A class no character is in. */
+const NOTHING = '[^\\x{0}-\\x{10ffff}]';
+/** Marks the cut at the input limit before a non-word character: nothing in a pattern matches it. */
+const CUT_NONWORD = String.fromCodePoint(0x10fffe);
+
+function mapText(text: string): string {
+  return /[\uD800-\uDFFF]/.test(text)
+    ? text.replace(/[\uD800-\uDFFF]/g, (s) => String.fromCodePoint(mapUnit(s.charCodeAt(0))))
+    : text;
+}
+
+/** A set as an RE2 class of code points. Always positive, so nothing outside the units matches. */
+function classOf(set: UnitSet, exclude: number | undefined): string {
+  if (exclude !== undefined) set[exclude] = 0;
+  let out = '';
+  for (let c = 0; c < UNITS; c++) {
+    if (set[c] !== 1) continue;
+    let end = c;
+    // A run stops at the surrogate boundaries, where the mapping jumps.
+    while (end + 1 < UNITS && set[end + 1] === 1 && end + 1 !== SURROGATE_BASE && end !== SURROGATE_END) end++;
+    out += end === c ? hex(mapUnit(c)) : `${hex(mapUnit(c))}-${hex(mapUnit(end))}`;
+    c = end;
+  }
+  return out === '' ? NOTHING : `[${out}]`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layer 5: the translation into RE2 syntax, and the engine
+
+const RE2_MAX_REPEAT = 1_000;
+
+function repeat(body: string, min: number, max: number): string {
+  const parts: string[] = [];
+  while (min > RE2_MAX_REPEAT) {
+    parts.push(`${body}{${RE2_MAX_REPEAT}}`);
+    min -= RE2_MAX_REPEAT;
+    if (max !== Infinity) max -= RE2_MAX_REPEAT;
+  }
+  if (max === Infinity) {
+    parts.push(`${body}{${min},}`);
+    return parts.join('');
+  }
+  const first = Math.min(max, RE2_MAX_REPEAT);
+  parts.push(`${body}{${min},${first}}`);
+  for (let left = max - first; left > 0; left -= RE2_MAX_REPEAT) parts.push(`${body}{0,${Math.min(left, RE2_MAX_REPEAT)}}`);
+  return parts.join('');
+}
+
+function translate(node: Node | AST.Pattern, caseSensitive: boolean, exclude: number | undefined): string {
+  const t = (n: Node) => translate(n, caseSensitive, exclude);
+  switch (node.type) {
+    case 'Pattern':
+    case 'Group':
+    case 'CapturingGroup':
+      return `(?:${node.alternatives.map(t).join('|')})`;
+    case 'Alternative':
+      return node.elements.map(t).join('');
+    case 'Quantifier':
+      return repeat(`(?:${t(node.element)})`, node.min, node.max);
+    case 'Assertion':
+      // No look-arounds reach here (layer 2). RE2's \b is ASCII, like JavaScript's without `u`.
+      if (node.kind === 'start') return '^';
+      if (node.kind === 'end') return '$';
+      return node.kind === 'word' && node.negate ? '\\B' : '\\b';
+    case 'Character': {
+      // A letter under `i` is the units that Canonicalize alike (a small group, looked up).
+      const units = (caseSensitive ? undefined : caseClasses().groupOf.get(node.value)) ?? [node.value];
+      const kept = units.filter((c) => c !== exclude);
+      if (kept.length === 1) return hex(mapUnit(kept[0]!));
+      return kept.length === 0 ? NOTHING : `[${kept.map((c) => hex(mapUnit(c))).join('')}]`;
+    }
+    case 'CharacterSet':
+    case 'CharacterClass':
+      return classOf(setOf(node, caseSensitive), exclude);
+    default:
+      throw new Error(`unexpected regex node ${node.type}`);
+  }
+}
+
+const ASCII_WORD = [...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz'].map((c) => c.charCodeAt(0));
+
+class Re2Regex implements GuardedRegex {
+  /** By the character that marks a cut before a word character (undefined: no such mark). */
+  private readonly programs = new Map<number | undefined, RE2JS>();
+
   constructor(
     readonly pattern: string,
     readonly caseSensitive: boolean,
-    private readonly program: Program,
-  ) {}
+    private readonly ast: AST.Pattern,
+  ) {
+    this.program(undefined);
+  }
+
+  /**
+   * The pattern as RE2 runs it, anchored behind a prefix that steps over text units only: a
+   * match starts inside the text and never steps onto the mark that ends a cut. `exclude` is
+   * left out of every character set, for when it is that mark.
+   */
+  private program(exclude: number | undefined): RE2JS {
+    let p = this.programs.get(exclude);
+    if (!p) {
+      const units = classOf(new Uint8Array(UNITS).fill(1), exclude);
+      try {
+        p = RE2JS.compile(`^${units}*?${translate(this.ast, this.caseSensitive, exclude)}`);
+      } catch {
+        throw tooBig(); // RE2's own limits (nested counted repeats multiplying past 1,000)
+      }
+      this.programs.set(exclude, p);
+    }
+    return p;
+  }
 
   test(text: string): boolean {
-    const { insts, start } = this.program;
-    const n = insts.length;
-    const len = Math.min(text.length, REGEX_MAX_INPUT_LENGTH);
-    let current = new Int32Array(n);
-    let next = new Int32Array(n);
-    let currentCount = 0;
-    let nextCount: number;
-    const mark = new Int32Array(n).fill(-1);
-    const stack = new Int32Array(n * 2 + 2);
-
-    const assertHolds = (kind: AssertKind, pos: number): boolean => {
-      switch (kind) {
-        case 'bol':
-          return pos === 0;
-        case 'eol':
-          return pos === text.length;
-        case 'wb':
-        case 'nwb': {
-          const before = pos > 0 && isWordChar(text.charCodeAt(pos - 1));
-          const after = pos < text.length && isWordChar(text.charCodeAt(pos));
-          return (before !== after) === (kind === 'wb');
-        }
-      }
-    };
-
-    // Follow empty transitions from `pc` at `pos`; char states go into `list`. True on a match.
-    const addThread = (list: Int32Array, count: number, pc0: number, pos: number): number => {
-      let sp = 0;
-      stack[sp++] = pc0;
-      while (sp > 0) {
-        const pc = stack[--sp]!;
-        if (mark[pc] === pos) continue;
-        mark[pc] = pos;
-        const inst = insts[pc]!;
-        switch (inst.op) {
-          case OP_MATCH:
-            return -1;
-          case OP_CHAR:
-            list[count++] = pc;
-            break;
-          case OP_SPLIT:
-            stack[sp++] = inst.b;
-            stack[sp++] = inst.a;
-            break;
-          case OP_ASSERT:
-            if (assertHolds(inst.kind!, pos)) stack[sp++] = inst.a;
-            break;
-        }
-      }
-      return count;
-    };
-
-    for (let pos = 0; ; pos++) {
-      // Unanchored search: a new attempt starts at every position.
-      currentCount = addThread(current, currentCount, start, pos);
-      if (currentCount < 0) return true;
-      if (pos >= len) return false;
-      const c = text.charCodeAt(pos);
-      nextCount = 0;
-      for (let k = 0; k < currentCount; k++) {
-        const inst = insts[current[k]!]!;
-        if (inst.test!(c)) {
-          nextCount = addThread(next, nextCount, inst.a, pos + 1);
-          if (nextCount < 0) return true;
-        }
-      }
-      [current, next] = [next, current];
-      currentCount = nextCount;
-    }
+    if (text.length <= REGEX_MAX_INPUT_LENGTH) return this.program(undefined).test(mapText(text));
+    // Cut: the mark after the window has the word-ness of the real next character, so `\b`
+    // and `$` at the cut answer as they would on the whole text, and nothing can match it.
+    const window = text.slice(0, REGEX_MAX_INPUT_LENGTH);
+    if (!isWordUnit(text.charCodeAt(REGEX_MAX_INPUT_LENGTH))) return this.program(undefined).test(mapText(window) + CUT_NONWORD);
+    const free = ASCII_WORD.find((c) => !window.includes(String.fromCharCode(c)));
+    if (free === undefined) return this.program(undefined).test(mapText(window) + CUT_NONWORD);
+    return this.program(free).test(mapText(window) + String.fromCharCode(free));
   }
 }

@@ -20,6 +20,11 @@ export const DEFAULT_DELAY = { minMs: 1_000, maxMs: 3_000, typing: true } as con
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 15_000;
 export const DEFAULT_OPENAI_TIMEOUT_MS = 45_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
+/** AI replies: how many earlier turns of the chat go with the message, and their size budget. */
+export const DEFAULT_CONTEXT_TURNS = 10;
+export const MAX_CONTEXT_TURNS = 50;
+export const DEFAULT_CONTEXT_CHARS = 6_000;
+export const MAX_CONTEXT_CHARS = 100_000;
 
 // ---------------------------------------------------------------------------------------------
 // Match
@@ -159,7 +164,10 @@ export const templateReplySchema = z.object({
 export const webhookReplySchema = z.object({
   type: z.literal('webhook'),
   url: httpUrl('the webhook address'),
-  /** Sent as `Authorization: Bearer <secret>` when set; the secret itself is stored elsewhere. */
+  /**
+   * The name of the secret that signs each call (HMAC-SHA256 of `timestamp.body`, see
+   * responders/signature.ts); the secret itself is kept elsewhere and never sent.
+   */
   secretRef: secretRef.optional(),
   timeoutMs: timeoutMs(DEFAULT_WEBHOOK_TIMEOUT_MS),
   maxBytes,
@@ -177,6 +185,20 @@ export const openAiReplySchema = z.object({
   apiKeyRef: secretRef.optional(),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.number().int().min(1).max(32_000).optional(),
+  /** Earlier turns of the chat sent with the message (contact, our replies, the owner's own). */
+  contextTurns: z
+    .number()
+    .int()
+    .min(0, 'the number of earlier messages cannot be negative')
+    .max(MAX_CONTEXT_TURNS, `at most ${MAX_CONTEXT_TURNS} earlier messages can be sent`)
+    .default(DEFAULT_CONTEXT_TURNS),
+  /** Characters those earlier turns may take in all (about 4 characters make a token). */
+  contextChars: z
+    .number()
+    .int()
+    .min(0, 'the size of the earlier messages cannot be negative')
+    .max(MAX_CONTEXT_CHARS, `the earlier messages can take at most ${MAX_CONTEXT_CHARS.toLocaleString('en-US')} characters`)
+    .default(DEFAULT_CONTEXT_CHARS),
   timeoutMs: timeoutMs(DEFAULT_OPENAI_TIMEOUT_MS),
   maxBytes,
   fallback: replyText('the fallback text').optional(),
@@ -294,6 +316,8 @@ const FIELD_LABELS: Record<string, string> = {
   apiKeyRef: 'the API key',
   temperature: 'the temperature',
   maxTokens: 'the maximum reply length',
+  contextTurns: 'the number of earlier messages',
+  contextChars: 'the size of the earlier messages',
   timeoutMs: 'the timeout',
   maxBytes: 'the maximum response size',
   fallback: 'the fallback text',
@@ -423,4 +447,24 @@ export function validateSettings(
   if (parsed.success) return { ok: true, settings: parsed.data };
   const rawRules = input && typeof input === 'object' ? (input as { rules?: unknown }).rules : undefined;
   return { ok: false, errors: humanize(parsed.error.issues, rawRules, ['rules']) };
+}
+
+/** Validate one responder on its own (the rules editor's "Test"): a webhook or an AI responder. */
+export function validateResponder(
+  input: unknown,
+): { ok: true; reply: WebhookReply | OpenAiReply } | { ok: false; errors: ValidationError[] } {
+  const parsed = replySchema.safeParse(input, { error: errorMap });
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((issue) => {
+      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      const generic = issue.message.startsWith(GENERIC);
+      const text = generic ? `${fieldLabel(path)} ${issue.message.slice(1)}` : issue.message;
+      return { path: ['reply', ...path], message: text.charAt(0).toUpperCase() + text.slice(1) };
+    });
+    return { ok: false, errors };
+  }
+  if (parsed.data.type === 'template') {
+    return { ok: false, errors: [{ path: ['reply', 'type'], message: 'Only a webhook or an AI responder can be tested.' }] };
+  }
+  return { ok: true, reply: parsed.data };
 }

@@ -12,6 +12,6 @@ export function fromAutoReplyEngine(
 ): ReplyEngine<EngineDecision> {
   return {
     decide: (message, options) => engine.decide(message, settings(), options),
-    renderReply: (decision) => engine.renderReply(decision, renderDeps()),
+    renderReply: (decision, { replyId }) => engine.renderReply(decision, { ...renderDeps(), replyId }),
   };
 }

@@ -44,6 +44,12 @@ export interface ReplyPipelineOptions<D extends Decision = Decision> {
   replyTtlMs?: number | null;
   /** Show "typing…" before replies whose rule asks for it (default true). */
   typingIndicator?: boolean;
+  /**
+   * Sees each new message once, before it is decided (chat memory for AI replies): `message` for
+   * what others write in chats and groups, `own` for what this account wrote (including the
+   * replies Replyline sent, which come back this way). Must not throw.
+   */
+  observe?: { message?(msg: InboundMessage): void; own?(msg: InboundMessage): void };
 }
 
 /** The settings the pipeline applies to each message; `configure()` changes them at once. */
@@ -76,7 +82,11 @@ interface GenerationJob<D extends Decision = Decision> {
 }
 
 const accountSchema = z.object({ phoneJid: z.string(), lid: z.string().optional(), name: z.string().optional() });
-/** The fields of a stored decision the pipeline relies on; the rest is the engine's and kept as is. */
+/**
+ * The fields of a stored decision the pipeline relies on; the rest is the engine's and kept as is.
+ * `satisfies` ties it to `Decision` (picked from the engine's type): a field the engine renames or
+ * retypes fails to compile here.
+ */
 const decisionSchema = z.looseObject({
   kind: z.literal('reply'),
   rule: z.looseObject({ id: z.string(), name: z.string() }),
@@ -94,7 +104,7 @@ const decisionSchema = z.looseObject({
     timestamp: z.number(),
     isGroup: z.boolean(),
   }),
-});
+}) satisfies z.ZodType<Decision>;
 const jobSchema = z.object({
   decision: decisionSchema,
   account: accountSchema.optional(),
@@ -199,11 +209,13 @@ export class ReplyPipeline<D extends Decision = Decision> {
     if (ignored) {
       // Never answered, whatever the engine says; it still sees them (own messages tell it who is no stranger).
       this.decide(msg, false);
+      if (ignored === 'own') this.observe('own', msg);
       return { kind: 'ignored', reason: ignored };
     }
     const { keys } = received;
     const key = keys[0]!;
     if (this.isKnown(keys)) return { kind: 'duplicate' };
+    this.observe('message', msg);
     for (const k of keys) this.handling.add(k);
     try {
       const now = this.now();
@@ -302,6 +314,14 @@ export class ReplyPipeline<D extends Decision = Decision> {
     );
   }
 
+  private observe(which: 'message' | 'own', msg: InboundMessage): void {
+    try {
+      this.o.observe?.[which]?.(msg);
+    } catch (err) {
+      this.log.error({ err }, 'a message observer failed');
+    }
+  }
+
   private parseDecision(value: unknown): D | undefined {
     const r = decisionSchema.safeParse(value);
     return r.success ? (r.data as unknown as D) : undefined;
@@ -342,7 +362,7 @@ export class ReplyPipeline<D extends Decision = Decision> {
   /** Steps 6 and 7. Never throws. */
   private async generate(replyId: string, inboundKey: string, job: GenerationJob<D>): Promise<GenerateOutcome> {
     const { decision } = job;
-    const result = await this.render(decision);
+    const result = await this.render(decision, replyId);
     if (!result.ok) return this.fail(replyId, REASONS.render(result.error.message));
     const ttl = this.replyTtlMs;
     try {
@@ -363,9 +383,9 @@ export class ReplyPipeline<D extends Decision = Decision> {
     }
   }
 
-  private async render(decision: D): Promise<RenderResult> {
+  private async render(decision: D, replyId: string): Promise<RenderResult> {
     try {
-      const r = await this.o.engine.renderReply(decision);
+      const r = await this.o.engine.renderReply(decision, { replyId });
       if (r.ok && r.text.trim() === '') return { ok: false, error: { message: 'the reply came back empty' } };
       return r;
     } catch (err) {

@@ -1,11 +1,13 @@
 /**
  * What the inbound side works with: the message as the auto-reply engine sees it (the engine's
  * own `InboundMessage`), the envelope the inbound handler adds (dedupe keys, upsert type), and
- * the engine interface the reply pipeline calls. The interface is the part of
- * `autoreply/AutoReplyEngine` the pipeline reads, so the real engine plugs in through
- * `fromAutoReplyEngine()` and a stub stands in for tests.
+ * the engine interface the reply pipeline calls. The interface and its decision types are the
+ * part of `autoreply/AutoReplyEngine` the pipeline reads, picked from the engine's own types (the
+ * one place they are declared), so the real engine plugs in through `fromAutoReplyEngine()` and
+ * a stub stands in for tests.
  */
 import type { InboundMessage } from '../autoreply/inbound.js';
+import type { Decision as EngineDecision, RenderResult as EngineRenderResult, Skip as EngineSkip } from '../autoreply/engine.js';
 import type { RuleRef } from '../replylog/types.js';
 
 export type { InboundMessage, RuleRef };
@@ -23,32 +25,25 @@ export interface ReceivedMessage {
 }
 
 /**
- * The engine decided to answer. Plain JSON: the pipeline stores it whole (with whatever else the
- * engine put in it) to generate the reply again after a crash, or later from the missed list.
+ * The engine decided to answer: the fields the pipeline reads. Plain JSON: the pipeline stores
+ * the decision whole (with whatever else the engine put in it) to generate the reply again after
+ * a crash, or later from the missed list.
  */
-export interface Decision {
-  kind: 'reply';
+export type Decision = Pick<EngineDecision, 'kind' | 'chatJid' | 'decidedAt' | 'notBefore' | 'typing' | 'inbound'> & {
+  /** The rule that decided (the engine's decision carries the whole rule). */
   rule: RuleRef;
-  /** Where the reply goes. */
-  chatJid: string;
-  decidedAt: number;
-  /** Send no earlier than this (human-like delay). */
-  notBefore: number;
-  /** Show "typing…" while the reply waits out its delay. */
-  typing: boolean;
-  inbound: Pick<
-    InboundMessage,
-    'id' | 'chatJid' | 'senderJid' | 'senderPhone' | 'senderName' | 'text' | 'timestamp' | 'isGroup'
-  >;
-}
+};
 
-export interface Skip {
-  kind: 'skip';
-  /** A code, for diagnostics. */
+/** The engine decided not to answer. */
+export type Skip = Pick<EngineSkip, 'kind'> & {
+  /** The engine's reason code, or the pipeline's own words when the engine threw (diagnostics). */
   reason: string;
-}
+};
 
-export type RenderResult = { ok: true; text: string } | { ok: false; error: { message: string } };
+/** The reply text, or why there is none. */
+export type RenderResult =
+  | Pick<Extract<EngineRenderResult, { ok: true }>, 'ok' | 'text'>
+  | { ok: false; error: Pick<Extract<EngineRenderResult, { ok: false }>['error'], 'message'> };
 
 export interface ReplyEngine<D extends Decision = Decision> {
   /**
@@ -56,6 +51,10 @@ export interface ReplyEngine<D extends Decision = Decision> {
    * list) evaluates only: no cooldown or rate is counted.
    */
   decide(message: InboundMessage, options: { dryRun: boolean }): D | Skip;
-  /** Write the reply text: a template (instant) or a responder (webhook, LLM: seconds). Should not throw. */
-  renderReply(decision: D): Promise<RenderResult>;
+  /**
+   * Write the reply text: a template (instant) or a responder (webhook, LLM: seconds). Should not
+   * throw. `replyId` is the reply's message id, the same when a crash makes it run again (the
+   * webhook's idempotency key).
+   */
+  renderReply(decision: D, context: { replyId: string }): Promise<RenderResult>;
 }

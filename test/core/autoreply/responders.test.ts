@@ -165,12 +165,14 @@ describe('template responder', () => {
 });
 
 describe('webhook responder (local HTTP server)', () => {
-  it('POSTs message, contact and rule; uses {"reply"}', async () => {
+  it('POSTs message, contact and rule; uses {"reply"}; signs with the secret and never sends it', async () => {
     const result = await render({ type: 'webhook', url: `${base}/json`, secretRef: 'key' });
     expect(result).toEqual({ ok: true, text: 'Hi Anna Schmidt, you said “Are you open today?”', source: 'webhook' });
     const request = seen.filter((s) => s.path === '/json').at(-1)!;
     expect(request.headers['content-type']).toBe('application/json');
-    expect(request.headers.authorization).toBe(`Bearer ${SECRET}`);
+    expect(request.headers.authorization).toBeUndefined();
+    expect(request.headers['x-replyline-signature']).toMatch(/^v1=[0-9a-f]{64}$/);
+    expect(JSON.stringify(request)).not.toContain(SECRET);
     expect(request.body).toMatchObject({
       message: { text: 'Are you open today?', isGroup: false, chatJid: '4915112345678@s.whatsapp.net' },
       contact: { jid: '4915112345678@s.whatsapp.net', phone: '4915112345678', name: 'Anna Schmidt' },
@@ -206,9 +208,9 @@ describe('webhook responder (local HTTP server)', () => {
     });
   }
 
-  it('a secret echoed back by the server never reaches the error', async () => {
+  it('an error answer is explained with what the server said', async () => {
     const result = await render({ type: 'webhook', url: `${base}/401-echo`, secretRef: 'key' });
-    expectError(result, 'responder-http-error', /HTTP 401\) \(is the key right\?\): Bad token: Bearer •••\.$/);
+    expectError(result, 'responder-http-error', /^The webhook answered with an error \(HTTP 401\) \(is the key right\?\): Bad token:\.$/);
   });
 
   it('HTTP 204 and {"reply": null} mean "do not reply", even with a fallback', async () => {
@@ -261,7 +263,10 @@ describe('webhook responder (local HTTP server)', () => {
     expect(result).toMatchObject({
       ok: true,
       source: 'fallback',
-      fallbackReason: { kind: 'secret-missing', message: 'The webhook secret “webhook-token” is not set; add it in Settings.' },
+      fallbackReason: {
+        kind: 'secret-missing',
+        message: 'The webhook secret “webhook-token” is not set; add it under Settings → Keys and secrets.',
+      },
     });
   });
 
@@ -313,8 +318,16 @@ describe('OpenAI-compatible responder (local HTTP server)', () => {
   const failures: [string, string, RegExp][] = [
     ['/empty-choices/v1', 'responder-bad-response', /has no reply text/],
     ['/only-thinking/v1', 'responder-empty', /empty reply/],
-    ['/missing-model/v1', 'responder-http-error', /^The AI chat server answered with an error \(HTTP 404\) \(is the address right\?\): model 'llama9' not found\.$/],
-    ['/leaky/v1', 'responder-http-error', /HTTP 401\) \(is the key right\?\): Incorrect API key provided: •••\.$/],
+    [
+      '/missing-model/v1',
+      'responder-http-error',
+      /^The AI chat server does not know the model “llama9” or the address \(HTTP 404\); check both\. It said: model 'llama9' not found\.$/,
+    ],
+    [
+      '/leaky/v1',
+      'responder-http-error',
+      /^The AI chat server did not accept the API key \(HTTP 401\); check the key\. It said: Incorrect API key provided: •••\.$/,
+    ],
     ['/slow/v1', 'responder-timeout', /^The AI chat server did not answer within 300 ms\.$/],
   ];
   for (const [path, kind, message] of failures) {
@@ -327,7 +340,7 @@ describe('OpenAI-compatible responder (local HTTP server)', () => {
     expectError(
       await render({ type: 'openai', baseUrl: `${base}/v1`, model: 'm', apiKeyRef: 'openai-main' }, { getSecret: async () => undefined }),
       'secret-missing',
-      /^The API key “openai-main” is not set; add it in Settings\.$/,
+      /^The API key “openai-main” is not set; add it under Settings → Keys and secrets\.$/,
     );
     expectError(
       await render({ type: 'openai', baseUrl: `${base}/v1`, model: 'm', apiKeyRef: 'key' }, { getSecret: () => Promise.reject(new Error(SECRET)) }),

@@ -11,6 +11,8 @@ export type SecretGetter = (ref: string) => Promise<string | undefined>;
 export interface ResponderDeps {
   fetch: FetchLike;
   getSecret?: SecretGetter;
+  /** Ms since epoch (the webhook's signed timestamp). */
+  now?: () => number;
   /** Cancels the call (e.g. the app is quitting); reported as `aborted`, no fallback. */
   signal?: AbortSignal;
 }
@@ -19,7 +21,9 @@ export type ResponderResult = { ok: true; text: string } | { ok: false; error: R
 
 export interface HttpCall {
   url: string;
-  body: unknown;
+  /** Sent as JSON; or `bodyText`, sent exactly as given (a signed body). */
+  body?: unknown;
+  bodyText?: string;
   headers: Record<string, string>;
   timeoutMs: number;
   maxBytes: number;
@@ -50,6 +54,13 @@ export function scrub(text: string, secrets: readonly string[], maxLength = 200)
   return out.length > maxLength ? `${out.slice(0, maxLength)}…` : out;
 }
 
+/** Replace every secret in a responder's answer (a server that echoes the key must not pass it on). */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('•••');
+  return out;
+}
+
 export async function resolveSecret(
   ref: string | undefined,
   getSecret: SecretGetter | undefined,
@@ -62,7 +73,12 @@ export async function resolveSecret(
   } catch {
     return { ok: false, error: replyError('secret-missing', `${what} “${ref}” could not be read from secure storage.`) };
   }
-  if (!value) return { ok: false, error: replyError('secret-missing', `${what} “${ref}” is not set; add it in Settings.`) };
+  if (!value) {
+    return {
+      ok: false,
+      error: replyError('secret-missing', `${what} “${ref}” is not set; add it under Settings → Keys and secrets.`),
+    };
+  }
   return { ok: true, value };
 }
 
@@ -78,7 +94,8 @@ const NETWORK_CAUSES: Record<string, string> = {
   UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
 };
 
-function networkCause(err: unknown): string {
+/** A short plain cause for a failed connection (`err` is what fetch threw). */
+export function networkCause(err: unknown): string {
   const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
   const code = typeof cause?.code === 'string' ? cause.code : '';
   if (NETWORK_CAUSES[code]) return NETWORK_CAUSES[code];
@@ -86,7 +103,8 @@ function networkCause(err: unknown): string {
   return 'network error';
 }
 
-async function readLimited(response: Response, maxBytes: number): Promise<string | undefined> {
+/** The body as text, or undefined when it is larger than `maxBytes` (then the rest is not read). */
+export async function readLimited(response: Response, maxBytes: number): Promise<string | undefined> {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel().catch(() => undefined);
@@ -123,7 +141,7 @@ export async function postJson(call: HttpCall, deps: ResponderDeps): Promise<Htt
     const response = await deps.fetch(call.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...call.headers },
-      body: JSON.stringify(call.body),
+      body: call.bodyText ?? JSON.stringify(call.body),
       signal,
       redirect: 'follow',
     });
@@ -152,7 +170,7 @@ export async function postJson(call: HttpCall, deps: ResponderDeps): Promise<Htt
   }
 }
 
-function lower(label: string): string {
+export function lower(label: string): string {
   return label.charAt(0).toLowerCase() + label.slice(1);
 }
 

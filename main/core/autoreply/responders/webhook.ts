@@ -1,13 +1,27 @@
 /**
- * Webhook responder: POST JSON `{ message, contact, rule }` to the rule's URL; the reply is
- * `{"reply": "…"}` (JSON) or the plain-text body. HTTP 204 or `{"reply": null}` means "do not
- * reply" on purpose (no fallback). An optional secret is sent as `Authorization: Bearer …`.
+ * Webhook responder: POST JSON `{ replyId, message, contact, rule }` to the rule's URL; the reply
+ * is `{"reply": "…"}` (JSON) or the plain-text body. HTTP 204 or `{"reply": null}` means "do not
+ * reply" on purpose (no fallback). Every call carries the reply's id as its idempotency key and,
+ * when the rule names a secret, a signature (signature.ts); the secret itself is never sent.
  */
 import { replyError } from '../errors.js';
 import type { WebhookReply } from '../schema.js';
-import { errorDetail, httpStatusError, postJson, resolveSecret, type ResponderDeps, type ResponderResult } from './http.js';
+import {
+  errorDetail,
+  httpStatusError,
+  postJson,
+  redactSecrets,
+  resolveSecret,
+  type ResponderDeps,
+  type ResponderResult,
+} from './http.js';
+import { webhookHeaders } from './signature.js';
 
 export interface WebhookPayload {
+  /** The reply's id: the same on every call for one reply (also after a restart). */
+  replyId?: string;
+  /** A test from the rules editor: nothing will be sent to WhatsApp. */
+  test?: true;
   message: { id: string; text: string; timestamp: number; isGroup: boolean; chatJid: string };
   contact: { jid: string; phone: string | null; name: string | null };
   rule: { id: string; name: string };
@@ -23,13 +37,14 @@ export async function callWebhook(
   const secret = await resolveSecret(reply.secretRef, deps.getSecret, 'The webhook secret');
   if (!secret.ok) return secret;
   const secrets = secret.value ? [secret.value] : [];
+  const bodyText = JSON.stringify(payload);
   const outcome = await postJson(
     {
       url: reply.url,
-      body: payload,
+      bodyText,
       headers: {
         accept: 'application/json, text/plain;q=0.9',
-        ...(secret.value ? { authorization: `Bearer ${secret.value}` } : {}),
+        ...webhookHeaders({ body: bodyText, nowMs: (deps.now ?? Date.now)(), idempotencyKey: payload.replyId, secret: secret.value }),
       },
       timeoutMs: reply.timeoutMs,
       maxBytes: reply.maxBytes,
@@ -44,7 +59,8 @@ export async function callWebhook(
   if (status < 200 || status > 299) {
     return { ok: false, error: httpStatusError(LABEL, status, errorDetail(body), secrets) };
   }
-  return parseWebhookBody(contentType, body);
+  const parsed = parseWebhookBody(contentType, body);
+  return parsed.ok ? { ok: true, text: redactSecrets(parsed.text, secrets) } : parsed;
 }
 
 /** `{"reply": "…"}` when the answer is JSON (or plain text that is such an object), else the text. */
