@@ -138,6 +138,9 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
   // Before anything touches the data folder: a bad key file, or a sealed folder without one, stops here.
   const keyWrapper = args.keyFile ? await keyFileWrapper(args.keyFile) : undefined;
   if (!keyWrapper) refuseSealedFolderWithoutKey(args.dataDir);
+  // Read (and its permissions checked) before anything opens: a bad secrets file stops the start.
+  const secretSources: SecretSource[] = [envSecretSource(process.env)];
+  if (args.secretsFile) secretSources.push(await fileSecretSource(args.secretsFile));
   const logFile = await openLogFile(dataPaths(args.dataDir).logs);
   const chosen = process.env.REPLYLINE_LOG_LEVEL as LevelWithSilent | undefined;
   const fileLevel = chosen ?? 'info';
@@ -152,9 +155,6 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
   logStart(APP_VERSION, { mode: 'headless' });
   if (args.noiseCa) WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(args.noiseCa, 'hex');
 
-  // Read (and its permissions checked) before anything opens: a bad secrets file stops the start.
-  const secretSources: SecretSource[] = [envSecretSource(process.env)];
-  if (args.secretsFile) secretSources.push(await fileSecretSource(args.secretsFile));
   const core = await createCoreService({
     dataDir: args.dataDir,
     keyWrapper,
