@@ -137,6 +137,7 @@ export type ResetStore =
   | 'seen-messages'
   | 'missed'
   | 'contacts'
+  | 'chat-memory'
   | 'other';
 
 /**
@@ -171,7 +172,7 @@ export const settingsSchema = z.object({
   startAtLogin: z.boolean(),
   notifications: z.boolean(),
   /** AI replies: days a chat's recent turns are kept for context (0: none are kept). */
-  chatMemoryDays: z.number().int().min(0).max(365),
+  chatMemoryDays: z.number().int().min(SETTINGS_BOUNDS.chatMemoryDays.min).max(SETTINGS_BOUNDS.chatMemoryDays.max),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

@@ -15,6 +15,8 @@ export const SETTINGS_BOUNDS = {
   maxRepliesPerMinute: { min: 1, max: 60 },
   /** Loop protection, auto-replies per chat per hour: at least one, at most one a minute. */
   maxRepliesPerChatPerHour: { min: 1, max: 60 },
+  /** AI replies: days a chat's recent turns are kept for context; 0 keeps none (whole days). */
+  chatMemoryDays: { min: 0, max: 365 },
 } as const;
 
 /** The most rules there may be: what the window may send, the store keeps and the engine runs. */

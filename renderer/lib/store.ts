@@ -3,7 +3,7 @@
  * and who listens to it. Views subscribe and patch their own DOM; screen-local data (the reply
  * list, the history, the rules being edited) stays inside the view that shows it.
  */
-import type { ConnectionState, MissedView, Settings, Snapshot, StoreResetView } from '../../main/contract/api.js';
+import type { ConnectionState, MissedView, SecretsView, Settings, Snapshot, StoreResetView } from '../../main/contract/api.js';
 
 export interface AppState {
   /** False until the first snapshot arrived. */
@@ -20,6 +20,8 @@ export interface AppState {
   /** Stores the core had to reset, until dismissed. */
   storeResets: StoreResetView[];
   settings?: Settings;
+  /** Secret names and whether each is set (never a value). */
+  secrets?: SecretsView;
 }
 
 export type Listener<S> = (state: S, previous: S) => void;

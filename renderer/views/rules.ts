@@ -9,6 +9,8 @@ import type { ApiError } from '../../main/contract/api.js';
 import { checkbox, h, nextId, options, replaceChildren } from '../lib/dom.js';
 import { clone, getPath, isObject, parseRulePath, setPath, type Json } from '../lib/paths.js';
 import type { View, ViewContext } from './context.js';
+import { openAiFields, webhookFields, type FieldKit } from './responder-fields.js';
+import { loadSecrets } from './secrets.js';
 
 type Detail = NonNullable<ApiError['details']>[number];
 type Control = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
@@ -175,6 +177,26 @@ export function createRules(ctx: ViewContext): View {
     return wrap;
   };
 
+  /** Builders for the responder fields (responder-fields.ts), bound to `rule`. */
+  function fieldKit(rule: Json): FieldKit {
+    return {
+      labelled,
+      text: (path, attrs = {}) =>
+        bind(h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', ...attrs }), rule, path, (c) =>
+          c.value.trim() === '' ? undefined : c.value,
+        ),
+      area: (path, rows = 3) => bind(h('textarea', { rows }), rule, path),
+      number: (path, { min, max, step = 'any', scale = 1, placeholder }) =>
+        bind(
+          h('input', { type: 'number', min, max, step, inputmode: 'decimal', ...(placeholder ? { placeholder } : {}) }),
+          rule,
+          path,
+          (c) => (c.value.trim() === '' ? undefined : Math.round(Number(c.value) * scale * 1000) / 1000),
+          (c, v) => (c.value = typeof v === 'number' ? String(Math.round((v / scale) * 1000) / 1000) : ''),
+        ),
+    };
+  }
+
   function fieldset(legend: string, ...children: Array<HTMLElement | null>): HTMLFieldSetElement {
     return h('fieldset', undefined, h('legend', undefined, legend), ...children);
   }
@@ -232,15 +254,9 @@ export function createRules(ctx: ViewContext): View {
     if (type === 'template') {
       out.push(labelled('Reply text', area('reply.text'), 'Placeholders: {name}, {first_name}, {time}, {date}, {message}'));
     } else if (type === 'webhook') {
-      out.push(labelled('Web address', textInput(rule, 'reply.url', { type: 'url', placeholder: 'https://…' })));
-      out.push(labelled('Text if it does not answer (optional)', area('reply.fallback', 2)));
+      out.push(...webhookFields(ctx, fieldKit(rule), rule));
     } else if (type === 'openai') {
-      out.push(
-        labelled('Server address', textInput(rule, 'reply.baseUrl', { type: 'url', placeholder: 'http://127.0.0.1:11434/v1' })),
-      );
-      out.push(labelled('Model', textInput(rule, 'reply.model')));
-      out.push(labelled('Instructions for the model', area('reply.systemPrompt', 3)));
-      out.push(labelled('Text if it does not answer (optional)', area('reply.fallback', 2)));
+      out.push(...openAiFields(ctx, fieldKit(rule), rule));
     }
     return out;
   }
@@ -506,6 +522,7 @@ export function createRules(ctx: ViewContext): View {
   };
 
   const load = async () => {
+    void loadSecrets(ctx);
     if (loaded && dirty()) return;
     const r = await ctx.run('getRules');
     if (!r.ok) return;

@@ -1,6 +1,8 @@
 /**
  * Settings: catch-up window, reply time-to-live, rate limits, typing indicator, start at login,
- * notifications (each takes effect when saved); plus what this installation is (version, data folder, how the session is kept).
+ * notifications, how long chats are remembered for AI replies (each takes effect when saved); the
+ * keys and secrets responders use and the remembered chats (their own cards); plus what this
+ * installation is (version, data folder, how the session is kept).
  * Only changed values are sent; the core validates and answers with the full settings.
  */
 import type { Settings } from '../../main/contract/api.js';
@@ -8,8 +10,10 @@ import { SETTINGS_BOUNDS } from '../../main/contract/bounds.js';
 import { checkbox, field, h } from '../lib/dom.js';
 import type { AppState } from '../lib/store.js';
 import type { View, ViewContext } from './context.js';
+import { createChatMemoryCard } from './chat-memory.js';
+import { createSecretsCard } from './secrets.js';
 
-type NumberKey = 'catchUpWindowMinutes' | 'replyTtlMinutes' | 'maxRepliesPerMinute' | 'maxRepliesPerChatPerHour';
+type NumberKey = 'catchUpWindowMinutes' | 'replyTtlMinutes' | 'maxRepliesPerMinute' | 'maxRepliesPerChatPerHour' | 'chatMemoryDays';
 type BoolKey = 'typingIndicator' | 'startAtLogin' | 'notifications';
 
 const NUMBERS: Array<{ key: NumberKey; label: string; hint: string; min: number; max: number }> = [
@@ -36,6 +40,12 @@ const NUMBERS: Array<{ key: NumberKey; label: string; hint: string; min: number;
     label: 'Auto-replies per chat per hour',
     hint: 'Loop protection against another bot: counted over all rules in one chat.',
     ...SETTINGS_BOUNDS.maxRepliesPerChatPerHour,
+  },
+  {
+    key: 'chatMemoryDays',
+    label: 'Remember chats for AI replies (days)',
+    hint: 'How long the last messages of a chat are kept for an AI rule that uses earlier messages. 0 keeps none.',
+    ...SETTINGS_BOUNDS.chatMemoryDays,
   },
 ];
 
@@ -89,11 +99,15 @@ export function createSettings(ctx: ViewContext): View {
   const version = h('dd', { 'data-testid': 'about-version' });
   const dataDir = h('dd', { class: 'mono', 'data-testid': 'about-data-dir' });
   const protection = h('dd', { 'data-testid': 'about-protection' });
+  const secrets = createSecretsCard(ctx);
+  const chatMemory = createChatMemoryCard(ctx);
   const root = h(
     'section',
     { class: 'screen', 'aria-labelledby': 'settings-heading' },
     h('h2', { id: 'settings-heading' }, 'Settings'),
     form,
+    secrets.element,
+    chatMemory.element,
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'about-heading' },
@@ -198,6 +212,8 @@ export function createSettings(ctx: ViewContext): View {
   return {
     element: root,
     onShow: () => {
+      secrets.onShow();
+      chatMemory.onShow();
       if (dirty) return;
       void ctx.run('getSettings').then((r) => {
         if (r.ok) ctx.store.set({ settings: r.value });

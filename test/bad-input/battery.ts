@@ -58,6 +58,7 @@ export const SPEC: Record<CommandName, Spec> = {
       maxRepliesPerChatPerHour: { kind: 'int', min: 1, max: 60 },
       startAtLogin: { kind: 'bool' },
       notifications: { kind: 'bool' },
+      chatMemoryDays: { kind: 'int', min: 0, max: 365 },
     },
     valid: { catchUpWindowMinutes: 15 },
   },

@@ -17,7 +17,7 @@ import type { FakeWaServer } from '../fake-wa/index.js';
 import type { Core } from '../../main/core/app/create-core.js';
 import type { CommandArgs, CommandName, CommandResults, Result } from '../../main/contract/api.js';
 import { tempDir } from '../support/temp-dir.js';
-import { startFakeWa } from '../support/wa-harness.js';
+import { startFakeWa, until } from '../support/wa-harness.js';
 import { expectDeliveredOnce, pairCore, say, startCore, useRules, waitForReply } from '../support/core-harness.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -149,24 +149,11 @@ describe('an AI reply in a chat with history', () => {
       { role: 'user', content: 'Hi! Do you repair bikes?' },
     ]);
 
-    // The owner writes in the chat from the phone: the message comes back as one of this account's own.
+    // The owner writes in the chat from the phone: it reaches the app as one of this account's own messages.
     const ownText = 'Yes — bring it by on Monday.';
     registerSecret(ownText);
-    await core.pipeline.handle({
-      message: {
-        id: '3EB0OWNERMSG0001',
-        chatJid: cleo.phoneJid,
-        senderJid: cleo.phoneJid,
-        text: ownText,
-        timestamp: now(),
-        fromMe: true,
-        isGroup: false,
-        mentionsMe: false,
-        kind: 'chat',
-      },
-      keys: [`${cleo.phoneJid}|3EB0OWNERMSG0001`],
-      source: 'append',
-    });
+    await server.ownerPhone().sendText(cleo, ownText);
+    await until(() => core.chatMemory.turns(cleo.phoneJid).some((t) => t.role === 'owner'), 10_000, 'the owner message to be kept');
 
     shift += 15_000; // past the rule's cooldown (its timeout, then 10 s)
     await say(cleo, server.defaultAccount, 'Great, what does a tune-up cost?');

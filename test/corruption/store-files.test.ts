@@ -51,9 +51,10 @@
  * | inbound/inbound-seen.log  | data.key    | torn tail cut off                     | quarantined (the reply log still dedupes)|
  * | inbound/missed.log        | data.key    | torn tail cut off                     | quarantined                              |
  * | inbound/contacts-seen.log | data.key    | torn tail cut off                     | quarantined                              |
+ * | chat-memory/chat-memory.log | data.key  | torn tail cut off                     | quarantined (AI context starts empty)    |
  * | history.log               | — (plain)   | torn tail cut off                     | quarantined                              |
  * | settings.json             | — (plain)   | unparseable: quarantined; defaults, i.e. auto-reply OFF and NO rules — the   |
- * |                           |             | person is not told (a log line only). Damage that still parses keeps every   |
+ * |                           |             | window says so until dismissed (store resets). Damage that still parses keeps every |
  * |                           |             | value that is still valid, no quarantine                                     |
  * | autoreply-state.json      | — (plain)   | ignored (cooldowns start empty), rewritten on close; never quarantined       |
  *
@@ -99,7 +100,14 @@ interface Expected {
 const DAMAGED_SESSION = /damaged and has been set aside\. Link this computer again\./;
 const LOCKED_SESSION = /could not be unlocked with this computer's keychain and has been set aside\. Link this computer again\./;
 const SESSION_ASIDE = ['session/creds.bin', 'session/keys.log'];
-const SEALED_LOGS = ['outbox/outbox.log', 'reply-log/replies.log', 'inbound/inbound-seen.log', 'inbound/missed.log', 'inbound/contacts-seen.log'];
+const SEALED_LOGS = [
+  'outbox/outbox.log',
+  'reply-log/replies.log',
+  'inbound/inbound-seen.log',
+  'inbound/missed.log',
+  'inbound/contacts-seen.log',
+  'chat-memory/chat-memory.log',
+];
 
 /** Every file a paired core that has answered, missed and reconnected keeps (checked in beforeAll). */
 const STORE_FILES = [
@@ -134,6 +142,7 @@ function expected(file: string, how: Damage, damaged: Buffer): Expected {
     case 'outbox/outbox.log':
     case 'inbound/inbound-seen.log':
     case 'inbound/contacts-seen.log':
+    case 'chat-memory/chat-memory.log':
     case 'history.log':
       return open(recordLogVerdict(damaged) === 'damage' ? [file] : []);
     case 'reply-log/replies.log':
@@ -336,7 +345,16 @@ beforeAll(async () => {
   golden = tempDir('corruption-golden-');
   const core = await start(golden);
   await pairCore(server, core);
-  await useRules(core, [echoRule()]);
+  // An AI rule that keeps the chats' recent turns (chat memory) but answers only a contact who
+  // never writes here, so the echo rule still answers everyone else.
+  const keepsChats = {
+    id: 'ai-context',
+    name: 'AI with context',
+    match: { type: 'any' },
+    scope: { mode: 'only', contacts: ['+1 555 000 0000'] },
+    reply: { type: 'openai', baseUrl: 'http://127.0.0.1:9/v1', model: 'local', contextTurns: 4 },
+  };
+  await useRules(core, [keepsChats, echoRule()]);
   // Three of everything, so that "the middle" of a log is never its last record.
   for (let i = 0; i < 3; i++) {
     // Answered: outbox, reply log, dedupe set, contacts seen, session keys, cooldowns.
@@ -357,7 +375,7 @@ beforeAll(async () => {
     await until(() => (core.controller.currentSocket()?.id ?? 0) > before, 10_000, 'the reconnect');
   }
   goldenCounts = await counts(core);
-  expect(goldenCounts).toEqual({ rules: 1, autoReply: true, replies: 3, missed: 3 });
+  expect(goldenCounts).toEqual({ rules: 2, autoReply: true, replies: 3, missed: 3 });
   await stop(core);
 
   const files = await listFiles(golden);
@@ -404,7 +422,7 @@ describe.each(STORE_FILES)('%s', (file) => {
       // Unreadable settings start from the defaults: auto-reply off, no rules.
       expect({ rules: now.rules, autoReply: now.autoReply }).toEqual({ rules: 0, autoReply: false });
     } else {
-      expect({ rules: now.rules, autoReply: now.autoReply }, 'rules and auto-reply switch survive').toEqual({ rules: 1, autoReply: true });
+      expect({ rules: now.rules, autoReply: now.autoReply }, 'rules and auto-reply switch survive').toEqual({ rules: goldenCounts.rules, autoReply: true });
     }
     if (!want.loses.includes('replies')) expect(now.replies, 'reply log entries survive').toBe(goldenCounts.replies);
     if (!want.loses.includes('missed')) expect(now.missed, 'missed entries survive').toBe(goldenCounts.missed);

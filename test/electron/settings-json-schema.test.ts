@@ -30,6 +30,7 @@ describe("electron-store's JSON schema", () => {
       },
       startAtLogin: { type: 'boolean' },
       notifications: { type: 'boolean' },
+      chatMemoryDays: { type: 'integer', minimum: SETTINGS_BOUNDS.chatMemoryDays.min, maximum: SETTINGS_BOUNDS.chatMemoryDays.max },
     });
     expect(schema.settings!.required).toBeUndefined();
     expect(schema.autoReply).toMatchObject({

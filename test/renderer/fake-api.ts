@@ -6,11 +6,14 @@
  * anything from this module's scope (imports, helpers) — only its argument.
  */
 import type {
+  ChatMemoryView,
   EventPayloads,
   HistoryView,
   MissedView,
   ReplyView,
+  ResponderTestView,
   Result,
+  SecretsView,
   Settings,
   Snapshot,
 } from '../../main/contract/api.js';
@@ -24,6 +27,10 @@ export interface FakeData {
   missed: MissedView[];
   rules: unknown[];
   settings: Settings;
+  secrets: SecretsView;
+  chatMemory: ChatMemoryView[];
+  /** What `testResponder` answers. */
+  testResult: ResponderTestView;
 }
 
 export interface FakeCall {
@@ -106,6 +113,34 @@ export function installFakeApi(data: FakeData): void {
         }
         return ok(fake.data.snapshot.storeResets);
       }
+      case 'listSecrets':
+        return ok(fake.data.secrets);
+      case 'setSecret': {
+        // The fake keeps no value, only that one is set (as the real core tells the window).
+        const name = String(args?.name);
+        const known = fake.data.secrets.secrets.find((x) => x.name === name);
+        const view = { name, set: true, source: 'stored' as const, usedBy: known?.usedBy ?? [] };
+        fake.data.secrets = { ...fake.data.secrets, secrets: [...fake.data.secrets.secrets.filter((x) => x.name !== name), view] };
+        return ok(view);
+      }
+      case 'removeSecret': {
+        const name = String(args?.name);
+        fake.data.secrets = {
+          ...fake.data.secrets,
+          secrets: fake.data.secrets.secrets.map((x) => (x.name === name ? { ...x, set: false, source: 'none' as const } : x)),
+        };
+        return ok(null);
+      }
+      case 'testResponder':
+        return ok(fake.data.testResult);
+      case 'listChatMemory':
+        return ok(fake.data.chatMemory);
+      case 'forgetChat':
+        fake.data.chatMemory = fake.data.chatMemory.filter((c) => c.id !== args?.id);
+        return ok(null);
+      case 'forgetAllChats':
+        fake.data.chatMemory = [];
+        return ok(null);
       case 'reconnectNow':
       case 'useHere':
       case 'relink':

@@ -113,6 +113,9 @@ export function fakeData(patch: Partial<FakeData> = {}): FakeData {
       notifications: true,
       chatMemoryDays: 30,
     },
+    secrets: { canStore: true, secrets: [] },
+    chatMemory: [],
+    testResult: { outcome: 'reply', text: 'We are open today from 9 to 18.', ms: 1234 },
     ...patch,
   };
 }

@@ -61,6 +61,10 @@ const WORDS: Record<ResetStore, { title: string; message: string }> = {
     title: 'The list of contacts already greeted was damaged',
     message: 'A “first message” rule may greet some contacts a second time. The damaged file was kept as {copy}.',
   },
+  'chat-memory': {
+    title: 'The chats remembered for AI replies were damaged',
+    message: 'Replyline kept what it could read; AI replies may know less of earlier messages for a while. The damaged file was kept as {copy}.',
+  },
   other: {
     title: 'A data file was damaged and set aside',
     message: 'Replyline started that part afresh. The damaged file was kept as {copy}.',
@@ -90,6 +94,8 @@ function storeOf(fileName: string): ResetStore {
       return 'missed';
     case 'contacts-seen.log':
       return 'contacts';
+    case 'chat-memory.log':
+      return 'chat-memory';
     default:
       return 'other';
   }

@@ -135,15 +135,16 @@ export class ChatMemory {
   }
 
   /**
-   * The chat's turns, oldest first. With `before`, the message being answered is left out, and so
-   * are messages the contact sent after it.
+   * The chat's turns in the order this app saw them (the order of the conversation as it happened
+   * here; message timestamps come from other clocks and could reorder it). With `before`, the
+   * message being answered is left out, and so are messages the contact sent after it.
    */
   turns(chat: string, before?: string): StoredTurn[] {
     this.prune();
-    const list = [...(this.chats.get(chat)?.turns ?? [])].sort((a, b) => a.at - b.at);
-    if (before === undefined) return list;
-    const current = list.find((t) => t.ref === before);
-    return list.filter((t) => t !== current && !(current && t.role === 'contact' && t.at > current.at));
+    const list = this.chats.get(chat)?.turns ?? [];
+    const at = before === undefined ? -1 : list.findIndex((t) => t.ref === before);
+    if (at < 0) return [...list];
+    return list.filter((t, i) => i !== at && !(t.role === 'contact' && i > at));
   }
 
   /** Chats with kept turns, the most recently active first. */

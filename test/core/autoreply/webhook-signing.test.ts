@@ -4,7 +4,11 @@
  * call is refused, the key is the reply's id on every call for that reply, and the secret itself
  * never travels.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../support/temp-dir.js';
 import type { RenderResult, RuleInput } from '../../../main/core/autoreply/index.js';
 import { signatureFor } from '../../../main/core/autoreply/index.js';
 import { registerSecret } from '../../setup/log-capture.js';
@@ -97,5 +101,23 @@ describe('signed webhook calls', () => {
     expect(verifySignature(SECRET, headers, raw.replace('hello', 'hellO'))).toBe('bad-signature');
     expect(verifySignature(SECRET, { ...headers, 'x-replyline-timestamp': String(ts + 1) }, raw)).toBe('bad-signature');
     expect(verifySignature('another-secret', headers, raw)).toBe('bad-signature');
+  });
+
+  it("the README's verification example accepts a real call and refuses a changed one", async () => {
+    const readme = readFileSync(path.resolve('README.md'), 'utf8');
+    const code = /```js\n(import \{ createHmac[\s\S]*?)```/.exec(readme)?.[1];
+    expect(code, 'the example in the README').toBeDefined();
+    expect(code!.split('\n').filter((l) => l.trim()).length).toBeLessThanOrEqual(10);
+    const file = path.join(tempDir('readme-example-'), 'verify.mjs');
+    writeFileSync(file, code!);
+    const { isFromReplyline } = (await import(pathToFileURL(file).href)) as {
+      isFromReplyline: (raw: string, headers: Record<string, unknown>, secret: string) => boolean;
+    };
+    await call({}, { replyId: '3EB0README' });
+    const c = receiver.calls.at(-1)!;
+    expect(isFromReplyline(c.raw, c.headers, SECRET)).toBe(true);
+    expect(isFromReplyline(c.raw.replace('order', 'Order'), c.headers, SECRET)).toBe(false);
+    expect(isFromReplyline(c.raw, c.headers, 'not-the-secret')).toBe(false);
+    expect(isFromReplyline(c.raw, { ...c.headers, 'x-replyline-timestamp': String(c.timestamp - 600) }, SECRET)).toBe(false);
   });
 });
