@@ -9,8 +9,10 @@ import { createNotifier } from './lib/notify.js';
 import { createStore, INITIAL_STATE, type AppState } from './lib/store.js';
 import { createTabs, type Tabs } from './lib/tabs.js';
 import { pickTransport, type RendererApi } from './transport/index.js';
+import { createActivity } from './views/activity.js';
 import { createAutoReplyControls } from './views/autoreply.js';
 import { createBanner } from './views/banner.js';
+import { createChats } from './views/chats.js';
 import { createConflictPrompt } from './views/conflict.js';
 import type { ScreenId, View, ViewContext } from './views/context.js';
 import { createHistory } from './views/history.js';
@@ -56,31 +58,38 @@ function start(app: HTMLElement): void {
 
   // Screens
   // Views may bring a screen forward; the tab bar exists only after the views do.
-  const screens: { tabs?: Tabs<ScreenId> } = {};
+  const screens: { tabs?: Tabs<ScreenId>; revealReply?: (id: string) => void } = {};
   const ctx: ViewContext = {
     api,
     store,
     notify,
     run,
     showScreen: (id, focus) => screens.tabs?.select(id, focus),
+    revealReply: (id) => screens.revealReply?.(id),
   };
 
   const home: View = {
     element: h('div', { class: 'screen home' }, createPairing(ctx), createOverview(ctx)),
   };
+  const replies = createReplies(ctx);
   const views: Record<ScreenId, View> = {
     home,
-    replies: createReplies(ctx),
+    replies,
+    activity: createActivity(ctx),
+    chats: createChats(ctx),
     history: createHistory(ctx),
     missed: createMissed(ctx),
     rules: createRules(ctx),
     settings: createSettings(ctx),
   };
   const missedBadge = h('span', { class: 'badge count-badge', 'data-testid': 'missed-count', hidden: true });
+  const mutedBadge = h('span', { class: 'badge count-badge', 'data-testid': 'muted-count', hidden: true });
   const tabs = createTabs<ScreenId>(
     [
       { id: 'home', label: 'Connection', panel: views.home.element },
       { id: 'replies', label: 'Reply log', panel: views.replies.element },
+      { id: 'activity', label: 'Activity', panel: views.activity.element },
+      { id: 'chats', label: 'Chats', panel: views.chats.element, extra: mutedBadge },
       { id: 'history', label: 'Reconnects', panel: views.history.element },
       { id: 'missed', label: 'Missed', panel: views.missed.element, extra: missedBadge },
       { id: 'rules', label: 'Rules', panel: views.rules.element },
@@ -89,6 +98,10 @@ function start(app: HTMLElement): void {
     'Screens',
   );
   screens.tabs = tabs;
+  screens.revealReply = (id) => {
+    tabs.select('replies');
+    replies.reveal(id);
+  };
   const shown = new Set<ScreenId>();
   tabs.onChange((id) => {
     shown.add(id);
@@ -136,6 +149,11 @@ function start(app: HTMLElement): void {
       missedBadge.hidden = s.missed.length === 0;
       missedBadge.setAttribute('aria-label', `${s.missed.length} waiting`);
     }
+    if (s.muted !== prev.muted) {
+      mutedBadge.textContent = String(s.muted.length);
+      mutedBadge.hidden = s.muted.length === 0;
+      mutedBadge.setAttribute('aria-label', `${s.muted.length} muted`);
+    }
     // A new pairing (QR, expired QR, logged out) brings the Connection screen forward.
     if (s.connection.kind !== prev.connection.kind && PAIRING_KINDS.has(s.connection.kind) && !PAIRING_KINDS.has(prev.connection.kind)) {
       tabs.select('home');
@@ -155,6 +173,7 @@ function start(app: HTMLElement): void {
   api.on('missed', (missed) => store.set({ missed }));
   api.on('settings', (settings) => store.set({ settings }));
   api.on('store-resets', (storeResets) => store.set({ storeResets }));
+  api.on('muted', (muted) => store.set({ muted }));
 
   const sync = async () => {
     const snap = await run('getSnapshot', undefined, true);
@@ -164,10 +183,15 @@ function start(app: HTMLElement): void {
     }
     const { state, stateText, autoReply, encryption, dataDir, version, storeResets } = snap.value;
     store.set({ ready: true, unreachable: undefined, connection: state, stateText, autoReply, encryption, dataDir, version, storeResets });
-    const [missed, settings] = await Promise.all([run('listMissed', undefined, true), run('getSettings', undefined, true)]);
+    const [missed, settings, muted] = await Promise.all([
+      run('listMissed', undefined, true),
+      run('getSettings', undefined, true),
+      run('listMutedChats', undefined, true),
+    ]);
     store.set({
       ...(missed.ok ? { missed: missed.value } : {}),
       ...(settings.ok ? { settings: settings.value } : {}),
+      ...(muted.ok ? { muted: muted.value } : {}),
     });
     return true;
   };

@@ -13,12 +13,24 @@
 import { z } from 'zod';
 import { EVENT_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL, type EventName } from './channels.js';
 import type { CloseCause, ConnectionState } from './connection.js';
+import {
+  ACTIVITY_OUTCOMES,
+  DECISION_REASONS,
+  INBOUND_KINDS,
+  MESSAGE_KINDS,
+  type ActivityOutcome,
+  type DecisionReason,
+  type InboundKind,
+} from './conversation.js';
+
 import { MAX_DATE_MS, MAX_RULES, SETTINGS_BOUNDS } from './bounds.js';
 
 // The connection's states, close causes and their plain words (a pure module of its own).
 export * from './connection.js';
 // The settings' bounds, the rule count, the date cap and the pause rule (plain values).
 export * from './bounds.js';
+// Message kinds, decision reasons and their plain words (a pure module of its own).
+export * from './conversation.js';
 
 // ---- Values ---------------------------------------------------------------------------------
 
@@ -59,6 +71,8 @@ export interface ReplyView {
   statusHistory: Array<{ status: ReplyStatus; at: number }>;
   attempts: number;
   lastError?: string;
+  /** The chat, as an opaque id for `muteChat` (never a number or JID). */
+  chatId?: string;
 }
 
 export interface HistoryEntryView {
@@ -99,6 +113,100 @@ export interface MissedView {
   contactMasked: string;
   text: string;
   ruleName?: string;
+}
+
+/**
+ * One inbound message that reached the rules and what became of it: replied (with the reply's
+ * id and current status), skipped with the reason, or cancelled (a reply was decided, then
+ * called back before it went out: you answered, you read it, you muted the chat).
+ */
+export interface ActivityView {
+  /** Opaque id of the record. */
+  id: string;
+  /** The message's time. */
+  at: number;
+  /** When Replyline decided about it. */
+  decidedAt: number;
+  /** The chat, as an opaque id for `muteChat`. */
+  chatId: string;
+  /** The sender's push name, or '' when unknown. */
+  contactName: string;
+  /** e.g. "+1 ••• ••• 12 34" — never the full number. */
+  contactMasked: string;
+  isGroup: boolean;
+  kind: InboundKind;
+  /** The message as `{message}` renders it: its text or caption, or a label like "[voice message]" (at most 200 characters). */
+  preview: string;
+  outcome: ActivityOutcome;
+  /** Why it was skipped or cancelled. */
+  reason?: DecisionReason;
+  /** A full sentence: which rule answered, or why none did ("… muted until 14:30"). */
+  explanation: string;
+  ruleName?: string;
+  /** Until when the reason holds (cooldown, pause, mute), ms since epoch. */
+  until?: number;
+  /** The reply decided for it (replied, cancelled). */
+  replyId?: string;
+  /** That reply's status now, from the reply log. */
+  replyStatus?: ReplyStatus;
+}
+
+/** A chat Replyline has seen recently (for the chats list and muting). */
+export interface ChatView {
+  chatId: string;
+  /** The contact's name, or '' (groups: the last sender's name). */
+  name: string;
+  /** The contact's masked number; "group" for groups. */
+  masked: string;
+  isGroup: boolean;
+  /** The last message Replyline saw there. */
+  lastAt: number;
+  /** Muted: until when (null: until unmuted). Absent: not muted. */
+  mutedUntil?: number | null;
+}
+
+export interface MutedChatView {
+  chatId: string;
+  name: string;
+  masked: string;
+  isGroup: boolean;
+  mutedAt: number;
+  /** null: until unmuted. */
+  until: number | null;
+}
+
+/**
+ * What `tryRules` found, using the engine's dry run (nothing sent, no cooldown counted, no
+ * contact remembered). `notes` says what would stop the reply right now although the rule
+ * matches (auto-reply off, paused, the chat muted or in its pause after you answered).
+ */
+export type TryRulesResult =
+  | {
+      outcome: 'reply';
+      rule: { id: string; name: string };
+      /** The exact reply text (templates and fallbacks); absent for a responder. */
+      text?: string;
+      /** A responder rule: which one would be called (it is not called here). */
+      responder?: { type: 'webhook' | 'openai'; target: string; fallback?: string };
+      /** The reply waits this long before it goes out (its human-like delay). */
+      delayMs: { min: number; max: number };
+      /** "Reply only if I don't": how long it waits for you first. */
+      graceMs: number;
+      notes: string[];
+    }
+  | {
+      outcome: 'no-reply';
+      reason: DecisionReason;
+      explanation: string;
+      /** Why each rule did not answer, in plain words. */
+      rules: Array<{ id: string; name: string; why: string }>;
+      notes: string[];
+    };
+
+/** Rules as a file to save (`exportRules`) or load (`importRules`). */
+export interface RulesExport {
+  fileName: string;
+  json: string;
 }
 
 /**
@@ -156,23 +264,27 @@ export interface StoreResetView {
   at: number;
 }
 
-const boundedInt = (bounds: { min: number; max: number }) => z.number().int().min(bounds.min).max(bounds.max);
+const wholeNumber = (bounds: { min: number; max: number }) => z.number().int().min(bounds.min).max(bounds.max);
 
 export const settingsSchema = z.object({
   /** Offline-sync messages older than this many minutes go to "missed while offline". */
-  catchUpWindowMinutes: boundedInt(SETTINGS_BOUNDS.catchUpWindowMinutes),
+  catchUpWindowMinutes: wholeNumber(SETTINGS_BOUNDS.catchUpWindowMinutes),
   /** A reply still waiting after this many minutes is expired instead of sent late. */
-  replyTtlMinutes: boundedInt(SETTINGS_BOUNDS.replyTtlMinutes),
+  replyTtlMinutes: wholeNumber(SETTINGS_BOUNDS.replyTtlMinutes),
   /** Show a typing indicator before a reply. */
   typingIndicator: z.boolean(),
   /** Loop protection: auto-replies per minute over all chats. */
-  maxRepliesPerMinute: boundedInt(SETTINGS_BOUNDS.maxRepliesPerMinute),
+  maxRepliesPerMinute: wholeNumber(SETTINGS_BOUNDS.maxRepliesPerMinute),
   /** Loop protection: auto-replies per chat per hour, over all rules. */
-  maxRepliesPerChatPerHour: boundedInt(SETTINGS_BOUNDS.maxRepliesPerChatPerHour),
+  maxRepliesPerChatPerHour: wholeNumber(SETTINGS_BOUNDS.maxRepliesPerChatPerHour),
+  /** After you write in a chat from another device, auto-replies there pause this long (0: no pause). */
+  takeoverPauseMinutes: wholeNumber(SETTINGS_BOUNDS.takeoverPauseMinutes),
   startAtLogin: z.boolean(),
   notifications: z.boolean(),
+  /** Desktop app: closing the window keeps Replyline running in the tray (off: closing quits). */
+  closeToTray: z.boolean(),
   /** AI replies: days a chat's recent turns are kept for context (0: none are kept). */
-  chatMemoryDays: z.number().int().min(SETTINGS_BOUNDS.chatMemoryDays.min).max(SETTINGS_BOUNDS.chatMemoryDays.max),
+  chatMemoryDays: wholeNumber(SETTINGS_BOUNDS.chatMemoryDays),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -188,8 +300,10 @@ export const DEFAULT_SETTINGS: Settings = {
   typingIndicator: true,
   maxRepliesPerMinute: 10,
   maxRepliesPerChatPerHour: 6,
+  takeoverPauseMinutes: 30,
   startAtLogin: false,
   notifications: true,
+  closeToTray: true,
   chatMemoryDays: 30,
 };
 
@@ -239,6 +353,17 @@ const replyQuery = z
   })
   .strict();
 const idArg = z.object({ id: z.string().min(1).max(128) }).strict();
+const activityQuery = z
+  .object({
+    search: shortText.optional(),
+    contact: shortText.optional(),
+    outcome: z.enum(ACTIVITY_OUTCOMES).optional(),
+    reason: z.enum(DECISION_REASONS).optional(),
+    kind: z.enum(INBOUND_KINDS).optional(),
+    limit: z.number().int().min(1).max(20_000).optional(),
+  })
+  .strict();
+const chatIdArg = z.string().min(1).max(64);
 /** A secret's name as rules refer to it (`secretRef`, `apiKeyRef`): printable, no line breaks. */
 const secretName = z
   .string()
@@ -268,6 +393,41 @@ export const commandSchemas = {
   listMissed: none,
   sendMissed: idArg,
   skipMissed: idArg,
+  /** Every inbound message that reached the rules, newest first, and what became of it. */
+  listActivity: activityQuery.optional(),
+  exportActivity: activityQuery.optional(),
+  /**
+   * Which rule would answer this message, and with what text? Flat fields: the message (`text`,
+   * `kind`), the contact (name and/or number, in a group, mentioned, days since their last
+   * message: null = never wrote), the moment, and optionally the rules being edited (else the
+   * saved ones; validated like `setRules`).
+   */
+  tryRules: z
+    .object({
+      text: z.string().max(4_096).optional(),
+      kind: z.enum(MESSAGE_KINDS).optional(),
+      contactName: shortText.optional(),
+      contactNumber: shortText.optional(),
+      inGroup: z.boolean().optional(),
+      mentioned: z.boolean().optional(),
+      at: pausedUntilSchema.optional(),
+      daysSinceLastMessage: z.number().int().min(0).max(3_650).nullable().optional(),
+      rules: z.array(z.unknown()).max(MAX_RULES, `there are too many rules (at most ${MAX_RULES})`).optional(),
+    })
+    .strict(),
+  /** Chats seen recently (for muting from a list). */
+  listChats: z.object({ search: shortText.optional(), limit: z.number().int().min(1).max(1_000).optional() }).strict().optional(),
+  listMutedChats: none,
+  /** Mute auto-replies in one chat for `minutes` (null: until unmuted). Replies still waiting there are cancelled. */
+  muteChat: z.object({ chatId: chatIdArg, minutes: z.number().int().min(1).max(30 * 24 * 60).nullable() }).strict(),
+  unmuteChat: z.object({ chatId: chatIdArg }).strict(),
+  /** The saved rules as a JSON file's text. */
+  exportRules: none,
+  /**
+   * Rules from a JSON file's text (what `exportRules` wrote, or a bare array): validated whole,
+   * all or nothing, with a message per problem. `replace` (default) or `append` to the saved rules.
+   */
+  importRules: z.object({ json: z.string().min(1).max(900_000), mode: z.enum(['replace', 'append']).optional() }).strict(),
   dismissStoreReset: idArg,
   listSecrets: none,
   setSecret: z.object({ name: secretName, value: z.string().min(1).max(16_384) }).strict(),
@@ -341,6 +501,15 @@ export interface CommandResults {
   listMissed: MissedView[];
   sendMissed: null;
   skipMissed: null;
+  listActivity: ActivityView[];
+  exportActivity: string;
+  tryRules: TryRulesResult;
+  listChats: ChatView[];
+  listMutedChats: MutedChatView[];
+  muteChat: MutedChatView;
+  unmuteChat: null;
+  exportRules: RulesExport;
+  importRules: { rules: unknown[] };
   /** The resets still shown. */
   dismissStoreReset: StoreResetView[];
   listSecrets: SecretsView;
@@ -372,6 +541,10 @@ export interface EventPayloads {
   missed: MissedView[];
   'store-resets': StoreResetView[];
   settings: Settings;
+  /** A decision record was added or changed (a reply's outcome, a cancel). */
+  activity: ActivityView;
+  /** The muted chats changed. */
+  muted: MutedChatView[];
   notice: NoticeView;
 }
 export { EVENT_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL };

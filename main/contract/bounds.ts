@@ -5,7 +5,7 @@
  * run time (a zod-free module, like connection.ts), so its checks and the core's never differ.
  */
 
-/** Inclusive bounds of the numeric settings (whole minutes). */
+/** Inclusive bounds of the numeric settings (whole numbers, in the unit their name says). */
 export const SETTINGS_BOUNDS = {
   /** Offline-sync messages older than this go to "missed while offline": up to a day. */
   catchUpWindowMinutes: { min: 0, max: 24 * 60 },
@@ -15,6 +15,8 @@ export const SETTINGS_BOUNDS = {
   maxRepliesPerMinute: { min: 1, max: 60 },
   /** Loop protection, auto-replies per chat per hour: at least one, at most one a minute. */
   maxRepliesPerChatPerHour: { min: 1, max: 60 },
+  /** After the owner writes in a chat, auto-replies there pause this long: none to a day. */
+  takeoverPauseMinutes: { min: 0, max: 24 * 60 },
   /** AI replies: days a chat's recent turns are kept for context; 0 keeps none (whole days). */
   chatMemoryDays: { min: 0, max: 365 },
 } as const;

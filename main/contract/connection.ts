@@ -3,7 +3,7 @@
  * does about each close and the plain words for both. The core's controller produces these
  * values, the shells and the window show them; all of them import this file through `api.ts`.
  *
- * A pure leaf: no imports, no Node, no Electron.
+ * A pure leaf: no imports, no Node, no Electron. docs/connection-policy.md explains the policy.
  */
 
 /** Why a socket closed, in Replyline's words. */

@@ -13,6 +13,7 @@ import { startedAtLogin } from './login-item.js';
 import { builtLayout, userDataLayout } from './paths.js';
 import { createSafeStorageKeyWrapper } from './safe-storage-key-wrapper.js';
 import { openSettingsStore } from './settings-store.js';
+import { openShellState } from './shell-state.js';
 import { startShell, type Shell } from './shell.js';
 import { setupSingleInstance } from './single-instance.js';
 import { setupLogging, startCore } from './start-core.js';
@@ -54,6 +55,7 @@ async function start(): Promise<void> {
     preloadFile: built.preloadFile,
     devTools: !app.isPackaged,
     startHidden: startedAtLogin() && !showWhenStarted,
+    shellState: openShellState({ cwd: layout.userData }),
   });
   getLogger('main').info({ encryption: keyWrapper.strength, packaged: app.isPackaged }, 'Replyline started');
 }

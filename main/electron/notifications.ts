@@ -14,7 +14,8 @@
  *
  * A notification the system refuses (`failed`: Electron ≥ 42 shows macOS notifications through
  * UNNotification, which refuses apps that are not code-signed) is logged, let go, and handed to
- * `onFailed`, which shows it in the window instead.
+ * `onFailed`, which shows it in the window instead; so is one where the system has no
+ * notifications at all.
  *
  * Clicks on Windows go through `Notification.handleActivation` (Electron 45, Windows only): a
  * toast that timed out into the Action Center outlives its object, and a click on it reaches no
@@ -112,7 +113,11 @@ export function setupNotifications(options: NotificationsOptions): () => void {
   let batchTimer: ReturnType<typeof setTimeout> | undefined;
 
   const show = (text: NotificationText): void => {
-    if (!options.enabled() || !Notification.isSupported()) return;
+    if (!options.enabled()) return;
+    if (!Notification.isSupported()) {
+      options.onFailed?.(text); // no notification service (a bare Linux session): the window says it
+      return;
+    }
     const n = new Notification({ title: text.title, body: text.body });
     // Keep a reference until it is gone, or the notification can be collected with its click handler.
     live.add(n);

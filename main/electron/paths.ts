@@ -6,6 +6,7 @@
  *  - the user data folder (`app.getPath('userData')`) holds what is the person's:
  *
  *        settings.json        electron-store (settings, auto-reply switch, rules)
+ *        shell-state.json     what the shell remembers (the close-to-tray notice was shown)
  *        data/                the core's durable files (outbox, reply log, history, …)
  *        data/session/        the encrypted WhatsApp session and its lock
  *        logs/replyline.N.log the redacting logger's files (rotated: 5 × 5 MB)

@@ -14,8 +14,9 @@ import { applyStartAtLogin, type LoginItemOptions } from './login-item.js';
 import { setupNotifications } from './notifications.js';
 import { setupPower } from './power.js';
 import type { SettingsStore } from './settings-store.js';
+import type { ShellState } from './shell-state.js';
 import { TrayService, type TrayServiceOptions } from './tray.js';
-import { createMainWindow, keepInTrayOnClose, showWindow } from './window.js';
+import { closedToTrayNotice, createMainWindow, handleWindowClose, showWindow } from './window.js';
 
 export interface ShellOptions {
   core: CoreService;
@@ -28,6 +29,8 @@ export interface ShellOptions {
   createTray?: TrayServiceOptions['createTray'];
   loginItem?: LoginItemOptions;
   networkPollMs?: number;
+  /** Whether the one-time close-to-tray notice was shown. */
+  shellState: ShellState;
 }
 
 export interface Shell {
@@ -97,7 +100,18 @@ export function startShell(options: ShellOptions): Shell {
     icon: nativeImage.createFromBuffer(appIconPng(128)),
   });
   ref.win = win;
-  keepInTrayOnClose(win, quit.isQuitting);
+  const { shellState } = options;
+  handleWindowClose(win, {
+    isQuitting: quit.isQuitting,
+    closeToTray: () => settings.getSettings().closeToTray,
+    quit: () => app.quit(),
+    firstCloseToTray: () => {
+      if (shellState.closeToTrayNoticeShown()) return false;
+      shellState.markCloseToTrayNoticeShown();
+      sendEvent(win, 'notice', closedToTrayNotice(options.platform));
+      return true;
+    },
+  });
   win.on('session-end', () => quit.endSession()); // Windows: log off / shut down
   if (!options.startHidden) win.once('ready-to-show', openWindow);
   app.on('activate', openWindow); // macOS: dock icon clicked

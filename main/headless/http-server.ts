@@ -6,7 +6,9 @@
  *   POST /api/rpc/<command>     any contract command → Result JSON (what the renderer uses)
  *   GET  /api/events?token=…    server-sent events {event, payload} (EventSource cannot set headers)
  *   REST for scripts: GET /api/state, /api/replies, /api/history; GET|PUT /api/settings, /api/rules;
- *   POST /api/autoreply {"enabled"}, /api/reconnect, /api/use-here, /api/relink.
+ *   POST /api/autoreply {"enabled"}, /api/reconnect, /api/use-here, /api/relink;
+ *   GET /api/activity (why each message got a reply or not; same filters as listActivity),
+ *   GET /api/chats, GET /api/muted.
  *
  * Every /api request needs `Authorization: Bearer TOKEN` (401 otherwise). A Host or Origin that is
  * not this loopback address gets 403, which shuts out DNS-rebinding pages in a browser.
@@ -40,6 +42,9 @@ export interface HeadlessServer {
 const REST: Record<string, { command: CommandName; args: 'none' | 'body' | 'query' | 'rules-body' }> = {
   'GET /api/state': { command: 'getSnapshot', args: 'none' },
   'GET /api/replies': { command: 'listReplies', args: 'query' },
+  'GET /api/activity': { command: 'listActivity', args: 'query' },
+  'GET /api/chats': { command: 'listChats', args: 'query' },
+  'GET /api/muted': { command: 'listMutedChats', args: 'none' },
   'GET /api/history': { command: 'getHistory', args: 'none' },
   'GET /api/settings': { command: 'getSettings', args: 'none' },
   'PUT /api/settings': { command: 'updateSettings', args: 'body' },

@@ -1,9 +1,10 @@
 /**
- * The window's one piece of shared state (connection, auto-reply switch, missed list, store resets, settings)
- * and who listens to it. Views subscribe and patch their own DOM; screen-local data (the reply
- * list, the history, the rules being edited) stays inside the view that shows it.
+ * The window's one piece of shared state (connection, auto-reply switch, missed list, muted
+ * chats, store resets, settings) and who listens to it. Views subscribe and patch their own DOM;
+ * screen-local data (the reply list, the history, the rules being edited) stays inside the view
+ * that shows it.
  */
-import type { ConnectionState, MissedView, SecretsView, Settings, Snapshot, StoreResetView } from '../../main/contract/api.js';
+import type { ConnectionState, MissedView, MutedChatView, SecretsView, Settings, Snapshot, StoreResetView } from '../../main/contract/api.js';
 
 export interface AppState {
   /** False until the first snapshot arrived. */
@@ -19,6 +20,8 @@ export interface AppState {
   missed: MissedView[];
   /** Stores the core had to reset, until dismissed. */
   storeResets: StoreResetView[];
+  /** Chats where auto-replies are muted (the `muted` event replaces the list whole). */
+  muted: MutedChatView[];
   settings?: Settings;
   /** Secret names and whether each is set (never a value). */
   secrets?: SecretsView;
@@ -59,4 +62,5 @@ export const INITIAL_STATE: AppState = {
   version: '',
   missed: [],
   storeResets: [],
+  muted: [],
 };

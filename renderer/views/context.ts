@@ -12,9 +12,11 @@ export interface ViewContext {
   run<C extends CommandName>(command: C, args?: CommandArgs[C], quiet?: boolean): Promise<Result<CommandResults[C]>>;
   /** Bring a screen to the front (without moving focus unless asked). */
   showScreen(id: ScreenId, focus?: boolean): void;
+  /** Bring the reply log forward with this reply shown and focused (an activity row's link). */
+  revealReply(id: string): void;
 }
 
-export type ScreenId = 'home' | 'replies' | 'history' | 'missed' | 'rules' | 'settings';
+export type ScreenId = 'home' | 'replies' | 'activity' | 'chats' | 'history' | 'missed' | 'rules' | 'settings';
 
 export interface View {
   element: HTMLElement;

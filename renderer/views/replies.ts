@@ -1,14 +1,16 @@
 /**
  * The reply log: every reply Replyline decided to send, with contact (name and masked number),
- * rule, text, status, attempts and last error. Filter by status, search, export as CSV (the
- * core writes the CSV; this screen only saves it). New replies and status changes arrive as
- * `reply` events.
+ * rule, text, status, attempts and last error, and muting the chat it went to. Filter by status
+ * and contact, search the text, export as CSV (the core writes the CSV; this screen only saves
+ * it). New replies and status changes arrive as `reply` events; the activity screen links here
+ * (`reveal`).
  */
 import type { ReplyStatus, ReplyView } from '../../main/contract/api.js';
 import { h, nextId, options, replaceChildren } from '../lib/dom.js';
 import { downloadText } from '../lib/download.js';
 import { contactLabel, exportName, formatFull, formatWhen } from '../lib/format.js';
 import type { View, ViewContext } from './context.js';
+import { focusMuteControl, muteControl } from './mute.js';
 
 const LIMIT = 500;
 
@@ -29,12 +31,20 @@ export function statusWord(status: ReplyStatus): string {
   return STATUS_WORDS[status] ?? status;
 }
 
-export function createReplies(ctx: ViewContext): View {
+export function createReplies(ctx: ViewContext): View & { reveal(id: string): void } {
   const search = h('input', {
     type: 'search',
     id: nextId('f'),
     'data-testid': 'reply-search',
-    placeholder: 'Name, rule or text',
+    placeholder: 'Words in the reply',
+    maxlength: 200,
+    autocomplete: 'off',
+  });
+  const contact = h('input', {
+    type: 'search',
+    id: nextId('f'),
+    'data-testid': 'reply-contact',
+    placeholder: 'Name or number',
     maxlength: 200,
     autocomplete: 'off',
   });
@@ -57,7 +67,7 @@ export function createReplies(ctx: ViewContext): View {
       h(
         'tr',
         undefined,
-        ...['Time', 'Contact', 'Rule', 'Reply', 'Status', 'Attempts', 'Last error'].map((t) => h('th', { scope: 'col' }, t)),
+        ...['Time', 'Contact', 'Rule', 'Reply', 'Status', 'Attempts', 'Last error', 'Chat'].map((t) => h('th', { scope: 'col' }, t)),
       ),
     ),
     body,
@@ -71,6 +81,7 @@ export function createReplies(ctx: ViewContext): View {
       'form',
       { class: 'toolbar', role: 'search', 'data-testid': 'reply-filters' },
       h('div', { class: 'field' }, h('label', { for: search.id }, 'Search'), search),
+      h('div', { class: 'field' }, h('label', { for: contact.id }, 'Contact'), contact),
       h('div', { class: 'field' }, h('label', { for: status.id }, 'Status'), status),
       exportButton,
     ),
@@ -82,20 +93,27 @@ export function createReplies(ctx: ViewContext): View {
   let rows: ReplyView[] = [];
   let loaded = false;
   let seq = 0;
+  /** The reply an activity row linked to: marked until another one is. */
+  let highlighted: string | undefined;
 
   const query = () => {
-    const q: { search?: string; status?: ReplyStatus; limit: number } = { limit: LIMIT };
+    const q: { search?: string; contact?: string; status?: ReplyStatus; limit: number } = { limit: LIMIT };
     const text = search.value.trim();
     if (text) q.search = text;
+    const who = contact.value.trim();
+    if (who) q.contact = who;
     if (status.value) q.status = status.value as ReplyStatus;
     return q;
   };
 
+  /** After a mute or unmute, focus goes back to the same row's control (the rows were re-rendered). */
+  const refocusIn = (rowId: string) => (chatId: string) =>
+    focusMuteControl(body.querySelector(`[data-testid=reply-row][data-id="${CSS.escape(rowId)}"]`) ?? body, chatId);
   const row = (r: ReplyView) => {
     const who = contactLabel(r.contactName, r.contactMasked);
     return h(
       'tr',
-      { 'data-testid': 'reply-row', 'data-id': r.id, 'data-status': r.status },
+      { 'data-testid': 'reply-row', 'data-id': r.id, 'data-status': r.status, class: r.id === highlighted ? 'highlight' : undefined },
       h('td', { class: 'nowrap' }, h('time', { datetime: new Date(r.at).toISOString(), title: formatFull(r.at) }, formatWhen(r.at))),
       h('td', undefined, who.name, who.masked ? h('span', { class: 'muted block nowrap' }, who.masked) : null),
       h('td', undefined, r.ruleName),
@@ -103,6 +121,7 @@ export function createReplies(ctx: ViewContext): View {
       h('td', undefined, h('span', { class: `badge status-${r.status}` }, statusWord(r.status))),
       h('td', { class: 'num' }, r.attempts),
       h('td', { class: 'error-text' }, r.lastError ?? ''),
+      h('td', { class: 'nowrap' }, r.chatId ? muteControl(ctx, r.chatId, who.name, refocusIn(r.id)) : ''),
     );
   };
 
@@ -110,7 +129,7 @@ export function createReplies(ctx: ViewContext): View {
     replaceChildren(body, ...rows.map(row));
     table.hidden = rows.length === 0;
     empty.hidden = rows.length > 0;
-    const filtered = search.value.trim() !== '' || status.value !== '';
+    const filtered = search.value.trim() !== '' || contact.value.trim() !== '' || status.value !== '';
     empty.textContent = filtered ? 'No replies match.' : 'No replies yet.';
     count.textContent =
       rows.length >= LIMIT
@@ -118,13 +137,14 @@ export function createReplies(ctx: ViewContext): View {
         : `${rows.length} ${rows.length === 1 ? 'reply' : 'replies'}${filtered ? ' match' : ''}`;
   };
 
-  const load = async () => {
+  const load = async (): Promise<boolean> => {
     const mine = ++seq;
     const r = await ctx.run('listReplies', query());
-    if (mine !== seq || !r.ok) return;
+    if (mine !== seq || !r.ok) return false;
     rows = r.value;
     loaded = true;
     render();
+    return true;
   };
 
   let debounce: ReturnType<typeof setTimeout> | undefined;
@@ -133,6 +153,7 @@ export function createReplies(ctx: ViewContext): View {
     debounce = setTimeout(() => void load(), ms);
   };
   search.addEventListener('input', () => reloadSoon());
+  contact.addEventListener('input', () => reloadSoon());
   status.addEventListener('change', () => reloadSoon(0));
   root.querySelector('form')?.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -162,5 +183,30 @@ export function createReplies(ctx: ViewContext): View {
     }
   });
 
-  return { element: root, onShow: () => void load(), resync: () => void load() };
+  // Muting a chat changes the Chat cell of every reply to it.
+  ctx.store.subscribe((s, prev) => {
+    if (s.muted !== prev.muted && loaded) render();
+  });
+
+  /** Show one reply: the filters are cleared so it is in the list, then it is marked and focused. */
+  const reveal = (id: string) => {
+    clearTimeout(debounce);
+    search.value = '';
+    contact.value = '';
+    status.value = '';
+    highlighted = id;
+    void load().then((ok) => {
+      if (!ok) return;
+      const target = body.querySelector<HTMLElement>(`[data-testid=reply-row][data-id="${CSS.escape(id)}"]`);
+      if (!target) {
+        ctx.notify.error('That reply is no longer in the reply log.');
+        return;
+      }
+      target.tabIndex = -1;
+      target.scrollIntoView({ block: 'center' });
+      target.focus();
+    });
+  };
+
+  return { element: root, onShow: () => void load(), resync: () => void load(), reveal };
 }

@@ -1,16 +1,21 @@
 /**
  * The rules editor. Rules travel as plain JSON (the core's auto-reply schema owns their shape and
- * validation); this screen shows a form for the common fields — name, on/off, match, reply,
- * schedule, contact scope, groups, cooldown — keeps every other field of a rule as it was, and
- * shows the core's per-rule validation messages next to the field they are about and in a
- * summary at the top. Order matters (first match wins), so rules can be moved.
+ * validation); this screen shows a form for the common fields — name, on/off, match (greetings
+ * and missed calls included), kinds of message, reply, schedule, contact scope, groups, cooldown,
+ * "reply only if I don't" — keeps every other field of a rule as it was, and shows the core's
+ * per-rule validation messages next to the field they are about and in a summary at the top.
+ * Order matters (first match wins), so rules can be moved. Below the rules: "Try a message"
+ * (try-rules.ts) and the rules file (rules-file.ts).
  */
-import type { ApiError } from '../../main/contract/api.js';
+import type { ApiError, MessageKind } from '../../main/contract/api.js';
+import { DEFAULT_RULE_KINDS, KIND_WORDS, MESSAGE_KINDS } from '../../main/contract/conversation.js';
 import { checkbox, h, nextId, options, replaceChildren } from '../lib/dom.js';
 import { clone, getPath, isObject, parseRulePath, setPath, type Json } from '../lib/paths.js';
 import type { View, ViewContext } from './context.js';
 import { openAiFields, webhookFields, type FieldKit } from './responder-fields.js';
+import { createRulesFileCard } from './rules-file.js';
 import { loadSecrets } from './secrets.js';
+import { createTryPanel } from './try-rules.js';
 
 type Detail = NonNullable<ApiError['details']>[number];
 type Control = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
@@ -31,7 +36,17 @@ const MATCH_TYPES = [
   ['keywords', 'Contains any of these words'],
   ['regex', 'Matches a pattern (regular expression)'],
   ['first-message', 'Is the first message from a contact'],
+  ['greeting', 'Is the first from a contact, or the first after some days of silence (greeting)'],
+  ['missed-call', 'Is a missed call'],
 ] as const;
+
+/** WhatsApp Business greets a contact again after 14 days of silence; the core's default too. */
+const DEFAULT_QUIET_DAYS = 14;
+
+/** The placeholders a reply text can use (the core's template.ts), for the hints. */
+export const PLACEHOLDERS = '{name}, {first_name}, {time}, {date}, {message} and {kind}';
+
+const kindWord = (kind: MessageKind) => KIND_WORDS[kind].charAt(0).toUpperCase() + KIND_WORDS[kind].slice(1);
 
 const REPLY_TYPES = [
   ['template', 'This text'],
@@ -108,7 +123,7 @@ export function createRules(ctx: ViewContext): View {
     h(
       'p',
       { class: 'hint' },
-      'Rules are checked from top to bottom; the first one that matches answers. Replies can use {name}, {first_name}, {time}, {date} and {message}.',
+      `Rules are checked from top to bottom; the first one that matches answers. Replies can use ${PLACEHOLDERS} (what the message is, in words: “voice message”, “photo”, “missed call”).`,
     ),
     form,
   );
@@ -208,10 +223,14 @@ export function createRules(ctx: ViewContext): View {
     const type = str(match.type);
     const typeSelect = select(rule, 'match.type', MATCH_TYPES, () => {
       const next: Json = { type: typeSelect.value };
-      if (typeof match.caseSensitive === 'boolean') next.caseSensitive = match.caseSensitive;
+      const textMatch = ['exact', 'keywords', 'regex'].includes(typeSelect.value);
+      if (textMatch && typeof match.caseSensitive === 'boolean') next.caseSensitive = match.caseSensitive;
       if (typeSelect.value === 'exact') next.text = str(match.text) || str(match.pattern);
       if (typeSelect.value === 'regex') next.pattern = str(match.pattern);
       if (typeSelect.value === 'keywords') next.keywords = Array.isArray(match.keywords) ? match.keywords : [];
+      if (typeSelect.value === 'greeting') next.quietDays = typeof match.quietDays === 'number' ? match.quietDays : DEFAULT_QUIET_DAYS;
+      // A missed-call rule answers missed calls only: its kinds are implied.
+      if (typeSelect.value === 'missed-call') delete rule.kinds;
       rule.match = next;
       rebuildCard(index, 'match.type');
     });
@@ -231,7 +250,72 @@ export function createRules(ctx: ViewContext): View {
     } else if (type === 'regex') {
       out.push(labelled('Pattern', textInput(rule, 'match.pattern', { class: 'mono' }), 'For example: ^(hi|hello)\\b'));
       out.push(check(rule, 'match.caseSensitive', 'Upper and lower case must match', false));
+    } else if (type === 'greeting') {
+      const days = bind(
+        h('input', { type: 'number', min: 1, max: 365, step: 1, inputmode: 'numeric', placeholder: String(DEFAULT_QUIET_DAYS) }),
+        rule,
+        'match.quietDays',
+        (c) => (c.value.trim() === '' ? undefined : Number(c.value)),
+        (c, v) => (c.value = typeof v === 'number' ? String(v) : ''),
+      );
+      out.push(
+        labelled(
+          'Greet again after this many days of silence',
+          days,
+          `The first message from someone new gets this reply, and so does the first after this many days without a message in that chat (WhatsApp Business uses ${DEFAULT_QUIET_DAYS}).`,
+        ),
+      );
+    } else if (type === 'missed-call') {
+      out.push(
+        h(
+          'p',
+          { class: 'hint', 'data-testid': 'rule-missed-call-hint' },
+          'Answers a call nobody picked up, with a message in that chat — at most once per caller within the quiet time below.',
+        ),
+      );
     }
+    out.push(kindFields(rule, index));
+    return out;
+  }
+
+  /** Which kinds of message the rule answers: all (but missed calls), or the ones ticked. */
+  function kindFields(rule: Json, index: number): HTMLElement {
+    const match = isObject(rule.match) ? rule.match : {};
+    if (str(match.type) === 'missed-call') return h('span', { hidden: true });
+    const chosen = Array.isArray(rule.kinds) ? (rule.kinds as string[]) : undefined;
+    const mode = h(
+      'select',
+      { 'data-field': chosen ? 'kinds-mode' : 'kinds' },
+      ...options(
+        [
+          ['all', 'Every kind of message (not missed calls)'],
+          ['some', 'Only these kinds'],
+        ],
+        chosen ? 'some' : 'all',
+      ),
+    );
+    mode.addEventListener('change', () => {
+      if (mode.value === 'some') rule.kinds = [...DEFAULT_RULE_KINDS];
+      else delete rule.kinds;
+      rebuildCard(index, mode.value === 'some' ? 'kinds-mode' : 'kinds');
+    });
+    const out = h('div', { class: 'kinds' }, labelled('Kinds of message it answers', mode));
+    if (!chosen) return out;
+    const ticked = new Set(chosen);
+    const boxes = MESSAGE_KINDS.map((kind) => {
+      const { wrap, input } = checkbox(kindWord(kind), { checked: ticked.has(kind), value: kind, 'data-kind': kind });
+      input.addEventListener('change', () => {
+        if (input.checked) ticked.add(kind);
+        else ticked.delete(kind);
+        // Kept in the contract's order; none ticked is left for the core to refuse in words.
+        rule.kinds = MESSAGE_KINDS.filter((k) => ticked.has(k));
+        clearFieldError(group);
+        updateStatus();
+      });
+      return wrap;
+    });
+    const group = h('fieldset', { class: 'days', 'data-field': 'kinds' }, h('legend', { class: 'sr-only' }, 'Kinds of message'), ...boxes);
+    out.append(group);
     return out;
   }
 
@@ -252,7 +336,7 @@ export function createRules(ctx: ViewContext): View {
     const area = (path: string, rows = 3) => bind(h('textarea', { rows }), rule, path);
     const out: HTMLElement[] = [labelled('Reply with', typeSelect)];
     if (type === 'template') {
-      out.push(labelled('Reply text', area('reply.text'), 'Placeholders: {name}, {first_name}, {time}, {date}, {message}'));
+      out.push(labelled('Reply text', area('reply.text'), `Placeholders: ${PLACEHOLDERS}`));
     } else if (type === 'webhook') {
       out.push(...webhookFields(ctx, fieldKit(rule), rule));
     } else if (type === 'openai') {
@@ -398,6 +482,14 @@ export function createRules(ctx: ViewContext): View {
       (c, v) => (c.value = typeof v === 'number' ? String(Math.round((v / 60_000) * 100) / 100) : ''),
     );
 
+    const grace = bind(
+      h('input', { type: 'number', min: 0, max: 1440, step: 'any', inputmode: 'decimal', placeholder: '0' }),
+      rule,
+      'graceMs',
+      (c) => (c.value.trim() === '' ? undefined : Math.round(Number(c.value) * 60_000)),
+      (c, v) => (c.value = typeof v === 'number' ? String(Math.round((v / 60_000) * 100) / 100) : ''),
+    );
+
     return h(
       'article',
       { class: 'card rule', 'data-testid': 'rule-card', 'data-index': index, 'data-rule-id': str(rule.id), 'aria-labelledby': headingId },
@@ -412,7 +504,16 @@ export function createRules(ctx: ViewContext): View {
         scheduleFields(rule, index),
         scopeFields(rule, index),
       ),
-      labelled('Quiet time per chat after a reply (minutes)', cooldown, 'Stops reply loops with other bots. Empty: the default (10 minutes).'),
+      h(
+        'div',
+        { class: 'row top' },
+        labelled('Quiet time per chat after a reply (minutes)', cooldown, 'Stops reply loops with other bots. Empty: the default (10 minutes).'),
+        labelled(
+          'Reply only if I don’t answer within (minutes)',
+          grace,
+          'The reply waits this long; if you answer in that chat, or read it on your phone or WhatsApp Web, meanwhile, it is not sent. 0 or empty: reply at once. At most 24 hours (1440).',
+        ),
+      ),
     );
   }
 
@@ -572,6 +673,18 @@ export function createRules(ctx: ViewContext): View {
       errorHeading.focus();
     });
   });
+
+  root.append(
+    createTryPanel(ctx, { draft: () => draft, dirty }).element,
+    createRulesFileCard(ctx, {
+      dirty,
+      imported: (rules) => {
+        loaded = true;
+        adopt(rules);
+        updateStatus(`Imported; ${draft.length} rule${draft.length === 1 ? '' : 's'} saved.`);
+      },
+    }).element,
+  );
 
   renderAll();
   return { element: root, onShow: () => void load(), resync: () => void load() };

@@ -1,8 +1,9 @@
 /**
- * Settings: catch-up window, reply time-to-live, rate limits, typing indicator, start at login,
- * notifications, how long chats are remembered for AI replies (each takes effect when saved); the
- * keys and secrets responders use and the remembered chats (their own cards); plus what this
- * installation is (version, data folder, how the session is kept).
+ * Settings: catch-up window, reply time-to-live, rate limits, the pause after you write in a chat
+ * yourself, typing indicator, start at login, notifications, close to the tray, how long chats are
+ * remembered for AI replies (each takes effect when saved); the keys and secrets responders use
+ * and the remembered chats (their own cards); plus what this installation is (version, data
+ * folder, how the session is kept).
  * Only changed values are sent; the core validates and answers with the full settings.
  */
 import type { Settings } from '../../main/contract/api.js';
@@ -13,8 +14,14 @@ import type { View, ViewContext } from './context.js';
 import { createChatMemoryCard } from './chat-memory.js';
 import { createSecretsCard } from './secrets.js';
 
-type NumberKey = 'catchUpWindowMinutes' | 'replyTtlMinutes' | 'maxRepliesPerMinute' | 'maxRepliesPerChatPerHour' | 'chatMemoryDays';
-type BoolKey = 'typingIndicator' | 'startAtLogin' | 'notifications';
+type NumberKey =
+  | 'catchUpWindowMinutes'
+  | 'replyTtlMinutes'
+  | 'maxRepliesPerMinute'
+  | 'maxRepliesPerChatPerHour'
+  | 'takeoverPauseMinutes'
+  | 'chatMemoryDays';
+type BoolKey = 'typingIndicator' | 'startAtLogin' | 'notifications' | 'closeToTray';
 
 const NUMBERS: Array<{ key: NumberKey; label: string; hint: string; min: number; max: number }> = [
   {
@@ -42,6 +49,12 @@ const NUMBERS: Array<{ key: NumberKey; label: string; hint: string; min: number;
     ...SETTINGS_BOUNDS.maxRepliesPerChatPerHour,
   },
   {
+    key: 'takeoverPauseMinutes',
+    label: 'After I write in a chat myself, stay quiet there for (minutes)',
+    hint: 'When you answer from your phone or WhatsApp Web, auto-replies in that chat pause this long, and a reply still waiting there is cancelled. 0: no pause.',
+    ...SETTINGS_BOUNDS.takeoverPauseMinutes,
+  },
+  {
     key: 'chatMemoryDays',
     label: 'Remember chats for AI replies (days)',
     hint: 'How long the last messages of a chat are kept for an AI rule that uses earlier messages. 0 keeps none.',
@@ -53,6 +66,7 @@ const BOOLS: Array<{ key: BoolKey; label: string }> = [
   { key: 'typingIndicator', label: 'Show “typing…” before a reply' },
   { key: 'startAtLogin', label: 'Start Replyline when I log in' },
   { key: 'notifications', label: 'Notify me when the connection needs me or a reply fails' },
+  { key: 'closeToTray', label: 'Keep running in the tray when I close the window' },
 ];
 
 export function createSettings(ctx: ViewContext): View {

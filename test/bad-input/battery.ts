@@ -40,6 +40,21 @@ const replyQuery = {
   valid: { search: 'a', status: 'sent', contact: 'b', limit: 5 },
 } as const satisfies Spec;
 
+const messageKinds = ['text', 'image', 'video', 'voice', 'audio', 'document', 'sticker', 'location', 'contact', 'poll', 'missed-call'] as const;
+const activityQuery = {
+  args: 'object',
+  optional: true,
+  fields: {
+    search: { kind: 'string', max: 200 },
+    contact: { kind: 'string', max: 200 },
+    outcome: { kind: 'enum', values: ['replied', 'skipped', 'cancelled'] },
+    reason: { kind: 'enum', values: ['disabled', 'paused', 'muted', 'owner-answered', 'owner-read', 'kind-not-answered', 'group', 'out-of-scope', 'outside-schedule', 'no-match', 'cooldown', 'rate-limit', 'too-old', 'error'] },
+    kind: { kind: 'enum', values: [...messageKinds, 'reaction', 'edit', 'deletion', 'system', 'other'] },
+    limit: { kind: 'int', min: 1, max: 20_000 },
+  },
+  valid: { search: 'a', outcome: 'skipped', reason: 'muted', kind: 'voice', contact: 'b', limit: 5 },
+} as const satisfies Spec;
+
 export const SPEC: Record<CommandName, Spec> = {
   getSnapshot: { args: 'none' },
   listReplies: replyQuery,
@@ -56,8 +71,10 @@ export const SPEC: Record<CommandName, Spec> = {
       typingIndicator: { kind: 'bool' },
       maxRepliesPerMinute: { kind: 'int', min: 1, max: 60 },
       maxRepliesPerChatPerHour: { kind: 'int', min: 1, max: 60 },
+      takeoverPauseMinutes: { kind: 'int', min: 0, max: 24 * 60 },
       startAtLogin: { kind: 'bool' },
       notifications: { kind: 'bool' },
+      closeToTray: { kind: 'bool' },
       chatMemoryDays: { kind: 'int', min: 0, max: 365 },
     },
     valid: { catchUpWindowMinutes: 15 },
@@ -80,6 +97,41 @@ export const SPEC: Record<CommandName, Spec> = {
   sendMissed: { args: 'object', optional: false, fields: { id: { kind: 'string', min: 1, max: 128, required: true } }, valid: { id: 'abc' } },
   skipMissed: { args: 'object', optional: false, fields: { id: { kind: 'string', min: 1, max: 128, required: true } }, valid: { id: 'abc' } },
   dismissStoreReset: { args: 'object', optional: false, fields: { id: { kind: 'string', min: 1, max: 128, required: true } }, valid: { id: 'settings' } },
+  listActivity: activityQuery,
+  exportActivity: activityQuery,
+  tryRules: {
+    args: 'object',
+    optional: false,
+    fields: {
+      text: { kind: 'string', max: 4_096 },
+      kind: { kind: 'enum', values: messageKinds },
+      contactName: { kind: 'string', max: 200 },
+      contactNumber: { kind: 'string', max: 200 },
+      inGroup: { kind: 'bool' },
+      mentioned: { kind: 'bool' },
+      at: { kind: 'int', min: 1, max: MAX_DATE_MS },
+      daysSinceLastMessage: { kind: 'int', min: 0, max: 3_650, nullable: true },
+      rules: { kind: 'rules' },
+    },
+    valid: { text: 'hello', kind: 'text' },
+  },
+  listChats: { args: 'object', optional: true, fields: { search: { kind: 'string', max: 200 }, limit: { kind: 'int', min: 1, max: 1_000 } }, valid: { limit: 5 } },
+  listMutedChats: { args: 'none' },
+  muteChat: {
+    args: 'object',
+    optional: false,
+    // null: until unmuted; at most 30 days otherwise.
+    fields: { chatId: { kind: 'string', min: 1, max: 64, required: true }, minutes: { kind: 'int', min: 1, max: 30 * 24 * 60, nullable: true, required: true } },
+    valid: { chatId: 'abc', minutes: 60 },
+  },
+  unmuteChat: { args: 'object', optional: false, fields: { chatId: { kind: 'string', min: 1, max: 64, required: true } }, valid: { chatId: 'abc' } },
+  exportRules: { args: 'none' },
+  importRules: {
+    args: 'object',
+    optional: false,
+    fields: { json: { kind: 'string', min: 1, max: 900_000, required: true }, mode: { kind: 'enum', values: ['replace', 'append'] } },
+    valid: { json: '[]', mode: 'replace' },
+  },
   listSecrets: { args: 'none' },
   setSecret: {
     args: 'object',

@@ -12,7 +12,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FakeWaServer } from '../fake-wa/index.js';
 import type { Core } from '../../main/core/app/create-core.js';
 import { tempDir } from '../support/temp-dir.js';
-import { recordStates, startFakeWa, until, waitForState } from '../support/wa-harness.js';
+import { recordStates, startFakeWa, waitForState } from '../support/wa-harness.js';
+import { until } from '../support/poll.js';
 import { echoRule, expectDeliveredOnce, pairCore, say, startCore, useRules, waitForReply } from '../support/core-harness.js';
 
 let server: FakeWaServer;

@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeWaServer } from '../fake-wa/index.js';
 import type { Core } from '../../main/core/app/create-core.js';
 import { tempDir } from '../support/temp-dir.js';
-import { startFakeWa, until, waitForState } from '../support/wa-harness.js';
+import { startFakeWa, waitForState } from '../support/wa-harness.js';
+import { until } from '../support/poll.js';
 import {
   echoRule,
   expectDeliveredOnce,

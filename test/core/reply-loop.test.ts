@@ -6,7 +6,8 @@ import { afterEach, expect, it } from 'vitest';
 import type { FakeWaServer } from '../fake-wa/index.js';
 import type { Core } from '../../main/core/app/create-core.js';
 import { tempDir } from '../support/temp-dir.js';
-import { startFakeWa, until } from '../support/wa-harness.js';
+import { startFakeWa } from '../support/wa-harness.js';
+import { until } from '../support/poll.js';
 import { echoRule, pairCore, startCore, useRules } from '../support/core-harness.js';
 import { registerSecret } from '../setup/log-capture.js';
 

@@ -17,7 +17,8 @@ import type { FakeWaServer } from '../fake-wa/index.js';
 import type { Core } from '../../main/core/app/create-core.js';
 import type { CommandArgs, CommandName, CommandResults, Result } from '../../main/contract/api.js';
 import { tempDir } from '../support/temp-dir.js';
-import { startFakeWa, until } from '../support/wa-harness.js';
+import { startFakeWa } from '../support/wa-harness.js';
+import { until } from '../support/poll.js';
 import { expectDeliveredOnce, pairCore, say, startCore, useRules, waitForReply } from '../support/core-harness.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -51,6 +52,11 @@ afterEach(async () => {
 /** The clock the core runs on: real time plus a shift, to step past a rule's cooldown. */
 let shift = 0;
 const now = () => Date.now() + shift;
+
+/** A contact writes, with the time of the core's (shifted) clock on the message. */
+function write(contact: Parameters<typeof say>[0], text: string): Promise<string> {
+  return say(contact, server.defaultAccount, text, { timestamp: new Date(now()) });
+}
 
 async function pairedCore(dir = tempDir('responders-')): Promise<{ core: Core; dir: string }> {
   shift = 0;
@@ -102,7 +108,7 @@ describe('secrets through the contract', () => {
 
     expect(await ok(core, 'setSecret', { name: 'openai', value: API_KEY })).toEqual({ name: 'openai', set: true, source: 'stored', usedBy: ['Assistant'] });
     const anna = server.createContact({ name: 'Anna' });
-    await say(anna, server.defaultAccount, 'Do you have oat milk?');
+    await write(anna, 'Do you have oat milk?');
     const reply = await waitForReply(core, (r) => r.status === 'sent');
     expect(reply.text).toBe('Echo: Do you have oat milk?');
     expectDeliveredOnce(server, anna, reply.id, 'Echo: Do you have oat milk?');
@@ -121,14 +127,14 @@ describe('secrets through the contract', () => {
     const { core } = await pairedCore();
     await useRules(core, [aiRule({ fallback: 'Thanks {first_name}, Max will answer soon.' })]);
     const ben = server.createContact({ name: 'Ben' });
-    await say(ben, server.defaultAccount, 'Are you there?');
+    await write(ben, 'Are you there?');
     const reply = await waitForReply(core, (r) => r.status === 'sent');
     expect(reply.text).toBe('Thanks Ben, Max will answer soon.');
     expect(ai.requests).toHaveLength(0);
     // Without a fallback: no reply, and the reason in plain words.
     await useRules(core, [aiRule({ fallback: undefined })]);
     shift += 15_000;
-    await say(ben, server.defaultAccount, 'Hello again?');
+    await write(ben, 'Hello again?');
     const failed = await waitForReply(core, (r) => r.status === 'failed');
     expect(failed.lastError).toBe('The reply could not be written: The API key “openai” is not set; add it under Settings → Keys and secrets.');
   });
@@ -139,9 +145,11 @@ describe('an AI reply in a chat with history', () => {
     const { core } = await pairedCore();
     await ok(core, 'setSecret', { name: 'openai', value: API_KEY });
     await useRules(core, [aiRule({ contextTurns: 10, contextChars: 2_000 })]);
+    // The owner writes in this chat below; auto-reply must keep answering there for this test.
+    await ok(core, 'updateSettings', { takeoverPauseMinutes: 0 });
     const cleo = server.createContact({ name: 'Cleo' });
 
-    await say(cleo, server.defaultAccount, 'Hi! Do you repair bikes?');
+    await write(cleo, 'Hi! Do you repair bikes?');
     const first = await waitForReply(core, (r) => r.status === 'sent');
     expect(first.text).toBe('Echo: Hi! Do you repair bikes?');
     expect(ai.completions[0]!.messages).toEqual([
@@ -156,7 +164,7 @@ describe('an AI reply in a chat with history', () => {
     await until(() => core.chatMemory.turns(cleo.phoneJid).some((t) => t.role === 'owner'), 10_000, 'the owner message to be kept');
 
     shift += 15_000; // past the rule's cooldown (its timeout, then 10 s)
-    await say(cleo, server.defaultAccount, 'Great, what does a tune-up cost?');
+    await write(cleo, 'Great, what does a tune-up cost?');
     await waitForReply(core, (r) => r.status === 'sent' && r.text.includes('tune-up'));
     expect(ai.completions[1]!.messages).toEqual([
       { role: 'system', content: 'You answer for Max.' },
@@ -170,7 +178,7 @@ describe('an AI reply in a chat with history', () => {
     // adding our reply (30) would not.
     await useRules(core, [aiRule({ contextTurns: 10, contextChars: 40 })]);
     shift += 15_000;
-    await say(cleo, server.defaultAccount, 'And a new chain?');
+    await write(cleo, 'And a new chain?');
     await waitForReply(core, (r) => r.status === 'sent' && r.text.includes('chain'));
     expect(ai.completions[2]!.messages.map((m) => [m.role, m.content])).toEqual([
       ['system', 'You answer for Max.'],
@@ -180,7 +188,7 @@ describe('an AI reply in a chat with history', () => {
     // N turns: at most one earlier turn.
     await useRules(core, [aiRule({ contextTurns: 1 })]);
     shift += 15_000;
-    await say(cleo, server.defaultAccount, 'Thanks!');
+    await write(cleo, 'Thanks!');
     await waitForReply(core, (r) => r.status === 'sent' && r.text === 'Echo: Thanks!');
     expect(ai.completions[3]!.messages.map((m) => m.role)).toEqual(['system', 'assistant', 'user']);
 
@@ -190,7 +198,7 @@ describe('an AI reply in a chat with history', () => {
     expect(await ok(core, 'forgetChat', { id: chats[0]!.id })).toBeNull();
     expect(await ok(core, 'listChatMemory')).toEqual([]);
     shift += 15_000;
-    await say(cleo, server.defaultAccount, 'One more thing');
+    await write(cleo, 'One more thing');
     await waitForReply(core, (r) => r.status === 'sent' && r.text === 'Echo: One more thing');
     expect(ai.completions[4]!.messages.map((m) => m.role)).toEqual(['system', 'user']);
   });
@@ -200,14 +208,14 @@ describe('an AI reply in a chat with history', () => {
     await ok(core, 'setSecret', { name: 'openai', value: API_KEY });
     await useRules(core, [aiRule({ contextTurns: 0 })]);
     const dan = server.createContact({ name: 'Dan' });
-    await say(dan, server.defaultAccount, 'first message to Dan');
+    await write(dan, 'first message to Dan');
     await waitForReply(core, (r) => r.status === 'sent');
     expect(await ok(core, 'listChatMemory')).toEqual([]);
 
     await ok(core, 'updateSettings', { chatMemoryDays: 0 });
     await useRules(core, [aiRule({ contextTurns: 10 })]);
     shift += 15_000;
-    await say(dan, server.defaultAccount, 'second message to Dan');
+    await write(dan, 'second message to Dan');
     await waitForReply(core, (r) => r.status === 'sent' && r.text.includes('second'));
     expect(await ok(core, 'listChatMemory')).toEqual([]);
   });
@@ -221,7 +229,7 @@ describe('webhook and Test', () => {
       { id: 'h', name: 'Hook', match: { type: 'any' }, reply: { type: 'webhook', url: hook.url, secretRef: 'hook' }, delay: { minMs: 0, maxMs: 0, typing: false } },
     ]);
     const eve = server.createContact({ name: 'Eve' });
-    await say(eve, server.defaultAccount, 'Where is my parcel?');
+    await write(eve, 'Where is my parcel?');
     const reply = await waitForReply(core, (r) => r.status === 'sent');
     expect(reply.text).toBe('Hook: Where is my parcel?');
     expect(hook.calls).toHaveLength(1);
@@ -281,7 +289,7 @@ describe('no secret outside the encrypted store', () => {
     // A server that echoes the key in its answer, and one that refuses it.
     ai.answer = () => `I got ${API_KEY} from you`;
     const fay = server.createContact({ name: 'Fay' });
-    await say(fay, server.defaultAccount, 'Tell me your key');
+    await write(fay, 'Tell me your key');
     const echoed = await waitForReply(core, (r) => r.status === 'sent');
     expect(echoed.text).toBe('I got ••• from you');
     await ok(core, 'testResponder', { reply: aiRule().reply, message: 'again' });

@@ -75,7 +75,8 @@ import type { ConnectionController } from '../../main/core/connection/controller
 import { SessionLockedError } from '../../main/core/connection/session-lock.js';
 import type { ConnectionStateKind } from '../../main/contract/api.js';
 import { tempDir } from '../support/temp-dir.js';
-import { startFakeWa, until, waitForState } from '../support/wa-harness.js';
+import { startFakeWa, waitForState } from '../support/wa-harness.js';
+import { until } from '../support/poll.js';
 import { echoRule, expectDeliveredOnce, pairCore, say, startCore, useRules, waitForReply } from '../support/core-harness.js';
 import { garbageBytes, mulberry32, seedFromEnv } from '../chaos/prng.js';
 
@@ -256,8 +257,8 @@ async function damage(file: string, how: Damage, random = randomFor(`${file}|${h
   return out;
 }
 
-function settled(core: Core, kinds: ConnectionStateKind[], what: string): Promise<void> {
-  return until(() => kinds.includes(core.controller.state.kind), 10_000, `${what} (state is ${core.controller.state.kind})`);
+async function settled(core: Core, kinds: ConnectionStateKind[], what: string): Promise<void> {
+  await until(() => kinds.includes(core.controller.state.kind), 10_000, `${what} (state is ${core.controller.state.kind})`);
 }
 
 /** The next QR the controller shows from now on (not one it shows already). */
@@ -329,14 +330,6 @@ async function counts(core: Core): Promise<Counts> {
   return { rules: rules.value.rules.length, autoReply: core.snapshot().autoReply.enabled, replies: replies.value.length, missed: missed.value.length };
 }
 
-async function eventually(cond: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const startedAt = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - startedAt > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 beforeAll(async () => {
   // libsignal prints "Closing session" objects with console.info/warn: library noise, test keys only.
   vi.spyOn(console, 'info').mockImplementation(() => undefined);
@@ -364,10 +357,15 @@ beforeAll(async () => {
     const late = server.createContact({ name: `Golden missed ${i}` });
     await say(late, server.defaultAccount, `golden from long ago ${i}`, { timestamp: Math.floor(Date.now() / 1000) - 3_600 });
   }
-  await eventually(async () => {
-    const c = await counts(core);
-    return c.missed === 3 && core.replyLog.query({}).filter((r) => r.status === 'sent').length === 3;
-  }, 'three replies and three missed entries');
+  await until(
+    async () => {
+      const c = await counts(core);
+      return c.missed === 3 && core.replyLog.query({}).filter((r) => r.status === 'sent').length === 3;
+    },
+    10_000,
+    'three replies and three missed entries',
+    20,
+  );
   // Drops and reconnects: the reconnect history.
   for (let i = 0; i < 2; i++) {
     const before = core.controller.currentSocket()!.id;

@@ -17,7 +17,8 @@ import { tempDir } from '../support/temp-dir.js';
 import { startFakeWa } from '../support/wa-harness.js';
 import { echoRule, startHeldWebhook } from '../support/core-harness.js';
 import { registerSecret } from '../setup/log-capture.js';
-import { HeadlessProcess, pollFor } from '../support/headless-process.js';
+import { HeadlessProcess } from '../support/headless-process.js';
+import { until } from '../support/poll.js';
 
 const N = 100;
 /** About 10 s each on an idle 2-core machine; room for a loaded one. */
@@ -83,7 +84,7 @@ async function expectEachDeliveredOnce(
   people: Array<{ contact: Contact; reply: string }>,
   idsBefore: Set<string>,
 ): Promise<ReplyView[]> {
-  const after = await pollFor(
+  const after = await until(
     async () => {
       const list = await replies(hp);
       return list.length === N && list.every((r) => r.status === 'sent') ? list : undefined;
@@ -120,13 +121,14 @@ describe('headless mode across a SIGKILL with 100 replies pending', () => {
     const people = await contactsWrite('Re: ');
 
     // All 100 are on their way ('sending' covers the whole attempt, key fetches included) …
-    const before = await pollFor(
+    const before = await until(
       async () => {
         const list = await replies(hp);
         return list.length === N && list.every((r) => r.status === 'sending') ? list : undefined;
       },
       20_000,
       `${N} replies to be sending`,
+      50,
     );
     const idsBefore = new Set(before.map((r) => r.id));
     expect(idsBefore.size).toBe(N);
@@ -167,20 +169,21 @@ describe('headless mode across a SIGKILL with 100 replies pending', () => {
     const people = await contactsWrite('Slow: ');
 
     // Every reply is decided; its text is still being made when the link goes down.
-    await pollFor(() => hook.waiting() === N, 20_000, `${N} webhook calls`);
+    await until(() => hook.waiting() === N, 20_000, `${N} webhook calls`, 50);
     const from = hp.mark();
     server.faults.refuseConnections({ forMs: 120_000 });
     server.faults.closeSocket();
     await hp.waitForState('reconnecting', from);
     hook.release();
 
-    const before = await pollFor(
+    const before = await until(
       async () => {
         const list = await replies(hp);
         return list.length === N && list.every((r) => r.status === 'queued') ? list : undefined;
       },
       20_000,
       `${N} replies to be queued`,
+      50,
     );
     const idsBefore = new Set(before.map((r) => r.id));
     expect(idsBefore.size).toBe(N);
@@ -210,14 +213,15 @@ describe('headless mode across a SIGKILL with 100 replies pending', () => {
     const { hp, dataDir } = await pairedWithRules([rule]);
     const people = await contactsWrite('Slow: ');
 
-    await pollFor(() => hook.waiting() === N, 20_000, `${N} webhook calls`);
-    const before = await pollFor(
+    await until(() => hook.waiting() === N, 20_000, `${N} webhook calls`, 50);
+    const before = await until(
       async () => {
         const list = await replies(hp);
         return list.length === N && list.every((r) => r.status === 'generating') ? list : undefined;
       },
       20_000,
       `${N} replies to be generating`,
+      50,
     );
     const idsBefore = new Set(before.map((r) => r.id));
     expect(idsBefore.size).toBe(N);
@@ -228,7 +232,7 @@ describe('headless mode across a SIGKILL with 100 replies pending', () => {
     const again = await start(dataDir);
     await again.waitForState('open');
     // The restart asks the responder again, once per reply; the answers to the dead process are lost.
-    await pollFor(() => hook.requests === 2 * N && hook.waiting() === 2 * N, 20_000, `${N} new webhook calls`);
+    await until(() => hook.requests === 2 * N && hook.waiting() === 2 * N, 20_000, `${N} new webhook calls`, 50);
     hook.release();
     await expectEachDeliveredOnce(again, people, idsBefore);
     expect(hook.requests).toBe(2 * N);

@@ -13,7 +13,8 @@ import { tempDir } from '../support/temp-dir.js';
 import { startFakeWa } from '../support/wa-harness.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { registerSecret } from '../setup/log-capture.js';
-import { HeadlessProcess, pollFor } from '../support/headless-process.js';
+import { HeadlessProcess } from '../support/headless-process.js';
+import { until } from '../support/poll.js';
 
 const N = 10;
 const SECRET = 'whsec_crash-idempotency-3c2b1a0f9e8d';
@@ -70,11 +71,11 @@ describe('signed webhook calls across a SIGKILL mid-generation', () => {
     });
     await Promise.all(people.map((p) => p.contact.sendText(server.defaultAccount, p.text)));
 
-    await pollFor(() => hook.waiting() === N, 20_000, `${N} webhook calls`);
-    const before = await pollFor(async () => {
+    await until(() => hook.waiting() === N, 20_000, `${N} webhook calls`, 50);
+    const before = await until(async () => {
       const list = await replies(hp);
       return list.length === N && list.every((r) => r.status === 'generating') ? list : undefined;
-    }, 20_000, `${N} replies generating`);
+    }, 20_000, `${N} replies generating`, 50);
     const ids = new Set(before.map((r) => r.id));
     const firstCalls = hook.calls.slice();
     expect(firstCalls.every((c) => c.verified)).toBe(true);
@@ -86,7 +87,7 @@ describe('signed webhook calls across a SIGKILL mid-generation', () => {
 
     const again = await start(dataDir);
     await again.waitForState('open');
-    await pollFor(() => hook.calls.length === 2 * N, 20_000, `${N} new webhook calls`);
+    await until(() => hook.calls.length === 2 * N, 20_000, `${N} new webhook calls`, 50);
     const secondCalls = hook.calls.slice(N);
     // Signed again (fresh timestamps, valid signatures), under the same keys.
     expect(secondCalls.every((c) => c.verified)).toBe(true);
@@ -97,10 +98,10 @@ describe('signed webhook calls across a SIGKILL mid-generation', () => {
     expect(new Set(hook.effects)).toEqual(ids);
 
     hook.release();
-    const after = await pollFor(async () => {
+    const after = await until(async () => {
       const list = await replies(again);
       return list.length === N && list.every((r) => r.status === 'sent') ? list : undefined;
-    }, 30_000, `all ${N} replies sent`);
+    }, 30_000, `all ${N} replies sent`, 50);
     expect(new Set(after.map((r) => r.id))).toEqual(ids);
     await server.waitFor(() => people.every((p) => p.contact.received.length >= 1), 10_000, 'every contact to get its reply');
     for (const { contact, text } of people) {

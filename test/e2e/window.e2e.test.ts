@@ -10,33 +10,34 @@
  * they go to docs/screenshots/ instead (committed; the README shows one).
  * Every page is checked: no request to another origin, no CSP violation, no uncaught error.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import jsQRModule from 'jsqr';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeWaServer } from '../fake-wa/index.js';
 import type { ReplyView, Snapshot } from '../../main/contract/api.js';
 import { tempDir } from '../support/temp-dir.js';
 import { startFakeWa } from '../support/wa-harness.js';
 import { registerSecret } from '../setup/log-capture.js';
-import { buildRenderer, HeadlessProcess, REPO_ROOT } from '../support/headless-process.js';
+import { HeadlessProcess, REPO_ROOT } from '../support/headless-process.js';
+import {
+  buildRenderer,
+  cspViolations,
+  decodeQr as decodeQrOn,
+  HAS_CHROMIUM,
+  launchChromiumWithProfile,
+  warnIfNoChromium,
+  watchCspViolations,
+} from '../support/browser.js';
 
-// jsqr is CommonJS; under NodeNext its default import is the module object.
-const jsQR = jsQRModule.default;
-
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
 const SCREENSHOTS = path.join(
   REPO_ROOT,
   process.env.REPLYLINE_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/screenshots/e2e',
 );
 const VIEWPORT = { width: 1100, height: 800 };
 
-if (!HAS_CHROMIUM) {
-  console.warn(`end-to-end window tests skipped: no Chromium at ${CHROMIUM} (install the Debian "chromium" package to run them)`);
-}
+warnIfNoChromium('end-to-end window tests');
 
 describe.skipIf(!HAS_CHROMIUM)('the window, end to end (headless mode + Chromium + fake WhatsApp)', () => {
   let server: FakeWaServer;
@@ -60,17 +61,7 @@ describe.skipIf(!HAS_CHROMIUM)('the window, end to end (headless mode + Chromium
     hp = await HeadlessProcess.start({ dataDir: tempDir('e2e-data-'), server, rendererDir });
     // A new, empty profile: nothing from an earlier run (storage, cache) can help.
     userDataDir = mkdtempSync(path.join(os.tmpdir(), 'replyline-e2e-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+    context = await launchChromiumWithProfile(userDataDir, {
       viewport: VIEWPORT,
       deviceScaleFactor: 1,
       locale: 'en-GB',
@@ -78,11 +69,7 @@ describe.skipIf(!HAS_CHROMIUM)('the window, end to end (headless mode + Chromium
       colorScheme: 'light',
       reducedMotion: 'reduce',
     });
-    await context.addInitScript(() => {
-      const list: string[] = [];
-      (window as unknown as { __violations: string[] }).__violations = list;
-      document.addEventListener('securitypolicyviolation', (e) => list.push(`${e.violatedDirective} ${e.blockedURI}`));
-    });
+    await watchCspViolations(context);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('request', (r) => {
       if (!r.url().startsWith(`${hp.origin}/`) && !/^(data|blob):/.test(r.url())) foreignRequests.push(r.url());
@@ -106,28 +93,11 @@ describe.skipIf(!HAS_CHROMIUM)('the window, end to end (headless mode + Chromium
 
   const banner = (state: string) => page.locator(`[data-testid=state-banner][data-state="${state}"]`);
 
-  /** Decode a QR from a PNG by drawing it on a canvas and reading the pixels back. */
-  async function decodeQr(png: Buffer): Promise<string | undefined> {
-    const { width, height, rgba } = await decoder.evaluate(async (b64) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${b64}`;
-      await img.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = img.naturalWidth;
-      canvas.height = img.naturalHeight;
-      const ctx = canvas.getContext('2d')!;
-      ctx.drawImage(img, 0, 0);
-      const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-      let bin = '';
-      for (let i = 0; i < data.length; i += 0x8000) bin += String.fromCharCode(...data.subarray(i, i + 0x8000));
-      return { width: canvas.width, height: canvas.height, rgba: btoa(bin) };
-    }, png.toString('base64'));
-    return jsQR(new Uint8ClampedArray(Buffer.from(rgba, 'base64')), width, height, { inversionAttempts: 'dontInvert' })?.data;
-  }
+  /** Decode a QR from a PNG, as a phone's camera would see it on screen. */
+  const decodeQr = (png: Buffer) => decodeQrOn(decoder, png);
 
   async function checkPage(): Promise<void> {
-    const violations = await page.evaluate(() => (window as unknown as { __violations?: string[] }).__violations ?? []);
-    expect(violations, 'CSP violations').toEqual([]);
+    expect(await cspViolations(page), 'CSP violations').toEqual([]);
     expect(foreignRequests, 'requests to other origins').toEqual([]);
     expect(pageErrors, 'uncaught page errors').toEqual([]);
   }

@@ -115,6 +115,17 @@ describe('notifications', () => {
     expect(n.listenerCount('click')).toBe(0); // nothing holds on to it
   });
 
+  it('without a notification service, the notice goes to the window; switched off, nowhere', () => {
+    FakeNotification.supported = false;
+    const { core, onFailed } = setup(true, 'linux');
+    core.setState({ kind: 'logged-out' });
+    expect(FakeNotification.instances).toEqual([]);
+    expect(onFailed).toHaveBeenCalledWith(expect.objectContaining({ title: 'Logged out of WhatsApp' }));
+    const off = setup(false, 'linux');
+    off.core.setState({ kind: 'logged-out' });
+    expect(off.onFailed).not.toHaveBeenCalled();
+  });
+
   it('a notification that shows is not handed to the window', async () => {
     const { core, onFailed } = setup(true, 'darwin');
     core.setState({ kind: 'conflict' });

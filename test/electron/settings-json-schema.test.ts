@@ -18,20 +18,31 @@ describe("electron-store's JSON schema", () => {
 
   it('carries the contract bounds', () => {
     const schema = SETTINGS_JSON_SCHEMA as unknown as Record<string, { properties?: Record<string, unknown>; required?: string[]; maxItems?: number }>;
-    expect(schema.settings!.properties).toEqual({
-      catchUpWindowMinutes: { type: 'integer', minimum: SETTINGS_BOUNDS.catchUpWindowMinutes.min, maximum: SETTINGS_BOUNDS.catchUpWindowMinutes.max },
-      replyTtlMinutes: { type: 'integer', minimum: SETTINGS_BOUNDS.replyTtlMinutes.min, maximum: SETTINGS_BOUNDS.replyTtlMinutes.max },
-      typingIndicator: { type: 'boolean' },
-      maxRepliesPerMinute: { type: 'integer', minimum: SETTINGS_BOUNDS.maxRepliesPerMinute.min, maximum: SETTINGS_BOUNDS.maxRepliesPerMinute.max },
-      maxRepliesPerChatPerHour: {
-        type: 'integer',
-        minimum: SETTINGS_BOUNDS.maxRepliesPerChatPerHour.min,
-        maximum: SETTINGS_BOUNDS.maxRepliesPerChatPerHour.max,
-      },
-      startAtLogin: { type: 'boolean' },
-      notifications: { type: 'boolean' },
-      chatMemoryDays: { type: 'integer', minimum: SETTINGS_BOUNDS.chatMemoryDays.min, maximum: SETTINGS_BOUNDS.chatMemoryDays.max },
-    });
+    // Every setting, each with the type of its default; the numeric ones with the contract's bounds.
+    const expected = Object.fromEntries(
+      Object.entries(DEFAULT_SETTINGS).map(([key, value]) => {
+        if (typeof value === 'boolean') return [key, { type: 'boolean' }];
+        const bounds = SETTINGS_BOUNDS[key as keyof typeof SETTINGS_BOUNDS];
+        return [key, { type: 'integer', minimum: bounds.min, maximum: bounds.max }];
+      }),
+    );
+    expect(Object.keys(SETTINGS_BOUNDS).every((k) => k in DEFAULT_SETTINGS), 'every bound belongs to a setting').toBe(true);
+    expect(schema.settings!.properties).toEqual(expected);
+    // And by name, so a setting that comes or goes shows up here.
+    expect(Object.keys(schema.settings!.properties!).sort()).toEqual(
+      [
+        'catchUpWindowMinutes',
+        'replyTtlMinutes',
+        'typingIndicator',
+        'maxRepliesPerMinute',
+        'maxRepliesPerChatPerHour',
+        'takeoverPauseMinutes',
+        'startAtLogin',
+        'notifications',
+        'closeToTray',
+        'chatMemoryDays',
+      ].sort(),
+    );
     expect(schema.settings!.required).toBeUndefined();
     expect(schema.autoReply).toMatchObject({
       properties: { enabled: { type: 'boolean' }, pausedUntil: { type: 'integer', exclusiveMinimum: 0, maximum: MAX_DATE_MS } },

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_SETTINGS, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL } from '../../main/contract/api.js';
 import type { SettingsStore } from '../../main/electron/settings-store.js';
 import { CLOSE_TIMEOUT_MS } from '../../main/electron/lifecycle.js';
+import type { ShellState } from '../../main/electron/shell-state.js';
 import { startShell } from '../../main/electron/shell.js';
 import { HOUR_MS } from '../../main/electron/tray.js';
 import { FakeCore } from './support/fake-core.js';
@@ -32,13 +33,14 @@ function memorySettings(): SettingsStore {
   };
 }
 
-function start(options: { startHidden?: boolean; platform?: NodeJS.Platform } = {}) {
+function start(options: { startHidden?: boolean; platform?: NodeJS.Platform; settings?: SettingsStore; shellState?: ShellState } = {}) {
   const platform = options.platform ?? 'win32';
   setFakePlatform(platform);
   const core = new FakeCore();
   const shell = startShell({
     core,
-    settings: memorySettings(),
+    settings: options.settings ?? memorySettings(),
+    shellState: options.shellState ?? memoryShellState(true),
     preloadFile: '/app/dist/preload/preload.cjs',
     platform,
     startHidden: options.startHidden,
@@ -47,6 +49,13 @@ function start(options: { startHidden?: boolean; platform?: NodeJS.Platform } = 
   const win = FakeBrowserWindow.instances[0]!;
   const tray = FakeTray.instances[0]!;
   return { core, shell, win, tray };
+}
+
+function memoryShellState(shown = false): ShellState {
+  return {
+    closeToTrayNoticeShown: () => shown,
+    markCloseToTrayNoticeShown: () => void (shown = true),
+  };
 }
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
@@ -186,6 +195,51 @@ describe('shell', () => {
     await vi.waitFor(() => expect(app.exited).toEqual({ how: 'quit', code: 0 }));
     expect(win.isDestroyed()).toBe(true);
     expect(core.close).toHaveBeenCalledTimes(1);
+  });
+
+  describe('closing the window', () => {
+    const noticeSent = (win: FakeBrowserWindow) =>
+      win.webContents.send.mock.calls.filter(([, m]) => (m as { event: string }).event === 'notice').map(([, m]) => (m as { payload: unknown }).payload);
+
+    it('the first time, keeps the window open with the close-to-tray notice; after that, hides it', () => {
+      const shellState = memoryShellState();
+      const { win } = start({ platform: 'linux', shellState });
+      win.visible = true;
+      expect(win.close()).toBe(false);
+      expect(win.hide).not.toHaveBeenCalled();
+      expect(noticeSent(win)).toEqual([
+        {
+          kind: 'closed-to-tray',
+          title: 'Replyline keeps running in the tray',
+          body: expect.stringContaining('by starting Replyline again') as string,
+        },
+      ]);
+      expect(shellState.closeToTrayNoticeShown()).toBe(true);
+      expect(win.close()).toBe(false); // "Hide the window" in the notice, or closing again
+      expect(win.hide).toHaveBeenCalledTimes(1);
+      expect(noticeSent(win)).toHaveLength(1);
+    });
+
+    it('shows the notice once across runs', () => {
+      const shellState = memoryShellState();
+      start({ shellState }).win.close();
+      resetFakeElectron();
+      const { win } = start({ shellState });
+      expect(win.close()).toBe(false);
+      expect(win.hide).toHaveBeenCalledTimes(1);
+      expect(noticeSent(win)).toEqual([]);
+    });
+
+    it('with close-to-tray off, closing the window quits once the core has closed', async () => {
+      const settings = memorySettings();
+      settings.updateSettings({ closeToTray: false });
+      const { core, win } = start({ settings, shellState: memoryShellState() });
+      expect(win.close()).toBe(false);
+      expect(noticeSent(win)).toEqual([]);
+      expect(core.close).toHaveBeenCalledTimes(1);
+      await vi.waitFor(() => expect(app.exited).toEqual({ how: 'quit', code: 0 }));
+      expect(win.isDestroyed()).toBe(true);
+    });
   });
 
   describe('the OS ends the session', () => {

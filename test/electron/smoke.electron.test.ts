@@ -3,9 +3,12 @@
  * `_electron` on a throwaway profile, and checks the hardening from the inside (the page has no
  * Node, the bridge has two verbs, navigation and popups go nowhere, IPC validates).
  *
- * It needs the Electron binary, which CI cannot download (ELECTRON_SKIP_BINARY_DOWNLOAD); there
- * the whole file reports a skip with the reason. It never `require`s `electron` to find the binary:
- * that package downloads on first require when the binary is missing.
+ * It needs the Electron binary, which CI never has: since Electron 42 `npm ci` fetches none (the
+ * package has no install script; ELECTRON_SKIP_BINARY_DOWNLOAD is no longer read), and the package
+ * fetches it on its first `require` or `electron` command instead. Without it the whole file
+ * reports a skip with the reason; `npx install-electron --no` fetches it. This file never
+ * `require`s `electron` to find the binary, for that would fetch it: it reads the package's
+ * path.txt, which the fetch writes.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -19,7 +22,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 const binary = electronBinary(root);
 const noDisplay = process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
 const skipReason = !binary
-  ? 'real Electron binary not installed (ELECTRON_SKIP_BINARY_DOWNLOAD); smoke test skipped'
+  ? 'real Electron binary not fetched (`npx install-electron --no` fetches it); smoke test skipped'
   : noDisplay
     ? 'no display on this Linux machine (run under xvfb-run); smoke test skipped'
     : undefined;

@@ -5,7 +5,8 @@ import { CONTENT_SECURITY_POLICY } from '../../main/core/app/window-files.js';
 import {
   createMainWindow,
   isExternalHttpUrl,
-  keepInTrayOnClose,
+  closedToTrayNotice,
+  handleWindowClose,
   showWindow,
 } from '../../main/electron/window.js';
 import { type FakeBrowserWindow, resetFakeElectron, session, shell } from './support/fake-electron.js';
@@ -78,16 +79,57 @@ describe('main window', () => {
     expect(win.webContents.fire('will-attach-webview', 'https://evil.example/')).toBe(true);
   });
 
-  it('hides instead of closing, until the app quits', () => {
-    const win = makeWindow();
-    let quitting = false;
-    keepInTrayOnClose(win as unknown as Electron.BrowserWindow, () => quitting);
-    win.visible = true;
-    expect(win.close()).toBe(false);
-    expect(win.hide).toHaveBeenCalled();
-    expect(win.isDestroyed()).toBe(false);
-    quitting = true;
-    expect(win.close()).toBe(true);
+  describe('closing', () => {
+    function closing(options: { closeToTray?: boolean; noticeShown?: boolean } = {}) {
+      const win = makeWindow();
+      win.visible = true;
+      const state = { quitting: false, noticeShown: options.noticeShown ?? true };
+      const behaviour = {
+        isQuitting: () => state.quitting,
+        closeToTray: () => options.closeToTray ?? true,
+        quit: vi.fn(),
+        firstCloseToTray: vi.fn(() => !state.noticeShown && (state.noticeShown = true)),
+      };
+      handleWindowClose(win as unknown as Electron.BrowserWindow, behaviour);
+      return { win, state, behaviour };
+    }
+
+    it('hides the window instead of closing it, until the app quits', () => {
+      const { win, state, behaviour } = closing();
+      expect(win.close()).toBe(false);
+      expect(win.hide).toHaveBeenCalled();
+      expect(win.isDestroyed()).toBe(false);
+      expect(behaviour.quit).not.toHaveBeenCalled();
+      state.quitting = true;
+      expect(win.close()).toBe(true);
+    });
+
+    it('the first close into the tray keeps the window open for the notice; the next one hides it', () => {
+      const { win, behaviour } = closing({ noticeShown: false });
+      expect(win.close()).toBe(false);
+      expect(win.hide).not.toHaveBeenCalled();
+      expect(win.close()).toBe(false);
+      expect(win.hide).toHaveBeenCalledTimes(1);
+      expect(behaviour.firstCloseToTray).toHaveBeenCalledTimes(2);
+    });
+
+    it('with close-to-tray off, closing quits', () => {
+      const { win, behaviour } = closing({ closeToTray: false, noticeShown: false });
+      expect(win.close()).toBe(false); // the quit closes it, after the core has closed
+      expect(behaviour.quit).toHaveBeenCalledTimes(1);
+      expect(win.hide).not.toHaveBeenCalled();
+      expect(behaviour.firstCloseToTray).not.toHaveBeenCalled();
+    });
+
+    it('says how to get back and how to turn it off, in words for each system', () => {
+      for (const platform of ['linux', 'darwin', 'win32'] as const) {
+        const notice = closedToTrayNotice(platform);
+        expect(notice.kind).toBe('closed-to-tray');
+        expect(notice.body).toContain('“Keep running in the tray when I close the window” in Settings');
+      }
+      expect(closedToTrayNotice('linux').body).toMatch(/no tray icons \(stock GNOME, for one\), by starting Replyline again/);
+      expect(closedToTrayNotice('darwin').body).toContain('menu bar');
+    });
   });
 
   it('showWindow restores, shows and focuses', () => {

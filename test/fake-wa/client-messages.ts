@@ -18,19 +18,13 @@ import { allChildren, bytesOf, child, children, node, unixNow, type BinaryNode }
 import type { ClientConnection } from './connection.js';
 import { companionAddress, decodeMessage, textOf, type FakeContact } from './contact.js';
 import { relayedDelivery, type Delivery } from './deliveries.js';
-import type { CompanionDevice, Directory, Resolved } from './directory.js';
-import type { Faults } from './faults.js';
+import type { CompanionDevice, Resolved } from './directory.js';
 import type { FakeGroup } from './group.js';
-import type { ReceivedMessage, Recorder } from './record.js';
+import type { ReceivedMessage } from './record.js';
+import type { RouterHost } from './router.js';
 import type { SignalParty } from './signal-party.js';
 
-export interface ClientMessagesHost {
-  readonly directory: Directory<FakeContact, FakeGroup>;
-  readonly recorder: Recorder;
-  readonly faults: Faults;
-  readonly dedupeClientMessages: boolean;
-  readyConnection(device: CompanionDevice): ClientConnection | undefined;
-  emit(event: string, payload: unknown): void;
+export interface ClientMessagesHost extends RouterHost {
   /** Queues a stanza for a companion device (and writes it if the device is connected). */
   enqueue(device: CompanionDevice, delivery: Delivery): Promise<void>;
   /** The queued message with this id for a device, if any. */

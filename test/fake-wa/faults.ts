@@ -84,6 +84,7 @@ export class Faults {
   private readonly withhold = new Scoped(false);
   private readonly ackDelay = new Scoped(0);
   private readonly drops = new Map<string, DropOptions>();
+  private readonly deliveryDrops = new Map<string, 'terminate' | 'close'>();
   /** Damaged deliveries still to come, by account phone number or '*'. */
   private readonly corruptions = new Map<string, number>();
   private refuseUntil = 0;
@@ -169,6 +170,17 @@ export class Faults {
     this.corruptions.set(account?.phoneNumber ?? '*', count);
   }
 
+  /**
+   * Drop the socket right after the server next writes a message stanza to `account`'s client (or
+   * anyone's): the client gets the message as its link dies, before it can send its receipt.
+   * `close` (default: a close frame right behind the message) makes Baileys 7 decrypt the message,
+   * fail to send its receipt and never emit it, every time (measured in offline-queue.test.ts);
+   * `terminate` (TCP reset) usually lets the receipt out first.
+   */
+  dropAfterNextDelivery(account?: AccountInfo, opts: { how?: 'terminate' | 'close' } = {}): void {
+    this.deliveryDrops.set(account?.phoneNumber ?? '*', opts.how ?? 'close');
+  }
+
   /** Runs one random fault at a random time within `withinMs`. */
   atRandom(opts: RandomFaultOptions): ScheduledFault {
     const random = opts.random ?? Math.random;
@@ -238,6 +250,7 @@ export class Faults {
     this.withhold.reset();
     this.ackDelay.reset();
     this.drops.clear();
+    this.deliveryDrops.clear();
     this.corruptions.clear();
     this.refuseUntil = 0;
     this.refuseCount = 0;
@@ -275,14 +288,12 @@ export class Faults {
 
   /** @internal Consumes a pending drop for this account. */
   takeDrop(phone: string | undefined): DropOptions | undefined {
-    for (const key of [phone ?? '', '*']) {
-      const d = this.drops.get(key);
-      if (d) {
-        this.drops.delete(key);
-        return d;
-      }
-    }
-    return undefined;
+    return takeOneShot(this.drops, phone);
+  }
+
+  /** @internal Consumes a pending drop-after-delivery for this account. */
+  takeDeliveryDrop(phone: string | undefined): 'terminate' | 'close' | undefined {
+    return takeOneShot(this.deliveryDrops, phone);
   }
 
   /** @internal A message stanza about to be written to a client: damaged if `corruptDeliveries` says so. */
@@ -343,6 +354,18 @@ export class Faults {
     targets.forEach(fn);
     return targets.length;
   }
+}
+
+/** A one-shot setting armed for one account (its phone number) or anyone ('*'): the account's wins. */
+function takeOneShot<T>(armed: Map<string, T>, phone: string | undefined): T | undefined {
+  for (const key of [phone ?? '', '*']) {
+    const value = armed.get(key);
+    if (value !== undefined) {
+      armed.delete(key);
+      return value;
+    }
+  }
+  return undefined;
 }
 
 function assertNever(x: never): never {

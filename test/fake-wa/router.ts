@@ -45,12 +45,16 @@ const MAX_RETRIES = 5;
 export class Router implements ContactHost, GroupHost, OwnerPhoneHost {
   private readonly queues = new Map<CompanionDevice, Delivery[]>();
   private readonly chains = new Map<CompanionDevice, Promise<unknown>>();
-  readonly clientMessages: ClientMessages;
+  private readonly clientMessages: ClientMessages;
 
   constructor(private readonly host: RouterHost) {
     this.clientMessages = new ClientMessages({
-      ...host,
       directory: host.directory,
+      recorder: host.recorder,
+      faults: host.faults,
+      dedupeClientMessages: host.dedupeClientMessages,
+      readyConnection: (device) => host.readyConnection(device),
+      emit: (event, payload) => host.emit(event, payload),
       enqueue: (device, delivery) => this.enqueue(device, delivery),
       find: (device, id) => this.queue(device).find((d) => d.cls === 'message' && d.id === id),
       deliverLive: (device) => this.deliverLive(device),
@@ -289,7 +293,7 @@ export class Router implements ContactHost, GroupHost, OwnerPhoneHost {
   // ---------- internals ----------
 
   /** Queues a stanza for `device` and writes it now if the device is connected and it is not held. */
-  async enqueue(device: CompanionDevice, delivery: Delivery): Promise<void> {
+  private async enqueue(device: CompanionDevice, delivery: Delivery): Promise<void> {
     await this.run(device, async () => {
       this.queue(device).push(delivery);
     });
@@ -325,6 +329,9 @@ export class Router implements ContactHost, GroupHost, OwnerPhoneHost {
     p.deliveredTo.add(conn.id);
     p.written?.(conn.id, offline);
     this.host.emit('delivered', { id: p.id, cls: p.cls, connectionId: conn.id, offline });
+    const drop = p.cls === 'message' ? this.host.faults.takeDeliveryDrop(conn.accountPhone) : undefined;
+    if (drop === 'close') conn.closeWith('drop after delivery');
+    else if (drop) conn.terminate('drop after delivery');
   }
 
   private readonly recordRetry = (record: RetryRecord): void => {

@@ -14,15 +14,9 @@ import { startFakeWa } from '../support/wa-harness.js';
 import { echoRule } from '../support/core-harness.js';
 import { registerSecret } from '../setup/log-capture.js';
 import { parseHeadlessArgs, UsageError } from '../../main/headless/cli.js';
-import {
-  buildRenderer,
-  HeadlessProcess,
-  httpRequest,
-  openEventStream,
-  pollFor,
-  runCli,
-  type StateLine,
-} from '../support/headless-process.js';
+import { HeadlessProcess, httpRequest, openEventStream, runCli, type StateLine } from '../support/headless-process.js';
+import { buildRenderer } from '../support/browser.js';
+import { until } from '../support/poll.js';
 
 let server: FakeWaServer;
 
@@ -340,7 +334,7 @@ describe('a running headless process', () => {
     try {
       expect(stream.status).toBe(200);
       expect(stream.headers['content-type']).toMatch(/^text\/event-stream/);
-      await pollFor(() => stream.comments.length > 0, 5_000, 'the stream to open');
+      await until(() => stream.comments.length > 0, 5_000, 'the stream to open', 50);
       const from = hp.mark();
 
       const bad = await hp.api('POST', '/api/autoreply', { enabled: 'yes' });

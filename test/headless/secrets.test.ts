@@ -14,7 +14,8 @@ import { tempDir } from '../support/temp-dir.js';
 import { startFakeWa } from '../support/wa-harness.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 import { registerSecret } from '../setup/log-capture.js';
-import { HeadlessProcess, pollFor, runCli } from '../support/headless-process.js';
+import { HeadlessProcess, runCli } from '../support/headless-process.js';
+import { until } from '../support/poll.js';
 
 const ENV_KEY = 'sk-proj-headless-env-5e4d3c2b1a09';
 const FILE_KEY = 'sk-proj-headless-file-99887766aa';
@@ -107,7 +108,7 @@ describe('secrets from the environment and a file', () => {
       registerSecret(`Echo: ${text}`);
       const contact = server.createContact({ name: 'Gus' });
       await contact.sendText(server.defaultAccount, text);
-      const sent = await pollFor(async () => (await hp.ok<ReplyView[]>('GET', '/api/replies')).find((r) => r.status === 'sent'), 15_000, 'the AI reply');
+      const sent = await until(async () => (await hp.ok<ReplyView[]>('GET', '/api/replies')).find((r) => r.status === 'sent'), 15_000, 'the AI reply', 50);
       expect(sent.text).toBe(`Echo: ${text}`);
       expect(ai.requests.at(-1)!.headers.authorization).toBe(`Bearer ${ENV_KEY}`);
 

@@ -22,10 +22,24 @@ async function boundaryErrors(file: string, code: string): Promise<string[]> {
   return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
 }
 
-describe('the renderer reaches nothing past the contract', () => {
-  const file = 'renderer/views/fixture.ts';
+/** One layer's rule: each offending import refused with its message, each legitimate one allowed. */
+function layer(title: string, file: string, refused: Array<[string, RegExp]>, allowed: string[]): void {
+  describe(title, () => {
+    it.each(refused)('refuses %s', async (code, message) => {
+      const errors = await boundaryErrors(file, code);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(message);
+    });
+    it.each(allowed)('allows %s', async (code) => {
+      expect(await boundaryErrors(file, code)).toEqual([]);
+    });
+  });
+}
 
-  it.each([
+layer(
+  'the renderer reaches nothing past the contract',
+  'renderer/views/fixture.ts',
+  [
     ["import { ConnectionController } from '../../main/core/connection/controller.js';", /only the contract/],
     ["import type { ConnectionState } from '../../main/core/connection/link.js';", /only the contract/],
     ["import { setupIpc } from '../../main/electron/ipc.js';", /only the contract/],
@@ -34,67 +48,44 @@ describe('the renderer reaches nothing past the contract', () => {
     ["import { ipcRenderer } from 'electron';", /browser sandbox/],
     ["import { readFile } from 'node:fs/promises';", /browser sandbox/],
     ["import { settingsSchema } from '../../main/contract/api.js';", /zod/],
-  ])('refuses %s', async (code, message) => {
-    const errors = await boundaryErrors(file, code);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(message);
-  });
-
-  it.each([
+  ],
+  [
     "import type { Settings, ConnectionState } from '../../main/contract/api.js';",
     "import { describeState, CLOSE_POLICY } from '../../main/contract/connection.js';",
+    "import { SETTINGS_BOUNDS } from '../../main/contract/bounds.js';",
     "import { EVENT_NAMES } from '../../main/contract/channels.js';",
     "import { h } from '../lib/dom.js';",
     "import QRCode from 'qrcode';",
-  ])('allows %s', async (code) => {
-    expect(await boundaryErrors(file, code)).toEqual([]);
-  });
-});
+  ],
+);
 
-describe('the core imports neither Electron nor a shell', () => {
-  const file = 'main/core/app/fixture.ts';
-
-  it.each([
+layer(
+  'the core imports neither Electron nor a shell',
+  'main/core/app/fixture.ts',
+  [
     ["import { app } from 'electron';", /Electron-free/],
     ["import Store from 'electron-store';", /Electron-free/],
     ["import { setupIpc } from '../../electron/ipc.js';", /must not import a shell/],
     ["import { startHttpServer } from '../../headless/http-server.js';", /must not import a shell/],
     ["import '../../../renderer/main.js';", /must not import a shell/],
-  ])('refuses %s', async (code, message) => {
-    const errors = await boundaryErrors(file, code);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(message);
-  });
-
-  it.each([
+  ],
+  [
     "import { commandSchemas } from '../../contract/api.js';",
     "import { ConnectionController } from '../connection/controller.js';",
     "import { TypedEmitter } from '../util/typed-emitter.js';",
     "import path from 'node:path';",
     "import { makeWASocket } from '@whiskeysockets/baileys';",
-  ])('allows %s', async (code) => {
-    expect(await boundaryErrors(file, code)).toEqual([]);
-  });
-});
+  ],
+);
 
-describe('the contract imports nothing from main/*', () => {
-  const file = 'main/contract/fixture.ts';
-
-  it.each([
+layer(
+  'the contract imports nothing from main/*',
+  'main/contract/fixture.ts',
+  [
     ["import type { Outbox } from '../core/outbox/outbox.js';", /leaf/],
     ["import { setupIpc } from '../electron/ipc.js';", /leaf/],
     ["import { readFileSync } from 'node:fs';", /browser-safe/],
     ["import { ipcMain } from 'electron';", /browser-safe/],
-  ])('refuses %s', async (code, message) => {
-    const errors = await boundaryErrors(file, code);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(message);
-  });
-
-  it.each(["import { z } from 'zod';", "import { EVENT_NAMES } from './channels.js';", "import type { CloseCause } from './connection.js';"])(
-    'allows %s',
-    async (code) => {
-      expect(await boundaryErrors(file, code)).toEqual([]);
-    },
-  );
-});
+  ],
+  ["import { z } from 'zod';", "import { EVENT_NAMES } from './channels.js';", "import type { CloseCause } from './connection.js';"],
+);

@@ -6,16 +6,20 @@
  * anything from this module's scope (imports, helpers) — only its argument.
  */
 import type {
+  ActivityView,
   ChatMemoryView,
+  ChatView,
   EventPayloads,
   HistoryView,
   MissedView,
+  MutedChatView,
   ReplyView,
   ResponderTestView,
   Result,
   SecretsView,
   Settings,
   Snapshot,
+  TryRulesResult,
 } from '../../main/contract/api.js';
 
 export interface FakeData {
@@ -31,6 +35,13 @@ export interface FakeData {
   chatMemory: ChatMemoryView[];
   /** What `testResponder` answers. */
   testResult: ResponderTestView;
+  /** Decision records, newest first. */
+  activity: ActivityView[];
+  activityCsv: string;
+  chats: ChatView[];
+  muted: MutedChatView[];
+  /** What `tryRules` answers. */
+  tryResult: TryRulesResult;
 }
 
 export interface FakeCall {
@@ -133,6 +144,66 @@ export function installFakeApi(data: FakeData): void {
       }
       case 'testResponder':
         return ok(fake.data.testResult);
+      case 'listActivity': {
+        const search = typeof args?.search === 'string' ? args.search.toLowerCase() : '';
+        const contact = typeof args?.contact === 'string' ? args.contact.toLowerCase() : '';
+        return ok(
+          fake.data.activity.filter(
+            (a) =>
+              (!args?.outcome || a.outcome === args.outcome) &&
+              (!args?.reason || a.reason === args.reason) &&
+              (!args?.kind || a.kind === args.kind) &&
+              (!search || [a.preview, a.explanation].some((t) => t.toLowerCase().includes(search))) &&
+              (!contact || [a.contactName, a.contactMasked].some((t) => t.toLowerCase().includes(contact))),
+          ),
+        );
+      }
+      case 'exportActivity':
+        return ok(fake.data.activityCsv);
+      case 'tryRules':
+        return ok(fake.data.tryResult);
+      case 'listChats': {
+        const search = typeof args?.search === 'string' ? args.search.toLowerCase() : '';
+        return ok(fake.data.chats.filter((c) => !search || [c.name, c.masked].some((t) => t.toLowerCase().includes(search))));
+      }
+      case 'listMutedChats':
+        return ok(fake.data.muted);
+      case 'muteChat': {
+        // As the core does: the chat's name from what it knows, the list pushed as a `muted` event.
+        const chatId = String(args?.chatId);
+        const known = fake.data.chats.find((c) => c.chatId === chatId);
+        const minutes = typeof args?.minutes === 'number' ? args.minutes : null;
+        const now = Date.now();
+        const entry: MutedChatView = {
+          chatId,
+          name: known?.name ?? '',
+          masked: known?.masked ?? '',
+          isGroup: known?.isGroup ?? false,
+          mutedAt: now,
+          until: minutes === null ? null : now + minutes * 60_000,
+        };
+        fake.data.muted = [...fake.data.muted.filter((m) => m.chatId !== chatId), entry];
+        fake.emit('muted', fake.data.muted);
+        return ok(entry);
+      }
+      case 'unmuteChat': {
+        const chatId = String(args?.chatId);
+        if (!fake.data.muted.some((m) => m.chatId === chatId)) {
+          return { ok: false, error: { kind: 'not-found', message: 'This chat is not muted.' } };
+        }
+        fake.data.muted = fake.data.muted.filter((m) => m.chatId !== chatId);
+        fake.emit('muted', fake.data.muted);
+        return ok(null);
+      }
+      case 'exportRules':
+        return ok({ fileName: 'replyline-rules-2025-05-12.json', json: JSON.stringify({ format: 'replyline-rules', version: 1, rules: fake.data.rules }, null, 2) });
+      case 'importRules': {
+        // The real check is the core's (all or nothing, per-rule messages); tests override the answer for a refusal.
+        const parsed = JSON.parse(String(args?.json)) as { rules?: unknown[] } | unknown[];
+        const rules = Array.isArray(parsed) ? parsed : (parsed.rules ?? []);
+        fake.data.rules = args?.mode === 'append' ? [...fake.data.rules, ...rules] : rules;
+        return ok({ rules: fake.data.rules });
+      }
       case 'listChatMemory':
         return ok(fake.data.chatMemory);
       case 'forgetChat':

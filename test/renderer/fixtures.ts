@@ -1,5 +1,5 @@
 /** Canned data for the renderer tests, at a fixed time so screenshots are stable. */
-import type { HistoryEntryView, ReplyView, UptimeBucketView } from '../../main/contract/api.js';
+import type { ActivityView, ChatView, HistoryEntryView, ReplyView, UptimeBucketView } from '../../main/contract/api.js';
 import type { FakeData } from './fake-api.js';
 
 /** Monday 12 May 2025, 09:30 UTC (the tests run the page in UTC). */
@@ -25,16 +25,102 @@ const reply = (i: number, patch: Partial<ReplyView>): ReplyView => ({
   status: 'sent',
   statusHistory: [],
   attempts: 1,
+  chatId: 'chat-maria',
   ...patch,
 });
 
 export const REPLIES: ReplyView[] = [
-  reply(0, { status: 'sending', contactName: 'Jonas Weber', contactMasked: '+49 ••• ••• 12 34', text: 'Hi Jonas, I am away until tomorrow morning and will answer then.' }),
+  reply(0, { status: 'sending', contactName: 'Jonas Weber', contactMasked: '+49 ••• ••• 12 34', chatId: 'chat-jonas', text: 'Hi Jonas, I am away until tomorrow morning and will answer then.' }),
   reply(1, { status: 'delivered', ruleName: 'Prices', text: 'Our price list is at the shop counter; prices start at 12 €.' }),
-  reply(2, { status: 'failed', contactName: 'Lena', contactMasked: '+43 ••• ••• 98 76', attempts: 3, lastError: 'WhatsApp rejected the message (the number is not on WhatsApp)' }),
-  reply(3, { status: 'expired', contactName: FULL_NUMBER, contactMasked: '+49 ••• ••• 67 89', attempts: 0, lastError: 'Waited longer than 60 min for the connection' }),
-  reply(4, { status: 'read', ruleName: 'Prices', contactName: 'Sam Okafor', contactMasked: '+44 ••• ••• 55 21', text: 'Our price list is at the shop counter; prices start at 12 €.' }),
-  reply(5, { status: 'cancelled', contactName: 'Jonas Weber', contactMasked: '+49 ••• ••• 12 34', lastError: 'Relinked with a different account' }),
+  reply(2, { status: 'failed', contactName: 'Lena', contactMasked: '+43 ••• ••• 98 76', chatId: 'chat-lena', attempts: 3, lastError: 'WhatsApp rejected the message (the number is not on WhatsApp)' }),
+  reply(3, { status: 'expired', contactName: FULL_NUMBER, contactMasked: '+49 ••• ••• 67 89', chatId: 'chat-unnamed', attempts: 0, lastError: 'Waited longer than 60 min for the connection' }),
+  reply(4, { status: 'read', ruleName: 'Prices', contactName: 'Sam Okafor', contactMasked: '+44 ••• ••• 55 21', chatId: 'chat-sam', text: 'Our price list is at the shop counter; prices start at 12 €.' }),
+  reply(5, { status: 'cancelled', contactName: 'Jonas Weber', contactMasked: '+49 ••• ••• 12 34', chatId: 'chat-jonas', lastError: 'Relinked with a different account' }),
+];
+
+const record = (i: number, patch: Partial<ActivityView>): ActivityView => ({
+  id: `ACT${i}`,
+  at: T0 - i * 11 * MIN,
+  decidedAt: T0 - i * 11 * MIN,
+  chatId: 'chat-maria',
+  contactName: 'Maria Schmidt',
+  contactMasked: '+49 ••• ••• 45 67',
+  isGroup: false,
+  kind: 'text',
+  preview: 'Are you open today?',
+  outcome: 'skipped',
+  explanation: 'No rule applies to this message.',
+  ...patch,
+});
+
+/** One decision record per kind of outcome the window explains. */
+export const ACTIVITY: ActivityView[] = [
+  record(0, {
+    chatId: 'chat-jonas',
+    contactName: 'Jonas Weber',
+    contactMasked: '+49 ••• ••• 12 34',
+    preview: 'Hello, is the shop open?',
+    outcome: 'replied',
+    explanation: 'Rule “Away” answered.',
+    ruleName: 'Away',
+    replyId: '3EB0REPLY0',
+    replyStatus: 'sending',
+  }),
+  record(1, {
+    chatId: 'chat-jonas',
+    contactName: 'Jonas Weber',
+    contactMasked: '+49 ••• ••• 12 34',
+    preview: 'Hello??',
+    reason: 'cooldown',
+    explanation: 'Rule “Away” answered this chat a short while ago; it can answer again after 09:40.',
+    ruleName: 'Away',
+    until: T0 + 10 * MIN,
+  }),
+  record(2, { kind: 'voice', preview: '[voice message]', reason: 'kind-not-answered', explanation: 'No rule answers a voice message.' }),
+  record(3, {
+    reason: 'owner-answered',
+    outcome: 'cancelled',
+    explanation: 'You answered this chat yourself before the reply went out.',
+    ruleName: 'Away',
+    replyId: '3EB0REPLY1',
+    replyStatus: 'cancelled',
+  }),
+  record(4, {
+    chatId: 'chat-sam',
+    contactName: 'Sam Okafor',
+    contactMasked: '+44 ••• ••• 55 21',
+    kind: 'image',
+    preview: 'the broken one',
+    reason: 'muted',
+    explanation: 'You muted this chat until 12:00.',
+    until: T0 + 150 * MIN,
+  }),
+  record(5, {
+    chatId: 'chat-unnamed',
+    contactName: FULL_NUMBER,
+    contactMasked: '+49 ••• ••• 67 89',
+    reason: 'outside-schedule',
+    explanation: 'Rule “Away” only answers outside its schedule (Mon–Fri 09:00–17:00).',
+    ruleName: 'Away',
+  }),
+  record(6, {
+    chatId: 'chat-group',
+    contactName: 'Lena',
+    contactMasked: '+43 ••• ••• 98 76',
+    isGroup: true,
+    preview: 'Who is coming on Friday?',
+    reason: 'group',
+    explanation: 'Rule “Away” does not answer in groups.',
+    ruleName: 'Away',
+  }),
+];
+
+export const CHATS: ChatView[] = [
+  { chatId: 'chat-jonas', name: 'Jonas Weber', masked: '+49 ••• ••• 12 34', isGroup: false, lastAt: T0 - 11 * MIN },
+  { chatId: 'chat-maria', name: 'Maria Schmidt', masked: '+49 ••• ••• 45 67', isGroup: false, lastAt: T0 - 22 * MIN },
+  { chatId: 'chat-sam', name: 'Sam Okafor', masked: '+44 ••• ••• 55 21', isGroup: false, lastAt: T0 - 44 * MIN, mutedUntil: T0 + 150 * MIN },
+  { chatId: 'chat-unnamed', name: FULL_NUMBER, masked: '+49 ••• ••• 67 89', isGroup: false, lastAt: T0 - 55 * MIN },
+  { chatId: 'chat-group', name: 'Lena', masked: 'group', isGroup: true, lastAt: T0 - 66 * MIN },
 ];
 
 const entries: HistoryEntryView[] = [
@@ -109,13 +195,27 @@ export function fakeData(patch: Partial<FakeData> = {}): FakeData {
       typingIndicator: true,
       maxRepliesPerMinute: 10,
       maxRepliesPerChatPerHour: 6,
+      takeoverPauseMinutes: 30,
       startAtLogin: false,
       notifications: true,
+      closeToTray: true,
       chatMemoryDays: 30,
     },
     secrets: { canStore: true, secrets: [] },
     chatMemory: [],
     testResult: { outcome: 'reply', text: 'We are open today from 9 to 18.', ms: 1234 },
+    activity: ACTIVITY,
+    activityCsv: 'Time,Contact,Number,Outcome,Reason\n2025-05-12T09:30:00.000Z,Jonas Weber,+49 ••• ••• 12 34,replied,\n',
+    chats: CHATS,
+    muted: [{ chatId: 'chat-sam', name: 'Sam Okafor', masked: '+44 ••• ••• 55 21', isGroup: false, mutedAt: T0 - 30 * MIN, until: T0 + 150 * MIN }],
+    tryResult: {
+      outcome: 'reply',
+      rule: { id: 'away', name: 'Away' },
+      text: 'Hi Maria, I am away until tomorrow morning and will answer then.',
+      delayMs: { min: 1000, max: 3000 },
+      graceMs: 0,
+      notes: [],
+    },
     ...patch,
   };
 }

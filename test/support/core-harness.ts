@@ -9,7 +9,8 @@ import type { FakeWaServer } from '../fake-wa/index.js';
 import { createCoreService, type Core, type CreateCoreOptions } from '../../main/core/app/create-core.js';
 import type { ReplyView } from '../../main/contract/api.js';
 import { toReplyView } from '../../main/core/replylog/index.js';
-import { socketConfig, TEST_KEY_WRAPPER, until, waitForState } from './wa-harness.js';
+import { socketConfig, TEST_KEY_WRAPPER, waitForState } from './wa-harness.js';
+import { until } from './poll.js';
 import { registerSecret } from '../setup/log-capture.js';
 
 export async function startCore(

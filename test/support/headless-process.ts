@@ -8,9 +8,8 @@
  * check after the suite covers headless mode too.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -67,7 +66,7 @@ export interface ApiOptions {
 export interface StartOptions {
   dataDir: string;
   server: FakeWaServer;
-  /** The built renderer to serve (see `buildRenderer`). */
+  /** The built renderer to serve (see `buildRenderer` in browser.ts). */
   rendererDir?: string;
   /** Raises the global auto-reply rate limit (10 a minute by default). */
   maxRepliesPerMinute?: number;
@@ -78,11 +77,9 @@ export interface StartOptions {
 }
 
 const running = new Set<HeadlessProcess>();
-const builtDirs: string[] = [];
 
 afterAll(async () => {
   await Promise.all([...running].map((p) => p.kill()));
-  for (const d of builtDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 /** Arguments every test run passes: JSON output, a free port, the fake server and its CA. */
@@ -326,7 +323,9 @@ export function httpRequest<T = unknown>(
   chunked = false,
 ): Promise<ApiResponse<T>> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, timeout: timeoutMs }, (res) => {
+    // A fresh connection per request: reusing a kept-alive socket races the server closing it
+    // after 5 idle seconds, and a request that lands on it then fails with ECONNRESET.
+    const req = request(url, { method, headers, timeout: timeoutMs, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -417,37 +416,4 @@ export function openEventStream(url: string, headers: Record<string, string> = {
     req.on('error', reject);
     req.end();
   });
-}
-
-/** Poll `fn` until it returns a value that is not undefined/false; returns that value. */
-export async function pollFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, what = 'condition', intervalMs = 50): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-let rendererBuild: Promise<string> | undefined;
-
-/**
- * Build the renderer once per test file into a temporary folder (Vite's JS API, about a second)
- * and return it, for `--renderer-dir`. A fresh build never serves a stale `dist/renderer`, and
- * never races another build of it.
- */
-export function buildRenderer(): Promise<string> {
-  rendererBuild ??= (async () => {
-    const { build } = await import('vite');
-    const outDir = mkdtempSync(path.join(os.tmpdir(), 'replyline-headless-ui-'));
-    builtDirs.push(outDir);
-    await build({
-      configFile: path.join(REPO_ROOT, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir, emptyOutDir: true },
-    });
-    return outDir;
-  })();
-  return rendererBuild;
 }

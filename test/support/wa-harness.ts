@@ -81,12 +81,3 @@ export async function pairNew(
   await waitForState(controller, 'open');
   return controller;
 }
-
-/** Poll a condition (for server-side records that have no event). */
-export async function until(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -15,7 +15,9 @@ import {
   type CommandPayloads,
   type CommandResults,
   type EventPayloads,
+  type ChatView,
   type HistoryView,
+  type ReplyView,
   type ResponderTestView,
   type Result,
   type Settings,
@@ -25,9 +27,22 @@ import type { SettingsStore } from './settings-store.js';
 import type { StoreResets } from './store-resets.js';
 import type { ConnectionController } from '../connection/controller.js';
 import type { HistoryEntry, ReconnectHistory } from '../history/reconnect-history.js';
-import { toReplyView, type ReplyLog } from '../replylog/index.js';
+import { toReplyViewInChat, type ReplyLog, type ReplyLogEntry } from '../replylog/index.js';
 import { toMissedView, type MissedStore, type ReplyPipeline } from '../inbound/index.js';
-import { validateResponder, validateRules, type OpenAiReply, type ResponderSample, type Rule, type WebhookReply } from '../autoreply/index.js';
+import { appendRules, exportRulesFile, readRulesFile } from '../autoreply/rules-file.js';
+import { toActivityView, type ActivityEntry, type ActivityLog } from '../activity/index.js';
+import type { Conversations } from '../conversation/conversations.js';
+import { parseJid } from '../connection/jid.js';
+import { tryRules, TryRulesError, type TryRulesDeps } from './try-rules.js';
+import {
+  validateResponder,
+  validateRules,
+  type OpenAiReply,
+  type ResponderSample,
+  type Rule,
+  type ValidationError,
+  type WebhookReply,
+} from '../autoreply/index.js';
 import { SecretRefused, type Secrets } from '../secrets/index.js';
 import type { ChatMemory } from '../chat-memory/index.js';
 import type { TypedEmitter } from '../util/typed-emitter.js';
@@ -42,11 +57,18 @@ export type CommandHandlers = {
 export interface CommandContext {
   settings: SettingsStore;
   controller: Pick<ConnectionController, 'state' | 'reconnectNow' | 'useHere' | 'relink' | 'requestQr'>;
-  replyLog: Pick<ReplyLog, 'query' | 'exportCsv'>;
+  replyLog: Pick<ReplyLog, 'query' | 'exportCsv' | 'get'>;
   history: Pick<ReconnectHistory, 'list' | 'countsByCause' | 'uptime'>;
   missed: Pick<MissedStore, 'list'>;
-  pipeline: Pick<ReplyPipeline, 'sendMissed' | 'skipMissed'>;
+  pipeline: Pick<ReplyPipeline, 'sendMissed' | 'skipMissed' | 'cancelInChat'>;
   storeResets: Pick<StoreResets, 'list' | 'dismiss'>;
+  activity: Pick<ActivityLog, 'query' | 'exportCsv' | 'latestPerChat'>;
+  conversations: Pick<
+    Conversations,
+    'idOf' | 'keyOf' | 'chatKey' | 'mute' | 'unmute' | 'mutedUntil' | 'mutedViews' | 'toMutedView' | 'chatState'
+  >;
+  /** The engine's dry run, and what try-a-rule needs besides the rules. */
+  tryRules: Omit<TryRulesDeps, 'findContact' | 'autoReply' | 'chatState' | 'now'>;
   /** Where the window's events go (settings and auto-reply changes are pushed from here). */
   events: Pick<TypedEmitter<EventPayloads>, 'emit'>;
   snapshot(): Snapshot;
@@ -78,8 +100,36 @@ const refuse = (kind: ApiError['kind'], message: string, details?: ApiError['det
 const DAY = 24 * 60 * 60 * 1000;
 
 export function createCommandHandlers(ctx: CommandContext): CommandHandlers {
-  const { settings, controller, replyLog, history, missed, pipeline, events, secrets, chatMemory } = ctx;
+  const { settings, controller, replyLog, history, missed, pipeline, events, secrets, chatMemory, activity, conversations } = ctx;
 
+  const replyChatKey = (e: ReplyLogEntry) => e.chatKey ?? conversations.chatKey(e.chatJid, phoneOfJid(e.contactJid));
+  const replyView = (e: ReplyLogEntry): ReplyView => toReplyViewInChat(e, conversations.idOf(replyChatKey(e)));
+  const activityView = (e: ActivityEntry) =>
+    toActivityView(e, {
+      chatId: conversations.idOf(e.chatKey),
+      ...(e.replyId ? { replyStatus: replyLog.get(e.replyId)?.status } : {}),
+    });
+  /** Chat keys the stores know, for an id the window holds from before a restart. */
+  const knownChatKeys = function* (): Iterable<string> {
+    for (const e of activity.latestPerChat()) yield e.chatKey;
+    for (const e of replyLog.query({ limit: 5_000 })) yield replyChatKey(e);
+  };
+  /** Who a chat is, for the muted list: from its latest decision record, else its latest reply. */
+  const chatWho = (chatKey: string): { name: string; masked: string; isGroup: boolean } => {
+    const record = activity.query({ chatKey, limit: 1 })[0];
+    if (record) return { name: record.contactName, masked: record.isGroup ? 'group' : record.contactMasked, isGroup: record.isGroup };
+    const reply = replyLog.query({ limit: 5_000 }).find((e) => replyChatKey(e) === chatKey);
+    const isGroup = chatKey.startsWith('g:');
+    return reply ? { name: reply.contactName, masked: isGroup ? 'group' : reply.contactMasked, isGroup } : { name: '', masked: isGroup ? 'group' : '', isGroup };
+  };
+  const chatOf = (chatId: string): string => {
+    const key = conversations.keyOf(chatId, knownChatKeys);
+    return key ?? refuse('not-found', 'Replyline does not know this chat (any more).');
+  };
+  const rulesOrRefuse = (input: unknown, message: string): Rule[] => {
+    const r = validateRules(input);
+    return r.ok ? r.rules : refuse('invalid-rules', message, details(r.errors));
+  };
   const setAutoReply = (next: Snapshot['autoReply']) => {
     const stored = settings.setAutoReply(next);
     events.emit('auto-reply', stored);
@@ -88,7 +138,7 @@ export function createCommandHandlers(ctx: CommandContext): CommandHandlers {
 
   return {
     getSnapshot: () => ctx.snapshot(),
-    listReplies: (q) => replyLog.query(q ?? {}).map(toReplyView),
+    listReplies: (q) => replyLog.query(q ?? {}).map(replyView),
     exportReplies: (q) => replyLog.exportCsv(q ?? {}),
     getHistory: (q) => historyView(history, ctx.now(), q?.limit),
     exportHistory: () => historyCsv(history.list()),
@@ -101,14 +151,10 @@ export function createCommandHandlers(ctx: CommandContext): CommandHandlers {
     },
     getRules: () => ({ rules: settings.getRules() }),
     setRules: ({ rules }) => {
-      const r = validateRules(rules);
-      if (!r.ok) {
-        const details = r.errors.map((e) => ({ path: e.path.join('.'), message: e.message }));
-        return refuse('invalid-rules', 'Some rules need fixing before they can be saved.', details);
-      }
-      settings.setRules(r.rules);
-      ctx.rulesChanged(r.rules);
-      return { rules: r.rules };
+      const valid = rulesOrRefuse(rules, 'Some rules need fixing before they can be saved.');
+      settings.setRules(valid);
+      ctx.rulesChanged(valid);
+      return { rules: valid };
     },
     setAutoReply: ({ enabled }) => setAutoReply({ enabled }),
     pauseAutoReply: ({ until }) =>
@@ -152,6 +198,64 @@ export function createCommandHandlers(ctx: CommandContext): CommandHandlers {
       events.emit('store-resets', left);
       return left;
     },
+    listActivity: (q) => activity.query(q ?? {}).map(activityView),
+    exportActivity: (q) => activity.exportCsv(q ?? {}),
+    tryRules: (args) => {
+      const rules = args.rules === undefined ? ctx.rules() : rulesOrRefuse(args.rules, 'Some rules need fixing before they can be tried.');
+      try {
+        return tryRules(args, rules, {
+          ...ctx.tryRules,
+          autoReply: () => settings.getAutoReply(),
+          chatState: (key) => conversations.chatState(key),
+          findContact: (name) => findContact(activity, name),
+          now: ctx.now,
+        });
+      } catch (err) {
+        if (err instanceof TryRulesError) return refuse('invalid-payload', err.message);
+        throw err;
+      }
+    },
+    listChats: (q) => {
+      const search = q?.search?.trim().toLowerCase();
+      const out: ChatView[] = [];
+      for (const e of activity.latestPerChat()) {
+        const masked = e.isGroup ? 'group' : e.contactMasked;
+        if (search && !e.contactName.toLowerCase().includes(search) && !masked.toLowerCase().includes(search)) continue;
+        const mutedUntil = conversations.mutedUntil(e.chatKey);
+        out.push({
+          chatId: conversations.idOf(e.chatKey),
+          name: e.contactName,
+          masked,
+          isGroup: e.isGroup,
+          lastAt: e.at,
+          ...(mutedUntil !== undefined ? { mutedUntil } : {}),
+        });
+        if (out.length >= (q?.limit ?? 200)) break;
+      }
+      return out;
+    },
+    listMutedChats: () => conversations.mutedViews(),
+    muteChat: async ({ chatId, minutes }) => {
+      const chatKey = chatOf(chatId);
+      const entry = await conversations.mute(chatKey, minutes, chatWho(chatKey));
+      await pipeline.cancelInChat(chatKey, 'muted');
+      return conversations.toMutedView(entry);
+    },
+    unmuteChat: async ({ chatId }) => {
+      const chatKey = chatOf(chatId);
+      if (!(await conversations.unmute(chatKey))) refuse('not-found', 'This chat is not muted.');
+      return null;
+    },
+    exportRules: () => exportRulesFile(settings.getRules(), ctx.now()),
+    importRules: ({ json, mode }) => {
+      const file = readRulesFile(json);
+      if (!file.ok) return refuse('invalid-rules', 'The file could not be imported.', details(file.errors));
+      const combined = mode === 'append' ? appendRules(settings.getRules(), file.rules) : file.rules;
+      const valid = rulesOrRefuse(combined, 'Some rules in the file need fixing; nothing was imported.');
+      settings.setRules(valid);
+      ctx.rulesChanged(valid);
+      return { rules: valid };
+    },
     listSecrets: () => secrets.view(ctx.rules()),
     setSecret: ({ name, value }) => refusedSecret(() => secrets.set(name, value, ctx.rules())),
     removeSecret: ({ name }) => refusedSecret(async () => (await secrets.remove(name), null)),
@@ -173,6 +277,26 @@ export function createCommandHandlers(ctx: CommandContext): CommandHandlers {
       return null;
     },
   };
+}
+
+function details(errors: readonly ValidationError[]): ApiError['details'] {
+  return errors.map((e) => ({ path: e.path.join('.'), message: e.message }));
+}
+
+function phoneOfJid(jid: string): string | undefined {
+  const p = parseJid(jid);
+  return p?.server === 's.whatsapp.net' ? p.user : undefined;
+}
+
+/** The newest decision record from a contact with exactly this name (case-insensitive, 1:1 chats). */
+function findContact(activity: Pick<ActivityLog, 'latestPerChat'>, name: string): { jid: string; phone?: string } | undefined {
+  const wanted = name.trim().toLowerCase();
+  for (const e of activity.latestPerChat()) {
+    if (e.isGroup || e.contactName.trim().toLowerCase() !== wanted) continue;
+    const phone = e.chatKey.startsWith('p:') ? e.chatKey.slice(2) : undefined;
+    return phone ? { jid: `${phone}@s.whatsapp.net`, phone } : { jid: e.chatJid };
+  }
+  return undefined;
 }
 
 /** A refused secret change becomes the command's plain refusal. */

@@ -20,8 +20,15 @@ import { acquireSessionLock, type SessionLock } from '../connection/session-lock
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { ReconnectHistory } from '../history/reconnect-history.js';
 import { Outbox } from '../outbox/index.js';
-import { ReplyLog, toReplyView } from '../replylog/index.js';
+import { ReplyLog, toReplyViewInChat, type ReplyLogEntry } from '../replylog/index.js';
+import { ActivityLog, toActivityView, type ActivityEntry } from '../activity/index.js';
+import { ChatIds } from '../conversation/chat-ids.js';
+import { Conversations } from '../conversation/conversations.js';
+import { MuteStore } from '../conversation/mute-store.js';
+import { OwnerActivity } from '../conversation/owner-activity.js';
+import { parseJid } from '../connection/jid.js';
 import { attachInbound, DedupeStore, fromAutoReplyEngine, MissedStore, ReplyPipeline, toMissedView } from '../inbound/index.js';
+import { OfflineBacklog } from '../inbound/offline-backlog.js';
 import { AutoReplyEngine, validateRules, type InboundMessage, type OpenAiReply, type ResponderSample, type Rule, type WebhookReply } from '../autoreply/index.js';
 import { redactSecrets } from '../autoreply/responders/http.js';
 import { isConfirmed } from '../outbox/types.js';
@@ -75,6 +82,7 @@ export interface Core extends CoreService {
   readonly outbox: Outbox;
   readonly replyLog: ReplyLog;
   readonly pipeline: ReplyPipeline;
+  readonly activity: ActivityLog;
   readonly history: ReconnectHistory;
   readonly chatMemory: ChatMemory;
   readonly secrets: Secrets;
@@ -121,12 +129,25 @@ async function openCore(
     // A contact's phone may ask for a resend of a reply it could not decrypt.
     getMessage: async (key) => (key.id ? outboxRef.current?.messageFor(key.id) : undefined),
   });
-  const outbox = await Outbox.open({ dir: paths.outbox, link: controller, cipher, now, ...options.outbox });
+  // Replies with a grace period wait at each login until what waited for it is in (the owner's answer may be there).
+  const backlog = new OfflineBacklog(controller);
+  const outbox = await Outbox.open({ dir: paths.outbox, link: controller, cipher, now, ownerBacklog: backlog, ...options.outbox });
   outboxRef.current = outbox;
   const replyLog = await ReplyLog.open({ dir: paths.replyLog, cipher, now });
   const dedupe = await DedupeStore.open({ dir: paths.inbound, cipher, now });
   const missed = await MissedStore.open({ dir: paths.inbound, cipher, now });
-  const contacts = await PersistedContactMemory.open(paths.inbound, cipher);
+  const contacts = await PersistedContactMemory.open(paths.inbound, cipher, now);
+  const activity = await ActivityLog.open({ dir: paths.activity, cipher, now });
+  await fs.mkdir(paths.conversation, { recursive: true, mode: 0o700 });
+  const mutes = await MuteStore.open({ dir: paths.conversation, cipher, now });
+  const ownerActivity = await OwnerActivity.open({ dir: paths.conversation, cipher, now });
+  const conversations = new Conversations({
+    chatIds: await ChatIds.open(path.join(paths.conversation, 'chat-id.salt')),
+    mutes,
+    owner: ownerActivity,
+    now,
+  });
+  const takeoverPauseMs = () => settings.getSettings().takeoverPauseMinutes * 60_000;
   // After every store opened: each one that was damaged has set its file aside by now.
   const storeResets = await StoreResets.open({
     dataDir: paths.dataDir,
@@ -197,7 +218,12 @@ async function openCore(
   const pipeline = new ReplyPipeline({
     engine: fromAutoReplyEngine(
       engine,
-      () => ({ ...settings.getAutoReply(), rules }),
+      () => ({
+        ...settings.getAutoReply(),
+        rules,
+        takeoverPauseMs: takeoverPauseMs(),
+        chatState: (key: string) => conversations.chatState(key),
+      }),
       () => ({
         fetch: options.fetch,
         getSecret: secrets.get,
@@ -209,6 +235,8 @@ async function openCore(
     replyLog,
     dedupe,
     missed,
+    activity,
+    conversations,
     account: () => controller.account(),
     now,
     ...pipelineSettingsOf(settings.getSettings()),
@@ -222,6 +250,12 @@ async function openCore(
   // ---- events to the window -----------------------------------------------------------------
   const events = new TypedEmitter<EventPayloads>();
   const offs: Array<() => void> = [];
+  const replyChatId = (e: ReplyLogEntry) => {
+    const contact = parseJid(e.contactJid);
+    return conversations.idOf(e.chatKey ?? conversations.chatKey(e.chatJid, contact?.server === 's.whatsapp.net' ? contact.user : undefined));
+  };
+  const activityView = (e: ActivityEntry) =>
+    toActivityView(e, { chatId: conversations.idOf(e.chatKey), ...(e.replyId ? { replyStatus: replyLog.get(e.replyId)?.status } : {}) });
   offs.push(
     controller.on('state', (state) => events.emit('state', { state, stateText: describeState(state, now()) })),
     outbox.on('change', ({ entry, previous }) => {
@@ -231,7 +265,14 @@ async function openCore(
         remember('a reply', chatMemory.record(entry.chatJid, { role: 'reply', text: entry.text, at: entry.sentAt ?? now(), ref: entry.id }));
       }
     }),
-    replyLog.on('change', (entry) => events.emit('reply', toReplyView(entry))),
+    replyLog.on('change', (entry) => {
+      events.emit('reply', toReplyViewInChat(entry, replyChatId(entry)));
+      // The decision record shows its reply's status: it changed too.
+      const record = activity.findByReply(entry.id);
+      if (record) events.emit('activity', activityView(record));
+    }),
+    activity.on('change', (entry) => events.emit('activity', activityView(entry))),
+    conversations.onMutesChanged((views) => events.emit('muted', views)),
     missed.on('change', (entries) => events.emit('missed', entries.map(toMissedView))),
     history.onEntry((entry) => events.emit('history', entry)),
     // The session store sets a damaged session aside when it opens it (a relink, say).
@@ -268,6 +309,9 @@ async function openCore(
     missed,
     pipeline,
     storeResets,
+    activity,
+    conversations,
+    tryRules: { engine, takeoverPauseMs },
     events,
     snapshot,
     rulesChanged: (next) => {
@@ -307,6 +351,7 @@ async function openCore(
     replyLog,
     pipeline,
     history,
+    activity,
     chatMemory,
     secrets,
     handle: (command, args) => dispatchCommand(handlers, command, args),
@@ -320,6 +365,7 @@ async function openCore(
         for (const off of offs) off();
         tests.abort();
         pipeline.stop();
+        backlog.close();
         await controller.close();
         await writeFileAtomic(enginePath, JSON.stringify(engine.exportState())).catch(() => undefined);
         await Promise.all([
@@ -329,6 +375,9 @@ async function openCore(
           missed.close(),
           contacts.close(),
           history.close(),
+          activity.close(),
+          mutes.close(),
+          ownerActivity.close(),
           chatMemory.close(),
           secretStore.flush(),
         ]);

@@ -36,6 +36,8 @@ export function dataPaths(dataDir: string) {
     outbox: path.join(dataDir, 'outbox'),
     inbound: path.join(dataDir, 'inbound'),
     replyLog: path.join(dataDir, 'reply-log'),
+    activity: path.join(dataDir, 'activity'),
+    conversation: path.join(dataDir, 'conversation'),
     chatMemory: path.join(dataDir, 'chat-memory'),
     settings: path.join(dataDir, 'settings.json'),
     rules: path.join(dataDir, 'rules.json'),

@@ -6,24 +6,45 @@
  * before `renderReply` waits on a webhook or an LLM for 5–60 s. Both are deterministic given
  * the injected clock, random source, time zone and locale; nothing here sleeps or sends.
  */
+import {
+  DEFAULT_RULE_KINDS,
+  isAnswerableKind,
+  KIND_WORDS,
+  kindLabel,
+  type DecisionReason,
+  type InboundKind,
+  type MessageKind,
+} from '../../contract/conversation.js';
 import { isPaused } from '../../contract/api.js';
 import { selectContext, type ChatTurn } from './context.js';
 import { replyError, type ReplyError } from './errors.js';
 import type { InboundMessage } from './inbound.js';
 import { DEFAULT_RATE_LIMITS, ReplyLimiter, type LimiterState, type RateLimits, type WindowLimit } from './limits.js';
 import { evaluateMatch } from './match.js';
+import { describeSchedule } from './describe.js';
 import { callChatCompletion } from './responders/openai.js';
 import type { FetchLike, ResponderResult, SecretGetter } from './responders/http.js';
 import { callWebhook } from './responders/webhook.js';
 import { scheduleActive, isValidTimeZone } from './schedule.js';
 import { MAX_REPLY_TEXT, type OpenAiReply, type ReplySource, type Rule, type WebhookReply } from './schema.js';
 import { conversationKey, inScope, isGroupMessage, senderKeys } from './scope.js';
-import { renderTemplate } from './template.js';
+import { renderTemplate, type TemplateContext } from './template.js';
 
-/** Remembers which contacts have ever written (persisted elsewhere). */
+/** Remembers which contacts have ever written, and when last (persisted elsewhere). */
 export interface ContactMemory {
   hasSeen(contactKey: string): boolean;
-  markSeen(contactKey: string): void;
+  /** `at`: the message's time (default: now). */
+  markSeen(contactKey: string, at?: number): void;
+  /** When the chat with this contact last had a message; undefined: never, or not known. */
+  lastSeen?(contactKey: string): number | undefined;
+}
+
+/** A chat's state, checked before the rules: muted, or you wrote there yourself. */
+export interface ChatState {
+  /** Muted until then; null: until unmuted. Absent: not muted. */
+  mutedUntil?: number | null;
+  /** When you last wrote in this chat from another device (your phone, WhatsApp Web). */
+  ownerWroteAt?: number;
 }
 
 export interface EngineOptions {
@@ -44,11 +65,24 @@ export interface DecideSettings {
   /** Ms since epoch: no replies before then. */
   pausedUntil?: number;
   rules: readonly Rule[];
+  /** After you write in a chat yourself, auto-replies there pause this long (default 0: no pause). */
+  takeoverPauseMs?: number;
+  /** A chat's state by its conversation key (see `conversationKey`). */
+  chatState?: (conversationKey: string) => ChatState | undefined;
 }
 
 export interface DecideOptions {
   /** Evaluate only: no cooldown or rate is counted and no contact is marked as seen. */
   dryRun?: boolean;
+  /** Try a rule: decide as of this moment instead of the clock. */
+  at?: number;
+  /** Try a rule: days since the contact's last message (null: never wrote), instead of the contact memory. */
+  daysSinceLastMessage?: number | null;
+  /**
+   * Try a rule: the rules alone. The global switch, the pause, the chat's state and the limits are
+   * left out (the caller reports them separately).
+   */
+  rulesOnly?: boolean;
 }
 
 export type SkipReason =
@@ -60,6 +94,9 @@ export type SkipReason =
   | 'paused'
   | 'no-rules'
   | 'no-match'
+  | 'kind-not-answered'
+  | 'muted'
+  | 'owner-answered'
   | 'cooldown'
   | 'conversation-limit'
   | 'rate-limit';
@@ -71,6 +108,7 @@ export type RuleMissReason =
   | 'not-a-private-chat'
   | 'out-of-scope'
   | 'outside-schedule'
+  | 'kind-not-listed'
   | 'no-text-match'
   | 'seen-before'
   | 'invalid-pattern';
@@ -85,6 +123,8 @@ export interface Skip {
   kind: 'skip';
   messageId: string;
   reason: SkipReason;
+  /** The reason as the activity log files it (no rule matched because of the schedule, the scope …). */
+  decisionReason: DecisionReason;
   /** Plain-language explanation for the person. */
   message: string;
   /** The rule that matched but was held back (cooldown and limits). */
@@ -109,9 +149,11 @@ export interface Decision {
   notBefore: number;
   /** Show "typing…" until the reply is sent. */
   typing: boolean;
+  /** "Reply only if I don't": the reply first waits this long for you (included in `notBefore`). */
+  graceMs: number;
   inbound: Pick<
     InboundMessage,
-    'id' | 'chatJid' | 'senderJid' | 'senderPhone' | 'senderName' | 'text' | 'timestamp' | 'isGroup'
+    'id' | 'chatJid' | 'senderJid' | 'senderPhone' | 'senderName' | 'text' | 'timestamp' | 'isGroup' | 'messageKind'
   >;
 }
 
@@ -169,8 +211,8 @@ export class AutoReplyEngine {
 
   /** Decide about one inbound message. Counts the reply against cooldowns and limits (unless dryRun). */
   decide(msg: InboundMessage, settings: DecideSettings, options: DecideOptions = {}): Decision | Skip {
-    const now = this.clock();
-    const dryRun = options.dryRun === true;
+    const now = options.at ?? this.clock();
+    const dryRun = options.dryRun === true || options.rulesOnly === true;
     const group = isGroupMessage(msg);
     // In a 1:1 chat the chat JID is the contact, also for our own messages.
     const contactKeys = group
@@ -179,15 +221,40 @@ export class AutoReplyEngine {
     const excluded = excludedKind(msg);
     if (excluded) {
       // Writing to someone ourselves means they are no stranger: no greeting later.
-      if (excluded === 'own-message' && !dryRun && msg.kind === 'chat') this.markSeen(contactKeys);
-      return this.skip(msg, excluded, EXCLUDED_TEXT[excluded]);
+      if (excluded === 'own-message' && !dryRun && msg.kind === 'chat') this.markSeen(contactKeys, msg.timestamp);
+      return this.skip(msg, excluded, 'kind-not-answered', EXCLUDED_TEXT[excluded]);
     }
-    const firstContact = !group && !contactKeys.some((k) => this.memory.hasSeen(k));
+    const kind = msg.messageKind ?? 'text';
+    if (!isAnswerableKind(kind)) {
+      return this.skip(msg, 'kind-not-answered', 'kind-not-answered', NEVER_ANSWERED_TEXT[kind]);
+    }
+    const quietMs = group ? undefined : this.quietFor(contactKeys, now, options);
     try {
-      return this.evaluate(msg, settings, { now, dryRun, group, firstContact });
+      return this.evaluate(msg, settings, {
+        now,
+        dryRun,
+        rulesOnly: options.rulesOnly === true,
+        group,
+        kind,
+        firstContact: !group && quietMs === undefined,
+        quietMs,
+      });
     } finally {
-      if (!dryRun && !group) this.markSeen(contactKeys);
+      if (!dryRun && !group) this.markSeen(contactKeys, msg.timestamp);
     }
+  }
+
+  /**
+   * What `tryRules` shows of a decision without calling anything: the exact text of a template
+   * (or of a responder's fallback), or which responder would be called.
+   */
+  previewReply(decision: Decision): { text?: string; responder?: { type: 'webhook' | 'openai'; target: string; fallback?: string } } {
+    const context = this.templateContext(decision.inbound, decision.decidedAt);
+    const reply = decision.rule.reply;
+    if (reply.type === 'template') return { text: finalText(renderTemplate(reply.text, context)) };
+    const fallback = reply.fallback === undefined ? undefined : finalText(renderTemplate(reply.fallback, context)) || undefined;
+    const target = reply.type === 'webhook' ? describeUrl(reply.url) : `${reply.model} at ${describeUrl(reply.baseUrl)}`;
+    return { responder: { type: reply.type, target, ...(fallback !== undefined ? { fallback } : {}) } };
   }
 
   /** Produce the reply text for a decision. Never throws; failures are typed values. */
@@ -220,19 +287,14 @@ export class AutoReplyEngine {
 
   // -------------------------------------------------------------------------------------------
 
-  private evaluate(
-    msg: InboundMessage,
-    settings: DecideSettings,
-    ctx: { now: number; dryRun: boolean; group: boolean; firstContact: boolean },
-  ): Decision | Skip {
+  private evaluate(msg: InboundMessage, settings: DecideSettings, ctx: EvaluationContext): Decision | Skip {
     const { now } = ctx;
-    if (!settings.enabled) return this.skip(msg, 'disabled', 'Auto-reply is off.');
-    if (isPaused(settings, now)) {
-      return this.skip(msg, 'paused', `Auto-reply is paused until ${this.moment(settings.pausedUntil!)}.`, {
-        until: settings.pausedUntil!,
-      });
+    const conversation = conversationKey(msg);
+    if (!ctx.rulesOnly) {
+      const held = this.heldBack(msg, settings, conversation, now);
+      if (held) return held;
     }
-    if (settings.rules.length === 0) return this.skip(msg, 'no-rules', 'There are no auto-reply rules.');
+    if (settings.rules.length === 0) return this.skip(msg, 'no-rules', 'no-match', 'There are no auto-reply rules.');
 
     const misses: RuleMiss[] = [];
     for (const rule of settings.rules) {
@@ -241,7 +303,7 @@ export class AutoReplyEngine {
         misses.push({ ruleId: rule.id, ruleName: rule.name, reason: miss });
         continue;
       }
-      const conversation = conversationKey(msg);
+      if (ctx.rulesOnly) return this.replyDecision(msg, rule, conversation, ctx);
       const verdict = this.limiter.check(now, conversation, rule.id);
       if (!verdict.ok) {
         const ref = { id: rule.id, name: rule.name };
@@ -252,55 +314,171 @@ export class AutoReplyEngine {
             : verdict.reason === 'conversation-limit'
               ? `This chat already had ${verdict.limit!.max} auto-replies in the last ${windowWords(verdict.limit!)}; the next one can go after ${when}.`
               : `Auto-replies are going out too fast (${verdict.limit!.max} in the last ${windowWords(verdict.limit!)}); the next one can go after ${when}.`;
-        return this.skip(msg, verdict.reason, text, { rule: ref, until: verdict.until });
+        return this.skip(msg, verdict.reason, verdict.reason === 'cooldown' ? 'cooldown' : 'rate-limit', text, {
+          rule: ref,
+          until: verdict.until,
+        });
       }
-      const notBefore = now + this.delay(rule);
+      const decision = this.replyDecision(msg, rule, conversation, ctx);
       if (!ctx.dryRun) {
-        // Count the cooldown from the latest moment this reply can go out: after its delay, or
-        // after a slow responder's timeout, so a long delay cannot outlast the cooldown.
-        const sendBy = Math.max(notBefore, rule.reply.type === 'template' ? now : now + rule.reply.timeoutMs);
+        // Count the cooldown from the latest moment this reply can go out: after its grace period
+        // and delay, or after a slow responder's timeout, so a long wait cannot outlast the cooldown.
+        const sendBy = Math.max(decision.notBefore, rule.reply.type === 'template' ? now : now + rule.reply.timeoutMs);
         this.limiter.record(now, conversation, rule.id, sendBy + rule.cooldownMs);
       }
-      return {
-        kind: 'reply',
-        messageId: msg.id,
-        chatJid: msg.chatJid,
-        conversationKey: conversation,
-        rule,
-        responder: rule.reply.type,
-        decidedAt: now,
-        notBefore,
-        typing: rule.delay.typing,
-        inbound: {
-          id: msg.id,
-          chatJid: msg.chatJid,
-          senderJid: msg.senderJid,
-          ...(msg.senderPhone !== undefined ? { senderPhone: msg.senderPhone } : {}),
-          ...(msg.senderName !== undefined ? { senderName: msg.senderName } : {}),
-          text: msg.text,
-          timestamp: msg.timestamp,
-          isGroup: ctx.group,
-        },
-      };
+      return decision;
     }
-    return this.skip(msg, 'no-match', 'No rule applies to this message.', { misses });
+    return this.noRuleApplies(msg, settings.rules, misses, ctx);
   }
 
-  private ruleMiss(
-    rule: Rule,
-    msg: InboundMessage,
-    ctx: { now: number; group: boolean; firstContact: boolean },
-  ): RuleMissReason | undefined {
+  /** Off, paused, muted, or you are in the chat yourself: no rule is looked at. */
+  private heldBack(msg: InboundMessage, settings: DecideSettings, conversation: string, now: number): Skip | undefined {
+    if (!settings.enabled) return this.skip(msg, 'disabled', 'disabled', 'Auto-reply is off.');
+    if (isPaused(settings, now)) {
+      return this.skip(msg, 'paused', 'paused', `Auto-reply is paused until ${this.moment(settings.pausedUntil!, now)}.`, {
+        until: settings.pausedUntil!,
+      });
+    }
+    const chat = settings.chatState?.(conversation);
+    if (chat?.mutedUntil === null) return this.skip(msg, 'muted', 'muted', 'You muted this chat until you unmute it.');
+    if (chat?.mutedUntil !== undefined && chat.mutedUntil > now) {
+      return this.skip(msg, 'muted', 'muted', `You muted this chat until ${this.moment(chat.mutedUntil, now)}.`, {
+        until: chat.mutedUntil,
+      });
+    }
+    if (chat?.ownerWroteAt !== undefined) {
+      const resumeAt = chat.ownerWroteAt + (settings.takeoverPauseMs ?? 0);
+      // Strictly later: message times are whole seconds, and one in the same second is no answer to it.
+      if (chat.ownerWroteAt > msg.timestamp) {
+        return this.skip(msg, 'owner-answered', 'owner-answered', 'You answered this chat yourself after this message.');
+      }
+      if (resumeAt > now) {
+        return this.skip(
+          msg,
+          'owner-answered',
+          'owner-answered',
+          `You wrote in this chat yourself at ${this.moment(chat.ownerWroteAt, now)}; auto-replies here resume after ${this.moment(resumeAt, now)}.`,
+          { until: resumeAt },
+        );
+      }
+    }
+    return undefined;
+  }
+
+  private replyDecision(msg: InboundMessage, rule: Rule, conversation: string, ctx: EvaluationContext): Decision {
+    const { now } = ctx;
+    return {
+      kind: 'reply',
+      messageId: msg.id,
+      chatJid: msg.chatJid,
+      conversationKey: conversation,
+      rule,
+      responder: rule.reply.type,
+      decidedAt: now,
+      notBefore: now + rule.graceMs + this.delay(rule),
+      typing: rule.delay.typing,
+      graceMs: rule.graceMs,
+      inbound: {
+        id: msg.id,
+        chatJid: msg.chatJid,
+        senderJid: msg.senderJid,
+        ...(msg.senderPhone !== undefined ? { senderPhone: msg.senderPhone } : {}),
+        ...(msg.senderName !== undefined ? { senderName: msg.senderName } : {}),
+        text: msg.text,
+        timestamp: msg.timestamp,
+        isGroup: ctx.group,
+        messageKind: ctx.kind,
+      },
+    };
+  }
+
+  /**
+   * No rule applies, in the words that help most: a rule whose kind and text match this message
+   * but that held back (a group, the contact scope, the schedule) explains it; else no rule
+   * answers this kind of message at all; else the message matches no rule's text.
+   */
+  private noRuleApplies(msg: InboundMessage, rules: readonly Rule[], misses: RuleMiss[], ctx: EvaluationContext): Skip {
+    const on = rules.filter((r) => r.enabled);
+    if (on.length === 0) return this.skip(msg, 'no-match', 'no-match', 'Every rule is switched off.', { misses });
+    for (const miss of misses) {
+      const rule = on.find((r) => r.id === miss.ruleId);
+      if (!rule || !HELD_BACK.has(miss.reason) || !this.contentMatches(rule, msg, ctx)) continue;
+      return this.skip(msg, 'no-match', MISS_DECISION[miss.reason], this.missText(miss.reason, rule, ctx), { misses });
+    }
+    const forKind = on.filter((r) => ruleKinds(r).includes(ctx.kind));
+    if (forKind.length === 0) {
+      return this.skip(msg, 'no-match', 'kind-not-answered', `No rule answers a ${KIND_WORDS[ctx.kind]}.`, { misses });
+    }
+    const only = forKind.length === 1 ? misses.find((m) => m.ruleId === forKind[0]!.id) : undefined;
+    const text = only && !HELD_BACK.has(only.reason) ? this.missText(only.reason, forKind[0]!, ctx) : 'No rule applies to this message.';
+    return this.skip(msg, 'no-match', 'no-match', text, { misses });
+  }
+
+  /** Would this rule's kinds and match take the message, whoever sent it and whenever? */
+  private contentMatches(rule: Rule, msg: InboundMessage, ctx: EvaluationContext): boolean {
+    if (!ruleKinds(rule).includes(ctx.kind)) return false;
+    return evaluateMatch(rule.match, msg.text, { firstContact: ctx.firstContact, quietMs: ctx.quietMs }) === 'match';
+  }
+
+  /** A rule's miss in a sentence. */
+  missText(reason: RuleMissReason, rule: Rule, ctx: { kind: MessageKind }): string {
+    const name = `“${rule.name}”`;
+    switch (reason) {
+      case 'rule-off':
+        return `Rule ${name} is switched off.`;
+      case 'groups-off':
+        return `Rule ${name} does not answer in groups.`;
+      case 'not-mentioned':
+        return `Rule ${name} answers in groups only when you are mentioned.`;
+      case 'not-a-private-chat':
+        return `Rule ${name} greets contacts in private chats only.`;
+      case 'out-of-scope':
+        return `This contact is not among the contacts rule ${name} answers.`;
+      case 'outside-schedule':
+        return `Rule ${name} works only ${describeSchedule(rule.schedule!, this.timeZone)}, and this message came at another time.`;
+      case 'kind-not-listed':
+        return `Rule ${name} does not answer a ${KIND_WORDS[ctx.kind]}.`;
+      case 'no-text-match':
+        return ctx.kind === 'missed-call' ? `Rule ${name} looks for text, and a missed call has none.` : `The message does not match rule ${name}.`;
+      case 'seen-before':
+        return rule.match.type === 'greeting'
+          ? `Rule ${name} greets a contact's first message, or the first after ${rule.match.quietDays} days of silence, and this contact wrote more recently.`
+          : `Rule ${name} answers only a contact's very first message, and this contact wrote before.`;
+      case 'invalid-pattern':
+        return `Rule ${name} has a pattern that cannot be used.`;
+      default:
+        return assertNeverMiss(reason);
+    }
+  }
+
+  private ruleMiss(rule: Rule, msg: InboundMessage, ctx: EvaluationContext): RuleMissReason | undefined {
     if (!rule.enabled) return 'rule-off';
+    const greets = rule.match.type === 'first-message' || rule.match.type === 'greeting';
     if (ctx.group) {
       if (rule.groups === 'off') return 'groups-off';
       if (rule.groups === 'mentioned' && !msg.mentionsMe) return 'not-mentioned';
-      if (rule.match.type === 'first-message') return 'not-a-private-chat';
+      if (greets) return 'not-a-private-chat';
     }
     if (!inScope(rule.scope, msg)) return 'out-of-scope';
     if (!scheduleActive(rule.schedule, ctx.now, this.timeZone)) return 'outside-schedule';
-    const outcome = evaluateMatch(rule.match, msg.text, { firstContact: ctx.firstContact });
+    if (!ruleKinds(rule).includes(ctx.kind)) return 'kind-not-listed';
+    const outcome = evaluateMatch(rule.match, msg.text, { firstContact: ctx.firstContact, quietMs: ctx.quietMs });
     return outcome === 'match' ? undefined : outcome;
+  }
+
+  /** How long the chat with this contact has been quiet; undefined: never a message. */
+  private quietFor(keys: readonly string[], now: number, options: DecideOptions): number | undefined {
+    if (options.daysSinceLastMessage !== undefined) {
+      return options.daysSinceLastMessage === null ? undefined : options.daysSinceLastMessage * DAY_MS;
+    }
+    let last: number | undefined;
+    for (const key of keys) {
+      if (!this.memory.hasSeen(key)) continue;
+      // A memory without times knows only "seen": count it as just now (never greeted again).
+      const at = this.memory.lastSeen ? (this.memory.lastSeen(key) ?? now) : now;
+      last = last === undefined ? at : Math.max(last, at);
+    }
+    return last === undefined ? undefined : Math.max(0, now - last);
   }
 
   private delay(rule: Rule): number {
@@ -310,20 +488,40 @@ export class AutoReplyEngine {
     return minMs + Math.floor(unit * (maxMs - minMs + 1));
   }
 
-  private markSeen(keys: readonly string[]): void {
-    for (const key of keys) if (!this.memory.hasSeen(key)) this.memory.markSeen(key);
+  private markSeen(keys: readonly string[], at: number): void {
+    for (const key of keys) this.memory.markSeen(key, at);
   }
 
-  private skip(msg: InboundMessage, reason: SkipReason, message: string, extra: Partial<Skip> = {}): Skip {
-    return { kind: 'skip', messageId: msg.id, reason, message, ...extra };
+  private skip(
+    msg: InboundMessage,
+    reason: SkipReason,
+    decisionReason: DecisionReason,
+    message: string,
+    extra: Partial<Skip> = {},
+  ): Skip {
+    return { kind: 'skip', messageId: msg.id, reason, decisionReason, message, ...extra };
   }
 
-  /** "14:30" today, else "21 Nov 2025, 14:30" (engine zone and locale). */
-  private moment(at: number): string {
+  /** "14:30" on the day of `now`, else "21 Nov 2025, 14:30" (engine zone and locale). */
+  moment(at: number, now: number = this.clock()): string {
     const day = (t: number) =>
       new Intl.DateTimeFormat(this.locale, { timeZone: this.timeZone, dateStyle: 'medium' }).format(t);
     const time = new Intl.DateTimeFormat(this.locale, { timeZone: this.timeZone, timeStyle: 'short' }).format(at);
-    return day(at) === day(this.clock()) ? time : `${day(at)}, ${time}`;
+    return day(at) === day(now) ? time : `${day(at)}, ${time}`;
+  }
+
+  /** The placeholders' values for a message: `{message}` of media without a caption is a label. */
+  private templateContext(inbound: InboundSummary, decidedAt: number): TemplateContext {
+    const kind = inbound.messageKind ?? 'text';
+    return {
+      ...(inbound.senderName !== undefined ? { name: inbound.senderName } : {}),
+      // Media without a caption: a plain label such as "[voice message]", never an empty quote.
+      message: inbound.text.trim() === '' ? kindLabel(kind) : inbound.text,
+      kind: KIND_WORDS[kind],
+      at: decidedAt,
+      timeZone: this.timeZone,
+      locale: this.locale,
+    };
   }
 
   /**
@@ -365,13 +563,7 @@ export class AutoReplyEngine {
     deps: RenderDeps,
     test: boolean,
   ): Promise<RenderResult> {
-    const context = {
-      ...(inbound.senderName !== undefined ? { name: inbound.senderName } : {}),
-      message: inbound.text,
-      at: decidedAt,
-      timeZone: this.timeZone,
-      locale: this.locale,
-    };
+    const context = this.templateContext(inbound, decidedAt);
     if (reply.type === 'template') {
       const text = finalText(renderTemplate(reply.text, context));
       if (!text) {
@@ -415,7 +607,7 @@ export class AutoReplyEngine {
         {
           systemPrompt: renderTemplate(reply.systemPrompt, context),
           history: selectContext(turns, reply.contextTurns, reply.contextChars),
-          userText: [...inbound.text].slice(0, MAX_LLM_INPUT).join(''),
+          userText: [...context.message].slice(0, MAX_LLM_INPUT).join(''),
         },
         responderDeps,
       );
@@ -441,6 +633,64 @@ const EXCLUDED_TEXT = {
   broadcast: 'Messages from broadcast lists are never answered.',
   newsletter: 'Channel posts are never answered.',
 } as const;
+
+const NEVER_ANSWERED_TEXT: Record<Exclude<InboundKind, MessageKind>, string> = {
+  reaction: 'Reactions are never answered.',
+  edit: 'Edits of earlier messages are never answered.',
+  deletion: 'Deleted messages are never answered.',
+  system: 'System messages are never answered.',
+  other: 'Replyline does not answer this kind of message.',
+};
+
+interface EvaluationContext {
+  now: number;
+  dryRun: boolean;
+  rulesOnly: boolean;
+  group: boolean;
+  kind: MessageKind;
+  firstContact: boolean;
+  /** How long the chat has been quiet before this message; undefined: never a message. */
+  quietMs: number | undefined;
+}
+
+const DAY_MS = 24 * 3_600_000;
+
+/** Misses of a rule that would otherwise take the message: it is held back by who, where or when. */
+const HELD_BACK = new Set<RuleMissReason>(['groups-off', 'not-mentioned', 'not-a-private-chat', 'out-of-scope', 'outside-schedule']);
+
+/** How the activity log files each miss. */
+const MISS_DECISION: Record<RuleMissReason, DecisionReason> = {
+  'rule-off': 'no-match',
+  'groups-off': 'group',
+  'not-mentioned': 'group',
+  'not-a-private-chat': 'group',
+  'out-of-scope': 'out-of-scope',
+  'outside-schedule': 'outside-schedule',
+  'kind-not-listed': 'kind-not-answered',
+  'no-text-match': 'no-match',
+  'seen-before': 'no-match',
+  'invalid-pattern': 'no-match',
+};
+
+function assertNeverMiss(x: never): never {
+  throw new Error(`unexpected miss: ${String(x)}`);
+}
+
+/** The kinds of message a rule answers. */
+export function ruleKinds(rule: Pick<Rule, 'match' | 'kinds'>): readonly MessageKind[] {
+  if (rule.match.type === 'missed-call') return ['missed-call'];
+  return rule.kinds ?? DEFAULT_RULE_KINDS;
+}
+
+/** A responder's address without credentials or query: "https://example.com/hook". */
+function describeUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    return `${url.origin}${url.pathname === '/' ? '' : url.pathname}`;
+  } catch {
+    return 'an address that cannot be read';
+  }
+}
 
 function excludedKind(msg: InboundMessage): keyof typeof EXCLUDED_TEXT | undefined {
   const chat = msg.chatJid.trim().toLowerCase();

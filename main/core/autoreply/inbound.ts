@@ -1,3 +1,5 @@
+import type { InboundKind } from '../../contract/conversation.js';
+
 /**
  * The inbound message as the auto-reply engine sees it: already decoded from Baileys by the
  * connection layer, with text extracted (caption for media, '' when there is none).
@@ -20,4 +22,6 @@ export interface InboundMessage {
   isGroup: boolean;
   mentionsMe: boolean;
   kind: 'chat' | 'group' | 'status' | 'broadcast' | 'newsletter';
+  /** What the message is (text, photo, voice message, missed call, reaction …); default 'text'. */
+  messageKind?: InboundKind;
 }

@@ -26,6 +26,8 @@
 export { selectContext, type ChatTurn, type ContextMessage } from './context.js';
 export {
   AutoReplyEngine,
+  ruleKinds,
+  type ChatState,
   type ContactMemory,
   type Decision,
   type DecideOptions,
@@ -56,6 +58,8 @@ export { DAYS, type Day } from './schedule.js';
 export {
   DEFAULT_COOLDOWN_MS,
   DEFAULT_DELAY,
+  DEFAULT_GREETING_QUIET_DAYS,
+  MAX_GRACE_MS,
   MAX_REPLY_TEXT,
   ruleSchema,
   rulesSchema,
@@ -79,5 +83,6 @@ export {
   type ValidationError,
   type WebhookReply,
 } from './schema.js';
-export { normalizeJid, normalizePhone, parseContactEntry } from './scope.js';
+export { chatKeyOf, conversationKey, normalizeJid, normalizePhone, parseContactEntry } from './scope.js';
 export { renderTemplate } from './template.js';
+export { describeDays, describeSchedule } from './describe.js';

@@ -9,18 +9,34 @@
  *   have no word boundaries, so there a keyword matches anywhere.
  * - regex: through the guarded linear-time engine (see regex-guard.ts).
  * - first-message: the contact has never been seen before (decided by the engine's memory).
+ * - greeting: first-message, or the chat has been quiet for the rule's days of silence.
+ * - missed-call: always (the engine only offers missed calls to such rules).
  */
 import { compileGuardedRegex, type GuardedRegex } from './regex-guard.js';
 import type { Match } from './schema.js';
 
 export type MatchOutcome = 'match' | 'no-text-match' | 'seen-before' | 'invalid-pattern';
 
-export function evaluateMatch(match: Match, text: string, context: { firstContact: boolean }): MatchOutcome {
+export interface MatchContext {
+  /** The contact never wrote before. */
+  firstContact: boolean;
+  /** How long the chat had been quiet before this message (undefined: never a message). */
+  quietMs?: number;
+}
+
+const DAY_MS = 24 * 3_600_000;
+
+export function evaluateMatch(match: Match, text: string, context: MatchContext): MatchOutcome {
   switch (match.type) {
     case 'any':
+    case 'missed-call':
       return 'match';
     case 'first-message':
       return context.firstContact ? 'match' : 'seen-before';
+    case 'greeting':
+      return context.firstContact || (context.quietMs !== undefined && context.quietMs >= match.quietDays * DAY_MS)
+        ? 'match'
+        : 'seen-before';
     case 'exact':
       return exactMatches(match.text, text, match.caseSensitive) ? 'match' : 'no-text-match';
     case 'keywords':

@@ -7,6 +7,7 @@
  * defaults-filled form the engine takes.
  */
 import { z } from 'zod';
+import { MESSAGE_KINDS } from '../../contract/conversation.js';
 import { MAX_RULES, pausedUntilSchema } from '../../contract/api.js';
 import { compileGuardedRegex } from './regex-guard.js';
 import { DAYS, isValidTimeZone, parseTimeOfDay } from './schedule.js';
@@ -20,6 +21,9 @@ export const DEFAULT_DELAY = { minMs: 1_000, maxMs: 3_000, typing: true } as con
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 15_000;
 export const DEFAULT_OPENAI_TIMEOUT_MS = 45_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
+/** WhatsApp Business greets a contact again after 14 days of silence. */
+export const DEFAULT_GREETING_QUIET_DAYS = 14;
+export const MAX_GRACE_MS = 24 * 3_600_000;
 /** AI replies: how many earlier turns of the chat go with the message, and their size budget. */
 export const DEFAULT_CONTEXT_TURNS = 10;
 export const MAX_CONTEXT_TURNS = 50;
@@ -58,12 +62,28 @@ const matchRegex = z
 
 const matchFirstMessage = z.object({ type: z.literal('first-message') });
 
+/** The first message from a contact, or the first after `quietDays` days without a message in that chat. */
+const matchGreeting = z.object({
+  type: z.literal('greeting'),
+  quietDays: z
+    .number()
+    .int('the days of silence must be a whole number')
+    .min(1, 'the days of silence must be at least 1')
+    .max(365, 'the days of silence must be at most 365')
+    .default(DEFAULT_GREETING_QUIET_DAYS),
+});
+
+/** A call nobody answered ("Sorry I missed your call — I'll call back"). */
+const matchMissedCall = z.object({ type: z.literal('missed-call') });
+
 export const matchSchema = z.discriminatedUnion('type', [
   matchAny,
   matchExact,
   matchKeywords,
   matchRegex,
   matchFirstMessage,
+  matchGreeting,
+  matchMissedCall,
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -218,24 +238,55 @@ export const delaySchema = z
 // ---------------------------------------------------------------------------------------------
 // Rule, rules, settings
 
-export const ruleSchema = z.object({
-  id: z.string().trim().min(1, 'the rule has no id').max(100),
-  name: z.string().trim().min(1, 'the rule has no name').max(80, 'the name is too long (at most 80 characters)'),
-  enabled: z.boolean().default(true),
-  match: matchSchema,
-  schedule: scheduleSchema.optional(),
-  scope: contactScopeSchema.default({ mode: 'everyone' }),
-  groups: groupPolicySchema.default('off'),
-  reply: replySchema,
-  delay: delaySchema.default({ ...DEFAULT_DELAY }),
-  /** After answering a chat, this rule stays quiet in that chat for this long. */
-  cooldownMs: z
-    .number()
-    .int()
-    .min(MIN_COOLDOWN_MS, 'the cooldown must be at least 10 s (it is what stops reply loops)')
-    .max(7 * 24 * 3_600_000, 'the cooldown must be at most 7 days')
-    .default(DEFAULT_COOLDOWN_MS),
-});
+/** Which kinds of message a rule answers; none listed: every kind but missed calls. */
+export const ruleKindsSchema = z
+  .array(z.enum(MESSAGE_KINDS))
+  .min(1, 'pick at least one kind of message')
+  .max(MESSAGE_KINDS.length)
+  .refine((kinds) => new Set(kinds).size === kinds.length, { message: 'a kind of message is listed twice' });
+
+const TEXT_MATCHES = new Set(['exact', 'keywords', 'regex']);
+
+export const ruleSchema = z
+  .object({
+    id: z.string().trim().min(1, 'the rule has no id').max(100),
+    name: z.string().trim().min(1, 'the rule has no name').max(80, 'the name is too long (at most 80 characters)'),
+    enabled: z.boolean().default(true),
+    match: matchSchema,
+    kinds: ruleKindsSchema.optional(),
+    schedule: scheduleSchema.optional(),
+    scope: contactScopeSchema.default({ mode: 'everyone' }),
+    groups: groupPolicySchema.default('off'),
+    reply: replySchema,
+    delay: delaySchema.default({ ...DEFAULT_DELAY }),
+    /** After answering a chat, this rule stays quiet in that chat for this long. */
+    cooldownMs: z
+      .number()
+      .int()
+      .min(MIN_COOLDOWN_MS, 'the cooldown must be at least 10 s (it is what stops reply loops)')
+      .max(7 * 24 * 3_600_000, 'the cooldown must be at most 7 days')
+      .default(DEFAULT_COOLDOWN_MS),
+    /**
+     * "Reply only if I don't": the reply waits this long first, and is cancelled if you answer in
+     * that chat or read it on another device meanwhile.
+     */
+    graceMs: z
+      .number()
+      .int()
+      .min(0, 'the grace period cannot be negative')
+      .max(MAX_GRACE_MS, 'the grace period must be at most 24 hours')
+      .default(0),
+  })
+  .superRefine((rule, ctx) => {
+    const kinds = rule.kinds;
+    if (rule.match.type === 'missed-call') {
+      if (kinds && (kinds.length !== 1 || kinds[0] !== 'missed-call')) {
+        ctx.addIssue({ code: 'custom', path: ['kinds'], message: 'a missed-call rule answers missed calls only; leave the kinds of message empty' });
+      }
+    } else if (TEXT_MATCHES.has(rule.match.type) && kinds?.length === 1 && kinds[0] === 'missed-call') {
+      ctx.addIssue({ code: 'custom', path: ['match'], message: 'a missed call has no text, so this text match can never apply' });
+    }
+  });
 
 export const rulesSchema = z
   .array(ruleSchema)
@@ -258,6 +309,7 @@ export const settingsSchema = z.object({
 });
 
 export type Match = z.output<typeof matchSchema>;
+export type RuleKinds = z.output<typeof ruleKindsSchema>;
 export type Schedule = z.output<typeof scheduleSchema>;
 export type ScheduleWindow = z.output<typeof scheduleWindowSchema>;
 export type ContactScope = z.output<typeof contactScopeSchema>;
@@ -326,6 +378,9 @@ const FIELD_LABELS: Record<string, string> = {
   maxMs: 'the longest delay',
   typing: 'the typing option',
   cooldownMs: 'the cooldown',
+  graceMs: 'the grace period',
+  kinds: 'the kinds of message',
+  quietDays: 'the days of silence',
   rules: 'the rules',
 };
 
@@ -334,6 +389,7 @@ const LIST_ITEM_LABELS: Record<string, string> = {
   windows: 'time window',
   contacts: 'contact',
   days: 'day',
+  kinds: 'kind of message',
 };
 
 function fieldLabel(path: readonly PropertyKey[]): string {

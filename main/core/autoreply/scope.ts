@@ -82,10 +82,18 @@ export function isGroupMessage(msg: Pick<InboundMessage, 'isGroup' | 'kind' | 'c
  * contact's phone number when known, else their JID. Cooldowns and per-chat limits use it.
  */
 export function conversationKey(msg: InboundMessage): string {
-  if (isGroupMessage(msg)) return `g:${normalizeJid(msg.chatJid)}`;
-  const chat = normalizeJid(msg.chatJid);
-  const phone = phoneOfJid(chat) ?? (msg.senderPhone ? normalizePhone(msg.senderPhone) : undefined);
-  return phone ? `p:${phone}` : `j:${chat}`;
+  return isGroupMessage(msg) ? `g:${normalizeJid(msg.chatJid)}` : chatKeyOf(msg.chatJid, msg.senderPhone);
+}
+
+/**
+ * The conversation key of a chat: `g:<group JID>`, `p:<digits>` for a contact whose number is
+ * known (from the chat JID or `phone`), else `j:<JID>` (a LID whose number is hidden).
+ */
+export function chatKeyOf(chatJid: string, phone?: string): string {
+  const chat = normalizeJid(chatJid);
+  if (chat.endsWith('@g.us')) return `g:${chat}`;
+  const digits = phoneOfJid(chat) ?? (phone ? normalizePhone(phone) : undefined);
+  return digits ? `p:${digits}` : `j:${chat}`;
 }
 
 const compiledLists = new WeakMap<readonly string[], Set<string>>();

@@ -1,12 +1,14 @@
 /**
- * Reply templates: `{name}`, `{first_name}`, `{time}`, `{date}`, `{message}`.
+ * Reply templates: `{name}`, `{first_name}`, `{time}`, `{date}`, `{message}`, `{kind}`.
  *
  * - `{placeholder|fallback}` uses `fallback` when the value is unknown or empty
  *   (`Hi {first_name|there}!`).
  * - Unknown placeholders are left exactly as written; nothing is ever evaluated.
  * - Substitution is a single pass, so a push name such as "{message}" stays literal text.
  * - `{time}` and `{date}` are the moment of the decision, in the configured zone and locale.
- * - `{message}` is the inbound text, cut to {@link MAX_QUOTED_MESSAGE} characters.
+ * - `{message}` is the inbound text, cut to {@link MAX_QUOTED_MESSAGE} characters (the engine
+ *   passes a label such as "[voice message]" for media without a caption).
+ * - `{kind}` is what the message is, in words ("voice message", "photo", "missed call").
  */
 
 export const MAX_QUOTED_MESSAGE = 1_000;
@@ -17,6 +19,8 @@ export interface TemplateContext {
   name?: string;
   /** The inbound message text. */
   message: string;
+  /** What the message is, in words ("voice message"); '' when unknown. */
+  kind?: string;
   /** Ms since epoch used for {time} and {date}. */
   at: number;
   timeZone: string;
@@ -63,6 +67,7 @@ export function renderTemplate(template: string, ctx: TemplateContext): string {
     time: () => format('time', ctx.at, ctx.locale, ctx.timeZone),
     date: () => format('date', ctx.at, ctx.locale, ctx.timeZone),
     message: () => quoted(ctx.message),
+    kind: () => ctx.kind ?? '',
   };
   return template.replace(PLACEHOLDER, (whole, key: string, fallback: string | undefined) => {
     const value = Object.hasOwn(values, key) ? values[key]!() : undefined;

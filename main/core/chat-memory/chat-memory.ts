@@ -7,9 +7,11 @@
  * ways: at most `maxTurnsPerChat` turns per chat, at most `maxChats` chats (the longest quiet ones
  * go first), and no turn older than the retention setting (0 keeps nothing). "Forget this chat"
  * and "forget all" rewrite the file at once, so the forgotten text is gone from disk too, not just
- * hidden; turns that age out are dropped the same way at the next compaction.
+ * hidden; turns that age out are dropped the same way at the next compaction. The file is made
+ * only when the first turn is kept: a person who never uses AI replies has none.
  */
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ChatMemoryView } from '../../contract/api.js';
@@ -78,8 +80,11 @@ export class ChatMemory {
   private readonly maxChats: number;
   private readonly log = getLogger('chat-memory');
 
+  private journalOpening: Promise<Journal<MemoryRecord>> | undefined;
+  private closed = false;
+
   private constructor(
-    private readonly journal: Journal<MemoryRecord>,
+    private journal: Journal<MemoryRecord> | undefined,
     private readonly o: ChatMemoryOptions,
   ) {
     this.now = o.now ?? Date.now;
@@ -88,19 +93,36 @@ export class ChatMemory {
   }
 
   static async open(options: ChatMemoryOptions): Promise<ChatMemory> {
-    const { journal, records } = await Journal.open(path.join(options.dir, CHAT_MEMORY_FILE), {
-      parse: (v) => {
-        const r = recordSchema.safeParse(v);
-        return r.success ? r.data : undefined;
-      },
-      cipher: options.cipher,
-    });
+    const file = path.join(options.dir, CHAT_MEMORY_FILE);
+    const exists = await fs.access(file).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) return new ChatMemory(undefined, options);
+    const { journal, records } = await ChatMemory.openJournal(options);
     const memory = new ChatMemory(journal, options);
     for (const r of records) memory.apply(r);
     memory.prune();
     // Whatever aged out or was forgotten while the app was closed leaves the disk now.
     if (journal.recordCount > memory.liveCount()) await memory.compact();
     return memory;
+  }
+
+  private static openJournal(options: ChatMemoryOptions) {
+    return Journal.open<MemoryRecord>(path.join(options.dir, CHAT_MEMORY_FILE), {
+      parse: (v) => {
+        const r = recordSchema.safeParse(v);
+        return r.success ? r.data : undefined;
+      },
+      cipher: options.cipher,
+    });
+  }
+
+  /** The file, made on first use. */
+  private async writer(): Promise<Journal<MemoryRecord>> {
+    if (this.journal) return this.journal;
+    this.journalOpening ??= ChatMemory.openJournal(this.o).then(({ journal }) => (this.journal = journal));
+    return this.journalOpening;
   }
 
   /**
@@ -121,8 +143,10 @@ export class ChatMemory {
     };
     this.apply(record);
     this.prune();
-    const written = this.journal.append(record);
-    if (this.journal.recordCount > 2 * this.liveCount() + 500) void this.compact();
+    if (this.closed) return;
+    const journal = await this.writer();
+    const written = journal.append(record);
+    if (journal.recordCount > 2 * this.liveCount() + 500) void this.compact();
     await written;
   }
 
@@ -166,24 +190,33 @@ export class ChatMemory {
     const entry = [...this.chats.entries()].find(([, c]) => c.id === id);
     if (!entry) return false;
     this.chats.delete(entry[0]);
-    await this.journal.append({ t: 'forget', chat: entry[0] });
-    await this.compact();
+    await this.journalOpening; // a first turn being written lands before the forget
+    if (this.journal) {
+      await this.journal.append({ t: 'forget', chat: entry[0] });
+      await this.compact();
+    }
     return true;
   }
 
   /** Forget every chat; resolves once the file holds nothing. */
   async forgetAll(): Promise<void> {
     this.chats.clear();
-    await this.journal.append({ t: 'forget-all' });
-    await this.compact();
+    await this.journalOpening;
+    if (this.journal) {
+      await this.journal.append({ t: 'forget-all' });
+      await this.compact();
+    }
   }
 
-  flush(): Promise<void> {
-    return this.journal.flush();
+  async flush(): Promise<void> {
+    await this.journalOpening;
+    await this.journal?.flush();
   }
 
-  close(): Promise<void> {
-    return this.journal.close();
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.journalOpening;
+    await this.journal?.close();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -233,7 +266,9 @@ export class ChatMemory {
    * earlier (it may still hold a chat forgotten since), so this one waits for it and runs again.
    */
   private async compact(): Promise<void> {
-    if (this.journal.compacting) await this.journal.flush();
+    const journal = this.journal;
+    if (!journal) return;
+    if (journal.compacting) await journal.flush();
     const records: MemoryRecord[] = [];
     for (const [key, chat] of this.chats) {
       chat.turns.forEach((turn, i) => {
@@ -241,7 +276,7 @@ export class ChatMemory {
         records.push({ t: 'turn', chat: key, turn, ...(last && chat.contact ? { contact: chat.contact } : {}) });
       });
     }
-    await this.journal.compact(records);
+    await journal.compact(records);
     this.log.debug({ turns: records.length }, 'chat memory compacted');
   }
 }

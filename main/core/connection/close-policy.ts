@@ -1,5 +1,6 @@
 /**
- * Which close cause a Baileys socket close is. The table of what each cause means and what
+ * Which close cause a Baileys socket close is (docs/connection-policy.md; the codes Baileys
+ * reports for each server action are in docs/whatsapp-protocol.md). The table of what each cause means and what
  * Replyline does about it (`CLOSE_POLICY`) is in the contract (`main/contract/connection.ts`),
  * so the window shows the same words. A close is classified by what the server said, not by the status code alone: Baileys
  * reports `<stream:error><conflict type="device_removed"/></stream:error>` as 440, yet it means

@@ -1,6 +1,6 @@
 /**
  * The connection controller: owns the Baileys socket lifecycle and carries out the connection
- * policy of PRODUCT.md (see close-policy.ts for the table).
+ * policy (docs/connection-policy.md; the table is `CLOSE_POLICY` in the contract).
  *
  * It owns: exactly one live socket at a time (each with a generation id; events from a replaced
  * socket are ignored), the named connection state, the backoff schedule, the silent-link
@@ -23,6 +23,7 @@ import { deferred, type Deferred } from '../util/deferred.js';
 import type { Link, LinkEventMap, LiveSocket, Unsubscribe } from './link.js';
 import { acquireSessionLock, type SessionLock } from './session-lock.js';
 import { DeviceListCache } from './device-cache.js';
+import { InboundLedger } from './inbound-ledger.js';
 import { sameAccount } from './account.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { getLogger, type Logger } from '../logging/logger.js';
@@ -80,6 +81,8 @@ interface SocketSlot {
   retired: boolean;
   lastInboundAt: number;
   watchdog?: ReturnType<typeof setInterval>;
+  /** Messages Baileys decrypted on this socket and did not hand over yet (see inbound-ledger.ts). */
+  ledger: InboundLedger;
 }
 
 export class ConnectionController implements Link {
@@ -105,6 +108,7 @@ export class ConnectionController implements Link {
   private pendingTrigger: Trigger = 'startup';
   private qrIndex = 0;
   private closed = false;
+  private inboundRecovered = 0;
   private lastAccount: AccountIdentity | undefined;
 
   private constructor(
@@ -167,6 +171,11 @@ export class ConnectionController implements Link {
 
   on<E extends keyof LinkEventMap>(event: E, listener: (payload: LinkEventMap[E]) => void): Unsubscribe {
     return this.events.on(event, listener);
+  }
+
+  /** Inbound messages Baileys decrypted but did not emit, handed over by the inbound ledger (diagnostics). */
+  get recoveredInbound(): number {
+    return this.inboundRecovered;
   }
 
   /** The session store (for the app's encryption notice and diagnostics). */
@@ -281,7 +290,7 @@ export class ConnectionController implements Link {
       auth: store.state,
       logger: this.baileysLogger(),
     });
-    const slot: SocketSlot = { id, sock, retired: false, lastInboundAt: this.now() };
+    const slot: SocketSlot = { id, sock, retired: false, lastInboundAt: this.now(), ledger: this.ledgerFor(id, sock, store) };
     this.slot = slot;
     this.qrIndex = 0;
     this.attach(slot, store);
@@ -303,12 +312,21 @@ export class ConnectionController implements Link {
       }
       if (update.connection === 'open') this.onOpen(slot);
       if (update.connection === 'close') this.onClose(slot, update.lastDisconnect?.error);
+      if (update.receivedPendingNotifications === true) this.events.emit('offline-delivered', { socketId: slot.id });
     });
     sock.ev.on('messages.upsert', (upsert) => {
-      if (live()) this.events.emit('messages', { socketId: slot.id, upsert });
+      if (!live()) return;
+      this.events.emit('messages', { socketId: slot.id, upsert });
+      slot.ledger.emitted(upsert);
     });
     sock.ev.on('messages.update', (updates) => {
       if (live()) this.events.emit('messages-update', { socketId: slot.id, updates });
+    });
+    sock.ev.on('message-receipt.update', (updates) => {
+      if (live()) this.events.emit('message-receipts', { socketId: slot.id, updates });
+    });
+    sock.ev.on('call', (calls) => {
+      if (live()) this.events.emit('calls', { socketId: slot.id, calls });
     });
     sock.ws.on('CB:ack,class:message', (node: BinaryNode) => {
       if (!live()) return;
@@ -319,6 +337,22 @@ export class ConnectionController implements Link {
       slot.lastInboundAt = this.now();
     });
     this.startWatchdog(slot);
+  }
+
+  /** Records what arrives on `sock` and hands over what Baileys decrypted but dropped (inbound-ledger.ts). */
+  private ledgerFor(socketId: number, sock: WASocket, store: SessionStore): InboundLedger {
+    return InboundLedger.attach(sock, {
+      me: () => {
+        const me = store.state.creds.me;
+        return me?.id ? { id: me.id, lid: me.lid ?? undefined } : undefined;
+      },
+      deliver: (upsert) => {
+        this.inboundRecovered += upsert.messages.length;
+        this.log.info({ socketId, count: upsert.messages.length }, 'handing over an inbound message Baileys decrypted but did not emit');
+        this.events.emit('messages', { socketId, upsert });
+      },
+      onError: (err) => this.log.error({ err }, 'an inbound message Baileys decrypted could not be rebuilt'),
+    });
   }
 
   private onOpen(slot: SocketSlot): void {
@@ -442,6 +476,8 @@ export class ConnectionController implements Link {
       } catch (err) {
         this.log.warn({ err }, 'flushing the socket events failed');
       }
+      // Whatever it decrypted and never emitted (its receipt could not go out) is handed over now.
+      slot.ledger.socketEnded();
     }
     slot.retired = true;
     if (slot.watchdog) clearInterval(slot.watchdog);

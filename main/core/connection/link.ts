@@ -25,6 +25,15 @@ export interface LinkEventMap {
   messages: { socketId: number; upsert: BaileysEventMap['messages.upsert'] };
   /** Baileys' `messages.update` (receipts, status) from the live socket. */
   'messages-update': { socketId: number; updates: BaileysEventMap['messages.update'] };
+  /** Baileys' `message-receipt.update` (group receipts, among them your own reads on another device). */
+  'message-receipts': { socketId: number; updates: BaileysEventMap['message-receipt.update'] };
+  /** Baileys' `call` (offers, and how each call ended). */
+  calls: { socketId: number; calls: BaileysEventMap['call'] };
+  /**
+   * The server has handed over what waited for this login (Baileys' `receivedPendingNotifications`:
+   * the offline stanzas are in, though Baileys may still be decrypting the last of them).
+   */
+  'offline-delivered': { socketId: number };
   /** The account this computer is linked to changed (relink to another account, or logout). */
   'account-changed': { previous?: AccountIdentity; current?: AccountIdentity };
 }

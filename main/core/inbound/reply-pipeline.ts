@@ -15,11 +15,27 @@
  * again (same id, so never twice) while it is recent, or fails it with a plain reason. A crash
  * between 5 and the dedupe mark is caught by the reply-log lookup in step 2.
  * Replies within one chat are generated and queued in the order their messages were decided.
+ *
+ * Every message that reaches step 3 gets a decision record in the activity log (replied, or
+ * skipped with the reason), written with its dedupe mark.
+ *
+ * The owner's own messages (sent from their phone or WhatsApp Web, told apart from Replyline's
+ * replies by id) pause the chat and cancel the replies still waiting there for older messages;
+ * the owner reading a chat cancels replies still in their grace period ("reply only if I don't").
+ * A waiting reply is cancelled where it is: before it reaches the outbox (the generation step
+ * sees the mark and stops), or in the outbox, which never cancels what it may have sent.
  */
 import { z } from 'zod';
+import { kindLabel, type DecisionReason } from '../../contract/conversation.js';
 import type { Unsubscribe } from '../connection/link.js';
 import { getLogger } from '../logging/logger.js';
 import { newMessageId, OutboxError, type Outbox } from '../outbox/index.js';
+import type { DeliveryError } from '../outbox/errors.js';
+import type { ActivityLog } from '../activity/activity-log.js';
+import type { Conversations } from '../conversation/conversations.js';
+import { chatKeyOf } from '../autoreply/scope.js';
+import { parseJid } from '../connection/jid.js';
+import type { ReplyLogEntry } from '../replylog/types.js';
 import { assertNever, type AccountIdentity } from '../../contract/api.js';
 import { maskPhone } from '../replylog/mask.js';
 import type { ReplyLog } from '../replylog/reply-log.js';
@@ -44,6 +60,10 @@ export interface ReplyPipelineOptions<D extends Decision = Decision> {
   replyTtlMs?: number | null;
   /** Show "typing…" before replies whose rule asks for it (default true). */
   typingIndicator?: boolean;
+  /** Decision records for every message that reaches the engine ("why no reply?"). */
+  activity?: Pick<ActivityLog, 'add' | 'update' | 'get'>;
+  /** Chat keys, LID aliases and the owner's own messages. */
+  conversations?: Pick<Conversations, 'chatKey' | 'learnAlias' | 'phoneOf' | 'ownerWrote'>;
   /**
    * Sees each new message once, before it is decided (chat memory for AI replies): `message` for
    * what others write in chats and groups, `own` for what this account wrote (including the
@@ -55,6 +75,15 @@ export interface ReplyPipelineOptions<D extends Decision = Decision> {
 /** The settings the pipeline applies to each message; `configure()` changes them at once. */
 export type PipelineSettings = Pick<ReplyPipelineOptions, 'catchUpWindowMs' | 'replyTtlMs' | 'typingIndicator'>;
 
+/** Why a waiting reply is called back. */
+export type CancelReason = Extract<DecisionReason, 'owner-answered' | 'owner-read' | 'muted'>;
+
+export const CANCEL_WORDS: Record<CancelReason, string> = {
+  'owner-answered': 'Cancelled: you answered this chat yourself before it went out',
+  'owner-read': 'Cancelled: you read the message on another device during its grace period',
+  muted: 'Cancelled: you muted this chat',
+};
+
 export type HandleOutcome =
   | { kind: 'ignored'; reason: 'own' | 'status' | 'broadcast' | 'newsletter' }
   | { kind: 'duplicate' }
@@ -64,6 +93,8 @@ export type HandleOutcome =
 
 export type GenerateOutcome =
   | { kind: 'queued'; replyId: string }
+  /** Called back before it reached the outbox (you answered, read, muted). */
+  | { kind: 'cancelled'; replyId: string }
   | { kind: 'failed'; replyId: string; error: string }
   /** The app is shutting down: the reply stays `generating` and resumes at the next start. */
   | { kind: 'interrupted'; replyId: string };
@@ -135,6 +166,8 @@ export class ReplyPipeline<D extends Decision = Decision> {
   private readonly handling = new Set<string>();
   /** Per chat, the tail of its generation chain. */
   private readonly chains = new Map<string, Promise<unknown>>();
+  /** Replies being generated: still rendering, or being handed to the outbox. */
+  private readonly phase = new Map<string, 'rendering' | 'enqueuing'>();
   private readonly running = new Set<Promise<unknown>>();
   private unsubscribe: Unsubscribe | undefined;
 
@@ -204,12 +237,15 @@ export class ReplyPipeline<D extends Decision = Decision> {
 
   /** Handle one inbound message. Decides synchronously, in call order; resolves when its reply is queued. */
   async handle(received: ReceivedMessage): Promise<HandleOutcome> {
-    const msg = received.message;
+    const msg = this.withKnownNumber(received.message);
     const ignored = ignoredReason(msg);
     if (ignored) {
       // Never answered, whatever the engine says; it still sees them (own messages tell it who is no stranger).
       this.decide(msg, false);
-      if (ignored === 'own') this.observe('own', msg);
+      if (ignored === 'own') {
+        this.observe('own', msg);
+        await this.ownerMessage(msg);
+      }
       return { kind: 'ignored', reason: ignored };
     }
     const { keys } = received;
@@ -223,7 +259,7 @@ export class ReplyPipeline<D extends Decision = Decision> {
       const missed = now - msg.timestamp > this.catchUpWindowMs;
       const decision = this.decide(msg, missed);
       if (decision.kind === 'skip') {
-        await this.o.dedupe.add(keys);
+        await Promise.all([this.recordSkip(msg, key, decision), this.o.dedupe.add(keys)]);
         return { kind: 'skipped', reason: decision.reason };
       }
       if (missed) {
@@ -237,7 +273,17 @@ export class ReplyPipeline<D extends Decision = Decision> {
           decision,
           account: plainAccount(this.o.account()),
         });
-        await this.o.dedupe.add(keys);
+        const lateMin = Math.max(1, Math.round((now - msg.timestamp) / 60_000));
+        await Promise.all([
+          this.recordSkip(msg, key, {
+            kind: 'skip',
+            reason: 'too-old',
+            decisionReason: 'too-old',
+            message: `This message arrived ${lateMin} min after it was sent (Replyline was offline); rule “${decision.rule.name}” would answer it, so it waits in “missed while offline” for you to send or skip.`,
+            rule: { id: decision.rule.id, name: decision.rule.name },
+          }),
+          this.o.dedupe.add(keys),
+        ]);
         return { kind: 'missed', missedId: key };
       }
       const job: GenerationJob<D> = {
@@ -246,7 +292,7 @@ export class ReplyPipeline<D extends Decision = Decision> {
         decidedAt: decision.decidedAt,
         notBefore: decision.notBefore,
       };
-      const replyId = await this.record(key, job);
+      const replyId = await this.record(key, job, msg);
       await this.o.dedupe.add(keys);
       return await this.inChat(decision.chatJid, () => this.generate(replyId, key, job));
     } finally {
@@ -290,6 +336,11 @@ export class ReplyPipeline<D extends Decision = Decision> {
     };
     const replyId = await this.record(id, job);
     await missed.resolve(id, 'sent');
+    await this.o.activity?.update(id, {
+      outcome: 'replied',
+      replyId,
+      explanation: `You sent rule “${decision.rule.name}”’s reply from “missed while offline”.`,
+    });
     void this.inChat(decision.chatJid, () => this.generate(replyId, id, job));
     return { ok: true, replyId };
   }
@@ -337,42 +388,238 @@ export class ReplyPipeline<D extends Decision = Decision> {
       return this.o.engine.decide(msg, { dryRun });
     } catch (err) {
       this.log.error({ err }, 'the auto-reply engine failed to decide; message not answered');
-      return { kind: 'skip', reason: 'the auto-reply engine failed' };
+      return {
+        kind: 'skip',
+        reason: 'the auto-reply engine failed',
+        decisionReason: 'error',
+        message: 'Something went wrong while deciding about this message, so it was not answered.',
+      };
     }
   }
 
-  /** Step 5: the decision, durably, before anything slow. Returns the reply's message id. */
-  private async record(inboundKey: string, job: GenerationJob<D>): Promise<string> {
-    const msg = job.decision.inbound;
+  /**
+   * Step 5: the decision, durably, before anything slow (and, for a fresh message, its decision
+   * record). Returns the reply's message id.
+   */
+  private async record(inboundKey: string, job: GenerationJob<D>, fresh?: InboundMessage): Promise<string> {
+    const { decision } = job;
+    const msg = decision.inbound;
     const replyId = newMessageId();
-    await this.o.replyLog.add({
+    const graceMs = decision.graceMs ?? 0;
+    const chatKey = decision.conversationKey ?? this.chatKeyOf(msg);
+    const logged = this.o.replyLog.add({
       id: replyId,
       at: job.decidedAt,
       ...contactOf(msg),
-      chatJid: job.decision.chatJid,
+      chatJid: decision.chatJid,
       inboundId: msg.id,
       inboundKey,
-      rule: { id: job.decision.rule.id, name: job.decision.rule.name },
+      rule: { id: decision.rule.id, name: decision.rule.name },
       text: '',
+      chatKey,
+      inboundAt: msg.timestamp,
+      ...(graceMs > 0 ? { graceMs } : {}),
       job,
     });
+    const recorded = fresh
+      ? this.recordActivity(fresh, inboundKey, chatKey, {
+          outcome: 'replied',
+          explanation:
+            `Answered by rule “${decision.rule.name}”` +
+            (graceMs > 0 ? `, after waiting ${durationWords(graceMs)} in case you answer yourself.` : '.'),
+          rule: { id: decision.rule.id, name: decision.rule.name },
+          replyId,
+        })
+      : undefined;
+    await Promise.all([logged, recorded]);
     return replyId;
+  }
+
+  // ---- decision records -----------------------------------------------------------------------
+
+  private async recordSkip(msg: InboundMessage, key: string, skip: Skip): Promise<void> {
+    await this.recordActivity(msg, key, this.chatKeyOf(msg), {
+      outcome: 'skipped',
+      reason: skip.decisionReason ?? 'no-match',
+      explanation: skip.message ?? 'No rule applies to this message.',
+      ...(skip.rule ? { rule: { id: skip.rule.id, name: skip.rule.name } } : {}),
+      ...(skip.until !== undefined ? { until: skip.until } : {}),
+    });
+  }
+
+  private async recordActivity(
+    msg: InboundMessage,
+    key: string,
+    chatKey: string,
+    outcome: Pick<NonNullable<Parameters<NonNullable<ReplyPipelineOptions['activity']>['add']>[0]>, 'outcome' | 'explanation'> &
+      Partial<Pick<Parameters<NonNullable<ReplyPipelineOptions['activity']>['add']>[0], 'reason' | 'rule' | 'until' | 'replyId'>>,
+  ): Promise<void> {
+    const activity = this.o.activity;
+    if (!activity) return;
+    const kind = msg.messageKind ?? 'text';
+    const group = msg.isGroup || msg.kind === 'group';
+    try {
+      await activity.add({
+        key,
+        at: msg.timestamp,
+        decidedAt: this.now(),
+        chatKey,
+        chatJid: msg.chatJid,
+        ...contactOf(msg),
+        isGroup: group,
+        kind,
+        preview: msg.text.trim() === '' ? kindLabel(kind) : msg.text,
+        ...outcome,
+      });
+    } catch (err) {
+      this.log.error({ err }, 'writing a decision record failed');
+    }
+  }
+
+  // ---- the owner's own messages and reads --------------------------------------------------------
+
+  /** A reply of Replyline's own (its echo from WhatsApp), not something the owner wrote. */
+  isOwnReply(id: string): boolean {
+    return this.o.outbox.get(id) !== undefined || this.o.replyLog.has(id) || this.phase.has(id);
+  }
+
+  /**
+   * The owner wrote in a chat from another device: the chat pauses (the engine reads the time
+   * back), and replies still waiting there for a message older than this one are cancelled, as is
+   * such a message on the "missed while offline" list.
+   */
+  private async ownerMessage(msg: InboundMessage): Promise<void> {
+    const conversations = this.o.conversations;
+    if (!conversations || this.isOwnReply(msg.id)) return;
+    if (msg.kind !== 'chat' && msg.kind !== 'group') return;
+    const kind = msg.messageKind ?? 'text';
+    if (kind === 'system' || kind === 'other') return;
+    const chatKey = this.chatKeyOf(msg);
+    this.log.debug({ kind }, 'you wrote in a chat from another device');
+    // In memory at once, so a message decided right after this one already sees the pause.
+    const noted = conversations.ownerWrote(chatKey, msg.timestamp);
+    const cancelled = this.cancelWhere(chatKey, (e) => (e.inboundAt ?? e.at) <= msg.timestamp, 'owner-answered');
+    await Promise.all([noted, cancelled, this.answeredWhileMissed(chatKey, msg.timestamp)]);
+  }
+
+  /**
+   * The owner read messages in a chat on another device: replies there still in their grace
+   * period, for one of these messages or an older one, are cancelled.
+   */
+  async ownerRead(chatJid: string, messageIds: readonly string[], readAt: number): Promise<number> {
+    const chatKey = this.chatKeyOf({ chatJid, isGroup: chatJid.endsWith('@g.us') });
+    const ids = new Set(messageIds);
+    return this.cancelWhere(
+      chatKey,
+      (e) => (e.graceMs ?? 0) > 0 && (ids.has(e.inboundId) || (e.inboundAt ?? e.at) <= readAt),
+      'owner-read',
+    );
+  }
+
+  /** Cancel every reply still waiting in a chat (the person muted it). */
+  cancelInChat(chatKey: string, reason: CancelReason): Promise<number> {
+    return this.cancelWhere(chatKey, () => true, reason);
+  }
+
+  /**
+   * Cancel the waiting replies of a chat that `which` picks; resolves with how many were
+   * cancelled. Each is called back where it is, synchronously (so a send scan that runs next
+   * already skips it): while rendering, by a mark the generation step checks before it hands the
+   * reply to the outbox; in the outbox, by `outbox.cancel`, which refuses a reply that is on its
+   * way or may have arrived (that one is delivered, once, and the log says so).
+   */
+  private async cancelWhere(chatKey: string, which: (e: ReplyLogEntry) => boolean, reason: CancelReason): Promise<number> {
+    const words = CANCEL_WORDS[reason];
+    const error: DeliveryError = { kind: 'cancelled', message: words };
+    const pending: Array<Promise<boolean>> = [];
+    for (const e of this.o.replyLog.open()) {
+      if (this.entryChatKey(e) !== chatKey || !which(e)) continue;
+      let called: Promise<boolean> | undefined;
+      if (this.phase.get(e.id) === 'enqueuing' || this.o.outbox.get(e.id)) {
+        called = this.o.outbox.cancel(e.id, error).then((r) => r.ok);
+      } else if (e.status === 'generating') {
+        // Not in the outbox yet: the log's status is the mark (in memory at once, durable soon),
+        // which the generation step checks before it hands the reply over.
+        called = this.o.replyLog.update(e.id, { status: 'cancelled', lastError: words, clearJob: true }).then(() => true);
+      }
+      if (!called) continue;
+      const inboundKey = e.inboundKey;
+      pending.push(
+        called.then(async (done) => {
+          if (!done) return false;
+          this.log.info({ replyId: e.id, reason }, 'waiting reply cancelled');
+          await this.o.activity?.update(inboundKey, { outcome: 'cancelled', reason, explanation: `${words}.` });
+          return true;
+        }),
+      );
+    }
+    const results = await Promise.all(pending);
+    return results.filter(Boolean).length;
+  }
+
+  /** The owner answered a chat whose older messages wait on the missed list: take them off it. */
+  private async answeredWhileMissed(chatKey: string, ownerAt: number): Promise<void> {
+    for (const m of this.o.missed.list()) {
+      if (m.at > ownerAt) continue;
+      const chatJid = m.id.slice(0, m.id.lastIndexOf('|'));
+      if (this.chatKeyOf({ chatJid, isGroup: chatJid.endsWith('@g.us') }) !== chatKey) continue;
+      if (!(await this.o.missed.resolve(m.id, 'skipped'))) continue;
+      await this.o.activity?.update(m.id, {
+        outcome: 'skipped',
+        reason: 'owner-answered',
+        explanation: 'You answered this chat yourself, so it was taken off “missed while offline”.',
+      });
+    }
+  }
+
+  // ---- chat keys ---------------------------------------------------------------------------------
+
+  /** A LID chat whose number an earlier message told: the message gets the number (one chat, one key). */
+  private withKnownNumber(msg: InboundMessage): InboundMessage {
+    const conversations = this.o.conversations;
+    if (!conversations || msg.isGroup || msg.kind === 'group') return msg;
+    if (msg.senderPhone) {
+      conversations.learnAlias(msg.chatJid, msg.senderPhone);
+      return msg;
+    }
+    const phone = conversations.phoneOf(msg.chatJid);
+    return phone ? { ...msg, senderPhone: phone } : msg;
+  }
+
+  private chatKeyOf(msg: Pick<InboundMessage, 'chatJid' | 'isGroup'> & Partial<Pick<InboundMessage, 'senderPhone' | 'kind'>>): string {
+    const phone = msg.isGroup || msg.kind === 'group' ? undefined : msg.senderPhone;
+    return this.o.conversations ? this.o.conversations.chatKey(msg.chatJid, phone) : chatKeyOf(msg.chatJid, phone);
+  }
+
+  private entryChatKey(e: ReplyLogEntry): string {
+    if (e.chatKey) return e.chatKey;
+    const contact = parseJid(e.contactJid);
+    return this.chatKeyOf({ chatJid: e.chatJid, isGroup: e.chatJid.endsWith('@g.us'), senderPhone: contact?.server === 's.whatsapp.net' ? contact.user : undefined });
   }
 
   /** Steps 6 and 7. Never throws. */
   private async generate(replyId: string, inboundKey: string, job: GenerationJob<D>): Promise<GenerateOutcome> {
     const { decision } = job;
-    const result = await this.render(decision, replyId);
-    if (!result.ok) return this.fail(replyId, REASONS.render(result.error.message));
-    const ttl = this.replyTtlMs;
+    // Called back before or while the text was written (you answered, read, muted): stop here.
+    const calledBack = () => this.o.replyLog.get(replyId)?.status === 'cancelled';
+    if (calledBack()) return { kind: 'cancelled', replyId };
+    this.phase.set(replyId, 'rendering');
     try {
+      const result = await this.render(decision, replyId);
+      if (calledBack()) return { kind: 'cancelled', replyId };
+      if (!result.ok) return await this.fail(replyId, REASONS.render(result.error.message));
+      const ttl = this.replyTtlMs;
+      // A grace period is waiting for the owner, not for the link: the time-to-live counts after it.
+      const graceMs = decision.graceMs ?? 0;
+      this.phase.set(replyId, 'enqueuing');
       await this.o.outbox.enqueue({
         id: replyId,
         chatJid: decision.chatJid,
         text: result.text,
         notBefore: job.notBefore,
         typing: decision.typing && this.typingIndicator,
-        ttlMs: ttl === null ? null : Math.max(0, job.decidedAt + ttl - this.now()),
+        ...(graceMs > 0 ? { typingFrom: job.decidedAt + graceMs, waitsForOwner: true } : {}),
+        ttlMs: ttl === null ? null : Math.max(0, job.decidedAt + graceMs + ttl - this.now()),
         ref: inboundKey,
         account: job.account,
       });
@@ -380,6 +627,8 @@ export class ReplyPipeline<D extends Decision = Decision> {
     } catch (err) {
       if (err instanceof OutboxError && err.kind === 'closed') return { kind: 'interrupted', replyId };
       return this.fail(replyId, err instanceof OutboxError ? err.message : 'The reply could not be queued');
+    } finally {
+      this.phase.delete(replyId);
     }
   }
 
@@ -442,6 +691,14 @@ function contactOf(msg: Pick<InboundMessage, 'senderJid' | 'senderPhone' | 'send
     contactMasked: maskPhone(phoneJid ?? msg.senderJid),
     contactJid: phoneJid ?? msg.senderJid,
   };
+}
+
+/** "30 s", "5 min", "2 h 30 min". */
+function durationWords(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  const min = Math.round(ms / 60_000);
+  if (min < 60) return `${min} min`;
+  return min % 60 === 0 ? `${min / 60} h` : `${Math.floor(min / 60)} h ${min % 60} min`;
 }
 
 function plainAccount(a: AccountIdentity | undefined): AccountIdentity | undefined {

@@ -1,62 +1,20 @@
 /**
- * Turn a Baileys `WAMessage` from `messages.upsert` into the engine's `InboundMessage`, or
- * undefined when it is not something a person wrote (protocol messages, reactions, edits,
- * revokes, key distribution, stubs). Text comes from `conversation`, `extendedTextMessage`
- * or a media caption, through the ephemeral / view-once / document-with-caption wrappers.
+ * Turn a Baileys `WAMessage` from `messages.upsert` into the engine's `InboundMessage`, with what
+ * kind of message it is (`classify.ts`), or undefined when it is nothing a person sees in a chat
+ * (key distribution, protocol notices, a message not decrypted yet). Reactions, edits, deletions
+ * and system messages come through with their kind, to be recorded as never answered. Text comes
+ * from `conversation`, `extendedTextMessage` or a media caption, through the ephemeral /
+ * view-once / document-with-caption wrappers.
  */
 import type { proto, WAMessage } from '@whiskeysockets/baileys';
-import type { AccountIdentity } from '../../contract/api.js';
+import { isAnswerableKind, type AccountIdentity } from '../../contract/api.js';
 import { isPhoneJid, normalizeJid, parseJid, sameUser } from '../connection/jid.js';
+import { classifyMessage, textOf, unwrapContent } from './classify.js';
 import type { InboundMessage, ReceivedMessage } from './types.js';
 
+export { textOf, unwrapContent } from './classify.js';
+
 type Content = proto.IMessage;
-
-/** Content types a person writes. Anything else (protocol, reaction, edit, …) is not answered. */
-const PERSON_CONTENT = [
-  'conversation',
-  'extendedTextMessage',
-  'imageMessage',
-  'videoMessage',
-  'audioMessage',
-  'documentMessage',
-  'stickerMessage',
-  'contactMessage',
-  'contactsArrayMessage',
-  'locationMessage',
-  'liveLocationMessage',
-  'pollCreationMessage',
-  'pollCreationMessageV3',
-  'buttonsResponseMessage',
-  'listResponseMessage',
-  'templateButtonReplyMessage',
-] as const satisfies ReadonlyArray<keyof Content>;
-
-/** Peel the wrappers WhatsApp puts around the real content (not edits: an edit is not a new message). */
-export function unwrapContent(message: Content | null | undefined): Content | undefined {
-  let content = message ?? undefined;
-  for (let i = 0; i < 5 && content; i++) {
-    const inner =
-      content.ephemeralMessage ??
-      content.viewOnceMessage ??
-      content.viewOnceMessageV2 ??
-      content.viewOnceMessageV2Extension ??
-      content.documentWithCaptionMessage;
-    if (!inner?.message) break;
-    content = inner.message;
-  }
-  return content;
-}
-
-export function textOf(c: Content): string {
-  return (
-    c.conversation ??
-    c.extendedTextMessage?.text ??
-    c.imageMessage?.caption ??
-    c.videoMessage?.caption ??
-    c.documentMessage?.caption ??
-    ''
-  );
-}
 
 function mentionedJids(c: Content): string[] {
   const info =
@@ -99,8 +57,10 @@ export function toInbound(
   const id = key?.id;
   const remoteJid = key?.remoteJid;
   if (!id || !remoteJid) return undefined;
-  const content = unwrapContent(m.message);
-  if (!content || !PERSON_CONTENT.some((k) => content[k] !== null && content[k] !== undefined)) return undefined;
+  const messageKind = classifyMessage(m);
+  if (!messageKind) return undefined;
+  const content = unwrapContent(m.message) ?? {};
+  const answerable = isAnswerableKind(messageKind);
 
   const kind = kindOf(remoteJid);
   const isGroup = kind === 'group';
@@ -117,12 +77,14 @@ export function toInbound(
     senderJid: sender,
     senderPhone: phoneJid ? parseJid(phoneJid)?.user : undefined,
     senderName: m.pushName ?? undefined,
-    text: textOf(content),
+    // What a reaction, edit or deletion carries is not the person's message: never quoted.
+    text: answerable ? textOf(content) : '',
     timestamp: secondsToMs(m.messageTimestamp) ?? now,
     fromMe: !!key.fromMe,
     isGroup,
     mentionsMe,
     kind,
+    messageKind,
   };
   const keys = [dedupeKey(chatJid, id)];
   if (key.remoteJidAlt && !isGroup) keys.push(dedupeKey(key.remoteJidAlt, id));

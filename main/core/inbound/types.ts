@@ -6,6 +6,7 @@
  * one place they are declared), so the real engine plugs in through `fromAutoReplyEngine()` and
  * a stub stands in for tests.
  */
+import type { DecisionReason } from '../../contract/conversation.js';
 import type { InboundMessage } from '../autoreply/inbound.js';
 import type { Decision as EngineDecision, RenderResult as EngineRenderResult, Skip as EngineSkip } from '../autoreply/engine.js';
 import type { RuleRef } from '../replylog/types.js';
@@ -32,12 +33,24 @@ export interface ReceivedMessage {
 export type Decision = Pick<EngineDecision, 'kind' | 'chatJid' | 'decidedAt' | 'notBefore' | 'typing' | 'inbound'> & {
   /** The rule that decided (the engine's decision carries the whole rule). */
   rule: RuleRef;
+  /** "Reply only if I don't": the reply first waits this long for the owner (included in `notBefore`). */
+  graceMs?: number;
+  /** The conversation key (see `chatKeyOf`), when the engine gives it. */
+  conversationKey?: string;
 };
 
 /** The engine decided not to answer. */
 export type Skip = Pick<EngineSkip, 'kind'> & {
   /** The engine's reason code, or the pipeline's own words when the engine threw (diagnostics). */
   reason: string;
+  /** How the activity log files it (default: no rule matched). */
+  decisionReason?: DecisionReason;
+  /** The decision in a sentence, for the person. */
+  message?: string;
+  /** The rule held back (cooldown, limits). */
+  rule?: RuleRef;
+  /** Until when the reason holds. */
+  until?: number;
 };
 
 /** The reply text, or why there is none. */

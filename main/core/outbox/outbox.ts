@@ -15,6 +15,15 @@
  *   reply's not-before time, an ack deadline, or the earliest time-to-live of a waiting reply
  *   (so a reply expires when its time is up, even in the middle of an outage). Everything else
  *   re-runs the scan through `kick()` (coalesced to one scan per microtask).
+ *
+ * Cancelling (the person answered the chat themselves, read it, muted it) never races a send:
+ * `cancel()` takes only a reply that cannot have been handed to a socket — queued and never
+ * attempted. After a crash that includes "not due yet when this run began": the run that crashed
+ * may have written a due reply just before, its `sending` mark still on the way to disk. (A clean
+ * close writes a last `closed` record, after which the log holds every attempt.) Anything else
+ * may have arrived, so it is completed with its id instead. The state change is synchronous, so
+ * the next scan never sees a cancelled reply. A cancelled reply was therefore never sent, and a
+ * reply that may have been sent is never reported as cancelled.
  */
 import { assertNever } from '../../contract/api.js';
 import type { Link, LiveSocket, Unsubscribe } from '../connection/link.js';
@@ -73,6 +82,11 @@ export interface OutboxOptions {
   keepFinished?: number;
   /** Never compact below this many records. */
   compactAfterRecords?: number;
+  /**
+   * While a login's offline backlog is still coming in, replies that wait for the owner
+   * (`waitsForOwner`) are held; `onDone` wakes the outbox when it is in.
+   */
+  ownerBacklog?: { pending(): boolean; onDone(listener: () => void): Unsubscribe };
 }
 
 export type OutboxErrorKind = 'closed' | 'no-account' | 'invalid-id';
@@ -90,7 +104,7 @@ export class OutboxError extends Error {
 
 export type CancelResult =
   | { ok: true; entry: OutboxEntry }
-  | { ok: false; error: { kind: 'not-found' | 'finished' | 'in-flight'; message: string } };
+  | { ok: false; error: { kind: 'not-found' | 'finished' | 'in-flight' | 'maybe-sent'; message: string } };
 
 export interface OutboxDiagnostics {
   /** Entries not finished. */
@@ -145,6 +159,8 @@ export class Outbox {
   private readonly deadSockets = new Set<number>();
   /** Entries an attempt was made for since start (an expiry then says it may have arrived). */
   private readonly everAttempted = new Set<string>();
+  /** Queued entries that were due when this run began: the run before may have written one. */
+  private readonly dueBeforeOpen = new Set<string>();
   private readonly typingShown = new Set<string>();
   private readonly unsubscribe: Unsubscribe[] = [];
   private readonly timer: WakeTimer;
@@ -158,6 +174,7 @@ export class Outbox {
   private kickQueued = false;
   private closed = false;
   private readonly now: () => number;
+  private readonly ownerBacklog: OutboxOptions['ownerBacklog'];
   private readonly opts: Omit<typeof DEFAULTS, 'defaultTtlMs'> & { defaultTtlMs: number | null };
 
   private constructor(
@@ -166,6 +183,7 @@ export class Outbox {
     options: OutboxOptions,
   ) {
     this.now = options.now ?? (() => Date.now());
+    this.ownerBacklog = options.ownerBacklog;
     this.opts = {
       ackTimeoutMs: options.ackTimeoutMs ?? DEFAULTS.ackTimeoutMs,
       writeTimeoutMs: options.writeTimeoutMs ?? DEFAULTS.writeTimeoutMs,
@@ -185,7 +203,7 @@ export class Outbox {
       cipher: options.cipher,
     });
     const outbox = new Outbox(options.link, journal, options);
-    outbox.resume(replay(records));
+    outbox.resume(replay(records), records.at(-1)?.t === 'closed');
     if (recovery.truncatedBytes > 0 || recovery.quarantinedTo) {
       outbox.log.warn({ truncatedBytes: recovery.truncatedBytes, quarantined: !!recovery.quarantinedTo }, 'outbox log recovered');
     }
@@ -195,7 +213,7 @@ export class Outbox {
     return outbox;
   }
 
-  private resume(stored: Map<string, StoredEntry>): void {
+  private resume(stored: Map<string, StoredEntry>, closedCleanly: boolean): void {
     let resumed = 0;
     for (const e of stored.values()) {
       if (e.state === 'sending') {
@@ -206,6 +224,8 @@ export class Outbox {
         this.everAttempted.add(e.id);
       } else if (e.attempts > 0 || e.lastError?.kind === 'disconnected') {
         this.everAttempted.add(e.id);
+      } else if (!closedCleanly && e.state === 'queued' && e.notBefore <= this.now()) {
+        this.dueBeforeOpen.add(e.id);
       }
       this.entries.set(e.id, e);
       if (!isFinished(e.state)) {
@@ -223,6 +243,7 @@ export class Outbox {
       link.on('message-ack', (a) => this.onAck(a.id, a.error)),
       link.on('closed', (c) => this.onSocketClosed(c.socketId)),
       link.on('open', () => this.kick()),
+      ...(this.ownerBacklog ? [this.ownerBacklog.onDone(() => this.kick())] : []),
       link.on('account-changed', () => this.kick()),
       link.on('messages-update', ({ updates }) => {
         for (const u of updates) {
@@ -277,6 +298,8 @@ export class Outbox {
       notBefore: reply.notBefore ?? now,
       expiresAt: ttl === null ? null : now + ttl,
       typing: reply.typing ?? false,
+      ...(reply.typingFrom !== undefined ? { typingFrom: reply.typingFrom } : {}),
+      ...(reply.waitsForOwner ? { waitsForOwner: true } : {}),
       ref: reply.ref,
       state: invalid ? 'failed' : 'queued',
       attempts: 0,
@@ -303,13 +326,27 @@ export class Outbox {
     return done;
   }
 
-  /** Cancel a reply that has not been handed to WhatsApp yet. */
-  async cancel(id: string): Promise<CancelResult> {
+  /**
+   * Cancel a reply that was never handed to WhatsApp, with `reason` for the reply log. A reply
+   * still being written to the log is cancelled once it is written. Refused for a reply on its
+   * way (`in-flight`) or one an earlier attempt may have delivered (`maybe-sent`): those go out
+   * with their id, so the contact gets them at most once and the log never says "cancelled" for
+   * a reply that arrived.
+   */
+  async cancel(id: string, reason: DeliveryError = cancelledError): Promise<CancelResult> {
+    const pending = this.enqueuing.get(id);
+    if (pending) await pending.catch(() => undefined);
     const e = this.entries.get(id);
     if (!e) return { ok: false, error: { kind: 'not-found', message: 'No such reply in the outbox' } };
     switch (e.state) {
       case 'queued': {
-        const written = this.transition(e, 'cancelled', { error: cancelledError });
+        if (this.everAttempted.has(id) || this.dueBeforeOpen.has(id)) {
+          return {
+            ok: false,
+            error: { kind: 'maybe-sent', message: 'An earlier attempt may have reached WhatsApp; the reply is completed with the same id' },
+          };
+        }
+        const written = this.transition(e, 'cancelled', { error: reason });
         this.kick();
         await written;
         return { ok: true, entry: snapshot(e) };
@@ -374,6 +411,8 @@ export class Outbox {
     this.timer.disarm();
     for (const u of this.unsubscribe.splice(0)) u();
     await Promise.allSettled([...this.enqueuing.values()]);
+    // Nothing is written on a socket from here on: the log now shows every attempt there was.
+    await this.journal.append({ t: 'closed', at: this.now() }).catch(() => undefined);
     await this.journal.close();
   }
 
@@ -430,10 +469,15 @@ export class Outbox {
         }
         if (!usable || !account) break; // a dead socket or no account yet: the next `closed`/`open` kicks
         if (e.notBefore > now) {
-          if (e.typing) this.showTyping(usable, e);
+          // A reply that first waits for the owner (grace period) shows "typing…" only after it.
+          const typingFrom = e.typingFrom ?? 0;
+          if (e.typing && now >= typingFrom) this.showTyping(usable, e);
+          else if (e.typing) wakeAt = Math.min(wakeAt, typingFrom);
           wakeAt = Math.min(wakeAt, e.notBefore);
           break;
         }
+        // Due, but the owner's answer may still be in this login's backlog: wait for it.
+        if (e.waitsForOwner && this.ownerBacklog?.pending()) break;
         const attempt = this.attempt(e, usable, now);
         wakeAt = Math.min(wakeAt, this.deadlineOf(attempt));
         break;
@@ -662,6 +706,7 @@ export class Outbox {
       if (isFinished(e.state)) {
         this.entries.delete(e.id);
         this.everAttempted.delete(e.id);
+        this.dueBeforeOpen.delete(e.id);
         dropFinished--;
       }
     }

@@ -2,7 +2,7 @@
  * The outbox's vocabulary: a reply's delivery state (a string union with exhaustive switches),
  * the entry as callers see it, and what a caller hands in to queue a reply.
  */
-import { assertNever, type AccountIdentity } from '../../contract/api.js';
+import { assertNever, REPLY_STATUSES, type AccountIdentity, type ReplyStatus } from '../../contract/api.js';
 import type { DeliveryError } from './errors.js';
 
 /**
@@ -10,18 +10,10 @@ import type { DeliveryError } from './errors.js';
  * sending: failed | expired | cancelled. `sending` means written (or being written) on a
  * socket and not yet acknowledged by the server: an uncertain outcome.
  */
-export type DeliveryState = 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'expired' | 'cancelled';
+export type DeliveryState = Exclude<ReplyStatus, 'generating'>;
 
-export const DELIVERY_STATES: readonly DeliveryState[] = [
-  'queued',
-  'sending',
-  'sent',
-  'delivered',
-  'read',
-  'failed',
-  'expired',
-  'cancelled',
-];
+/** The window's reply statuses less `generating`, which is the reply pipeline's, not the outbox's. */
+export const DELIVERY_STATES: readonly DeliveryState[] = REPLY_STATUSES.filter((s): s is DeliveryState => s !== 'generating');
 
 /** The outbox is done with the entry: nothing more will be attempted. */
 export function isFinished(state: DeliveryState): boolean {
@@ -95,6 +87,13 @@ export interface OutboxEntry {
   readonly expiresAt: number | null;
   /** Show "typing…" in the chat while the reply waits out its delay (best effort). */
   readonly typing: boolean;
+  /** Not before this time (a reply that first waits for the owner: its grace period). */
+  readonly typingFrom?: number;
+  /**
+   * The reply waits to see whether the owner answers (a grace period): it is held while the
+   * offline backlog of a login is still coming in, since the owner's answer may be in it.
+   */
+  readonly waitsForOwner?: boolean;
   /** Caller's correlation key (e.g. the inbound message it answers). Opaque to the outbox. */
   readonly ref?: string;
   readonly state: DeliveryState;
@@ -117,6 +116,10 @@ export interface NewReply {
   /** Time-to-live in ms from now; null = never expires. Default: the outbox's `defaultTtlMs`. */
   ttlMs?: number | null;
   typing?: boolean;
+  /** Show "typing…" only from this time on (default: as soon as the reply is waiting). */
+  typingFrom?: number;
+  /** See `OutboxEntry.waitsForOwner`. */
+  waitsForOwner?: boolean;
   ref?: string;
   /** The account the reply belongs to. Default: `link.account()` at enqueue time. */
   account?: AccountIdentity;

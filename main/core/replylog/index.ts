@@ -4,5 +4,6 @@ export type { ReplyLogOptions, ReplyLogEvents } from './reply-log.js';
 export type { ReplyLogEntry, NewReplyLogEntry, ReplyLogPatch, ReplyQuery, ReplyStatus, RuleRef } from './types.js';
 export { REPLY_STATUSES, isOpenStatus } from './types.js';
 export { maskPhone, HIDDEN_NUMBER } from './mask.js';
-export { toReplyView } from './views.js';
+
+export { toReplyView, toReplyViewInChat } from './views.js';
 export type { ReplyLogView } from './views.js';

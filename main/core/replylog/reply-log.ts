@@ -56,6 +56,9 @@ const entrySchema = z.object({
   statusHistory: z.array(z.object({ status: statusSchema, at: z.number() })),
   attempts: z.number().int().min(0),
   lastError: z.string().optional(),
+  chatKey: z.string().optional(),
+  inboundAt: z.number().optional(),
+  graceMs: z.number().optional(),
   job: z.unknown().optional(),
 });
 const recordSchema = z.discriminatedUnion('t', [

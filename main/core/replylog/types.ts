@@ -1,16 +1,11 @@
 /**
- * The reply log's vocabulary. `ReplyStatus` is the outbox's delivery state plus `generating`
- * (decided, the reply text is still being written by a responder); the names match the
- * window contract's `ReplyStatus`.
+ * The reply log's vocabulary. `ReplyStatus` is the window contract's: the outbox's delivery
+ * states (declared from it, in outbox/types.ts) plus `generating` (decided, the reply text is
+ * still being written by a responder).
  */
-import type { DeliveryState } from '../outbox/types.js';
 import { assertNever, type ReplyStatus } from '../../contract/api.js';
 
 export { REPLY_STATUSES, type ReplyStatus } from '../../contract/api.js';
-
-// The contract's statuses are exactly the outbox's delivery states plus `generating`.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export const REPLY_STATUSES_MATCH_OUTBOX: Same<ReplyStatus, 'generating' | DeliveryState> = true;
 
 /** Still moving: the log must not drop it, and a restart must pick it up. */
 export function isOpenStatus(status: ReplyStatus): boolean {
@@ -58,6 +53,12 @@ export interface ReplyLogEntry {
   statusHistory: Array<{ status: ReplyStatus; at: number }>;
   attempts: number;
   lastError?: string;
+  /** The conversation key (see `chatKeyOf`): what mutes, pauses and cancels are keyed by. */
+  chatKey?: string;
+  /** When the inbound message was written (a later message of yours cancels the reply). */
+  inboundAt?: number;
+  /** The rule's grace period ("reply only if I don't"): while it runs, your reading the chat cancels the reply. */
+  graceMs?: number;
   /**
    * While `generating`: what the reply pipeline needs to generate the reply again after a crash
    * (opaque here, validated by the pipeline). Dropped once the reply is queued or finished.

@@ -23,3 +23,8 @@ export function toReplyView(e: ReplyLogEntry): ReplyLogView {
   if (e.lastError !== undefined) view.lastError = e.lastError;
   return view;
 }
+
+/** The view with the chat's opaque id, for muting from a reply-log row. */
+export function toReplyViewInChat(e: ReplyLogEntry, chatId: string): ReplyLogView {
+  return { ...toReplyView(e), chatId };
+}

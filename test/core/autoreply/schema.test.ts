@@ -62,7 +62,7 @@ describe('validateRules', () => {
     ['a rule that is not an object', [5], /^Rule 1: this entry should be a set of settings$/],
     ['missing name', [{ ...base, name: undefined }], /^Rule 1: the name is missing$/],
     ['blank name', [{ ...base, name: '  ' }], /^Rule 1: the rule has no name$/],
-    ['unknown match type', [{ ...base, match: { type: 'sometimes' } }], /^Rule 1 “Away”: the kind of match must be one of: any, exact, keywords, regex, first-message$/],
+    ['unknown match type', [{ ...base, match: { type: 'sometimes' } }], /^Rule 1 “Away”: the kind of match must be one of: any, exact, keywords, regex, first-message, greeting, missed-call$/],
     [
       'catastrophic regex',
       [base, { ...base, id: 'r2', match: { type: 'regex', pattern: '(a+)+$' } }],

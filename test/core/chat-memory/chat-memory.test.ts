@@ -138,3 +138,20 @@ describe('ChatMemory', () => {
     await plain.close();
   });
 });
+
+describe('ChatMemory file', () => {
+  it('is made only when the first turn is kept', async () => {
+    const dir = tempDir('chat-memory-');
+    const m = await open(dir);
+    expect(m.list()).toEqual([]);
+    expect(await fs.readdir(dir)).toEqual([]);
+    await m.forgetAll();
+    expect(await fs.readdir(dir)).toEqual([]);
+    await m.record(CHAT, { role: 'contact', text: 'hello there', at: T0 });
+    expect(await fs.readdir(dir)).toEqual([CHAT_MEMORY_FILE]);
+    await m.close();
+    const again = await open(dir);
+    expect(again.turns(CHAT).map((t) => t.text)).toEqual(['hello there']);
+    await again.close();
+  });
+});

@@ -3,7 +3,7 @@ import { Boom } from '@hapi/boom';
 import { classifyClose, CloseEdges, RESTART_STORM } from '../../../main/core/connection/close-policy.js';
 import { CLOSE_POLICY, type CloseAction, type CloseCause } from '../../../main/contract/api.js';
 
-/** Build the error Baileys puts in `lastDisconnect.error` for each server action (PROTOCOL-NOTES §5). */
+/** Build the error Baileys puts in `lastDisconnect.error` for each server action (docs/whatsapp-protocol.md, "How closes look"). */
 const boom = (message: string, statusCode: number, data?: unknown) => new Boom(message, { statusCode, data });
 const conflict = (type: string) => ({ tag: 'conflict', attrs: { type } });
 

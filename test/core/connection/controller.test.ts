@@ -11,14 +11,8 @@ import { SessionLockedError } from '../../../main/core/connection/session-lock.j
 import { ReconnectHistory } from '../../../main/core/history/reconnect-history.js';
 import { ManualScheduler } from '../../support/manual-scheduler.js';
 import { tempDir } from '../../support/temp-dir.js';
-import {
-  createController,
-  pairNew,
-  recordStates,
-  startFakeWa,
-  until,
-  waitForState,
-} from '../../support/wa-harness.js';
+import { createController, pairNew, recordStates, startFakeWa, waitForState } from '../../support/wa-harness.js';
+import { until } from '../../support/poll.js';
 
 let server: FakeWaServer;
 const controllers: ConnectionController[] = [];

@@ -27,6 +27,7 @@ describe('toInbound', () => {
       isGroup: false,
       mentionsMe: false,
       kind: 'chat',
+      messageKind: 'text',
     });
     expect(r.keys).toEqual(['15557770000@s.whatsapp.net|ABC123']);
     expect(r.source).toBe('notify');
@@ -45,9 +46,15 @@ describe('toInbound', () => {
   });
 
   it.each([
-    ['a reaction', { reactionMessage: { text: '👍' } }],
-    ['a revoke', { protocolMessage: { type: 0 } }],
-    ['an edit', { editedMessage: { message: { protocolMessage: { type: 14 } } } }],
+    ['a reaction', { reactionMessage: { text: '👍' } }, 'reaction'],
+    ['a revoke', { protocolMessage: { type: 0 } }, 'deletion'],
+    ['an edit', { editedMessage: { message: { protocolMessage: { type: 14 } } } }, 'edit'],
+  ])('passes %s on as a kind that is never answered, without its text', (_name, message, kind) => {
+    const r = toInbound(msg({ key: key('15557770000@s.whatsapp.net'), message }), ACCOUNT_A, 'notify', NOW);
+    expect(r?.message).toMatchObject({ messageKind: kind, text: '' });
+  });
+
+  it.each([
     ['key distribution only', { senderKeyDistributionMessage: { groupId: 'x' } }],
     ['no content (stub)', undefined],
   ])('ignores %s', (_name, message) => {

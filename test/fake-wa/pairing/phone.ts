@@ -1,7 +1,8 @@
 /**
- * The phone's side of QR pairing (PROTOCOL-NOTES §1.4): parse the QR the companion shows, sign an
- * ADV device identity with the account key, wrap it with an HMAC keyed by the companion's ADV
- * secret, and check the companion's `pair-device-sign` reply (its device signature).
+ * The phone's side of QR pairing (docs/whatsapp-protocol.md, "Pairing by QR"): parse the QR
+ * the companion shows, sign an ADV device identity with the account key, wrap it with an HMAC
+ * keyed by the companion's ADV secret, and check the companion's `pair-device-sign` reply (its
+ * device signature).
  */
 import {
   Curve,

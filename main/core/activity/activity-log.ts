@@ -1,0 +1,350 @@
+/**
+ * The activity log ("why no reply?"): one decision record per inbound message that reached the
+ * rules — replied (with the reply's id), skipped with the reason, or cancelled (a reply was
+ * decided, then called back before it went out) — with who wrote (name and masked number), what
+ * kind of message it was and a preview of it, in plain words.
+ *
+ * Durable (record log, encrypted at rest like the reply log), bounded by age and count (oldest
+ * dropped first), searchable and exportable as CSV. A record is keyed by the inbound message's
+ * dedupe key, so a message handled again after a crash keeps its first record.
+ */
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import {
+  ACTIVITY_OUTCOMES,
+  DECISION_REASONS,
+  INBOUND_KINDS,
+  KIND_WORDS,
+  REASON_WORDS,
+  type ActivityOutcome,
+  type DecisionReason,
+  type InboundKind,
+} from '../../contract/conversation.js';
+import type { Unsubscribe } from '../connection/link.js';
+import type { ByteCipher } from '../storage/cipher.js';
+import { Journal } from '../storage/journal.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
+import { getLogger } from '../logging/logger.js';
+import { toCsv } from '../util/csv.js';
+
+/** Longest preview kept (the view shows at most 200 characters of it; search uses all of it). */
+export const MAX_PREVIEW = 1_000;
+
+export interface ActivityEntry {
+  /** Opaque id (for the window); random, so it says nothing about the chat. */
+  id: string;
+  /** The inbound message's dedupe key (chat + message id): the record's identity. */
+  key: string;
+  /** The message's time. */
+  at: number;
+  decidedAt: number;
+  /** The conversation key (see `chatKeyOf`): what mutes and pauses are keyed by. */
+  chatKey: string;
+  chatJid: string;
+  /** The sender's JID: kept for search, never shown or logged. */
+  contactJid: string;
+  contactName: string;
+  contactMasked: string;
+  isGroup: boolean;
+  kind: InboundKind;
+  /** Text or caption, or a label such as "[voice message]". */
+  preview: string;
+  outcome: ActivityOutcome;
+  reason?: DecisionReason;
+  /** The decision in a sentence. */
+  explanation: string;
+  rule?: { id: string; name: string };
+  /** Until when the reason holds. */
+  until?: number;
+  replyId?: string;
+}
+
+export type NewActivityEntry = Omit<ActivityEntry, 'id'>;
+
+/** What can change after the decision: a missed message sent after all, a reply called back. */
+export type ActivityPatch = Partial<Pick<ActivityEntry, 'outcome' | 'reason' | 'explanation' | 'rule' | 'until' | 'replyId'>>;
+
+export interface ActivityQuery {
+  /** Case-insensitive, in the preview and the explanation. */
+  search?: string;
+  /** Name, masked number or 3+ digits of the number. */
+  contact?: string;
+  outcome?: ActivityOutcome;
+  reason?: DecisionReason;
+  kind?: InboundKind;
+  chatKey?: string;
+  since?: number;
+  /** Newest first; default: all. */
+  limit?: number;
+}
+
+export interface ActivityLogOptions {
+  /** Folder holding `activity.log`. */
+  dir: string;
+  cipher?: ByteCipher;
+  now?: () => number;
+  /** Records kept (default 20,000); the oldest are dropped beyond it. */
+  maxEntries?: number;
+  /** Records older than this are dropped (default 30 days). */
+  maxAgeMs?: number;
+  compactAfterRecords?: number;
+}
+
+export interface ActivityLogEvents {
+  change: ActivityEntry;
+}
+
+const ruleSchema = z.object({ id: z.string(), name: z.string() });
+const entrySchema = z.object({
+  id: z.string().min(1),
+  key: z.string().min(1),
+  at: z.number(),
+  decidedAt: z.number(),
+  chatKey: z.string(),
+  chatJid: z.string(),
+  contactJid: z.string(),
+  contactName: z.string(),
+  contactMasked: z.string(),
+  isGroup: z.boolean(),
+  kind: z.enum(INBOUND_KINDS),
+  preview: z.string(),
+  outcome: z.enum(ACTIVITY_OUTCOMES),
+  reason: z.enum(DECISION_REASONS).optional(),
+  explanation: z.string(),
+  rule: ruleSchema.optional(),
+  until: z.number().optional(),
+  replyId: z.string().optional(),
+});
+const recordSchema = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('put'), e: entrySchema }),
+  z.object({
+    t: z.literal('upd'),
+    key: z.string(),
+    outcome: z.enum(ACTIVITY_OUTCOMES).optional(),
+    reason: z.enum(DECISION_REASONS).optional(),
+    explanation: z.string().optional(),
+    rule: ruleSchema.optional(),
+    until: z.number().optional(),
+    replyId: z.string().optional(),
+  }),
+]);
+type ActivityRecord = z.infer<typeof recordSchema>;
+type UpdateRecord = Extract<ActivityRecord, { t: 'upd' }>;
+
+const DAY = 24 * 3_600_000;
+const CSV_HEADER = ['Time', 'Contact', 'Number', 'Group', 'Kind', 'Message', 'Outcome', 'Reason', 'Explanation', 'Rule', 'Reply id'];
+
+export class ActivityLog {
+  private readonly log = getLogger('activity-log');
+  private readonly events = new TypedEmitter<ActivityLogEvents>();
+  /** By key, in decision order (oldest first). */
+  private readonly entries = new Map<string, ActivityEntry>();
+  private readonly byReply = new Map<string, string>();
+  private readonly now: () => number;
+  private readonly maxEntries: number;
+  private readonly maxAgeMs: number;
+  private readonly compactAfterRecords: number;
+
+  private constructor(
+    private readonly journal: Journal<ActivityRecord>,
+    options: ActivityLogOptions,
+  ) {
+    this.now = options.now ?? (() => Date.now());
+    this.maxEntries = options.maxEntries ?? 20_000;
+    this.maxAgeMs = options.maxAgeMs ?? 30 * DAY;
+    this.compactAfterRecords = options.compactAfterRecords ?? 5_000;
+  }
+
+  static async open(options: ActivityLogOptions): Promise<ActivityLog> {
+    const { journal, records } = await Journal.open(path.join(options.dir, 'activity.log'), {
+      parse: (v) => {
+        const r = recordSchema.safeParse(v);
+        return r.success ? r.data : undefined;
+      },
+      cipher: options.cipher,
+    });
+    const activity = new ActivityLog(journal, options);
+    for (const r of records) activity.applyRecord(r);
+    activity.trim();
+    activity.maybeCompact();
+    return activity;
+  }
+
+  on<E extends keyof ActivityLogEvents>(event: E, listener: (payload: ActivityLogEvents[E]) => void): Unsubscribe {
+    return this.events.on(event, listener);
+  }
+
+  /** Record a decision; resolves once durable. A key already recorded keeps its record (returned). */
+  async add(input: NewActivityEntry): Promise<ActivityEntry> {
+    const known = this.entries.get(input.key);
+    if (known) return copy(known);
+    const entry: ActivityEntry = { ...input, id: randomBytes(9).toString('base64url'), preview: cut(input.preview) };
+    this.insert(entry);
+    this.trim();
+    this.events.emit('change', copy(entry));
+    await this.write({ t: 'put', e: entry });
+    return copy(entry);
+  }
+
+  /** Change a record (by the inbound's key); unknown keys are ignored. Resolves once durable. */
+  async update(key: string, patch: ActivityPatch): Promise<ActivityEntry | undefined> {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    const rec: UpdateRecord = { t: 'upd', key };
+    for (const field of ['outcome', 'reason', 'explanation', 'until', 'replyId'] as const) {
+      const value = patch[field];
+      if (value !== undefined && value !== e[field]) (rec as Record<string, unknown>)[field] = value;
+    }
+    if (patch.rule && (patch.rule.id !== e.rule?.id || patch.rule.name !== e.rule?.name)) rec.rule = { ...patch.rule };
+    if (Object.keys(rec).length === 2) return copy(e);
+    this.applyRecord(rec);
+    this.events.emit('change', copy(e));
+    await this.write(rec);
+    return copy(e);
+  }
+
+  get(key: string): ActivityEntry | undefined {
+    const e = this.entries.get(key);
+    return e ? copy(e) : undefined;
+  }
+
+  /** The record whose reply is `replyId`. */
+  findByReply(replyId: string): ActivityEntry | undefined {
+    const key = this.byReply.get(replyId);
+    return key ? this.get(key) : undefined;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Newest first. */
+  query(q: ActivityQuery = {}): ActivityEntry[] {
+    const text = q.search?.trim().toLowerCase() || undefined;
+    const contact = q.contact ? contactMatcher(q.contact) : undefined;
+    const out: ActivityEntry[] = [];
+    const all = [...this.entries.values()];
+    for (let i = all.length - 1; i >= 0; i--) {
+      const e = all[i]!;
+      if (q.outcome !== undefined && e.outcome !== q.outcome) continue;
+      if (q.reason !== undefined && e.reason !== q.reason) continue;
+      if (q.kind !== undefined && e.kind !== q.kind) continue;
+      if (q.chatKey !== undefined && e.chatKey !== q.chatKey) continue;
+      if (q.since !== undefined && e.decidedAt < q.since) continue;
+      if (text && !e.preview.toLowerCase().includes(text) && !e.explanation.toLowerCase().includes(text)) continue;
+      if (contact && !contact(e)) continue;
+      out.push(copy(e));
+      if (q.limit !== undefined && out.length >= q.limit) break;
+    }
+    return out;
+  }
+
+  /** The records as CSV (RFC 4180, injection-guarded), oldest first. */
+  exportCsv(q: ActivityQuery = {}): string {
+    const rows = this.query(q)
+      .reverse()
+      .map((e) => [
+        new Date(e.at).toISOString(),
+        e.contactName,
+        e.contactMasked,
+        e.isGroup ? 'yes' : 'no',
+        KIND_WORDS[e.kind],
+        e.preview,
+        e.outcome,
+        e.reason ? REASON_WORDS[e.reason] : '',
+        e.explanation,
+        e.rule?.name,
+        e.replyId,
+      ]);
+    return toCsv(CSV_HEADER, rows);
+  }
+
+  /** The chats of the records, most recent first: the latest record of each. */
+  latestPerChat(): ActivityEntry[] {
+    const seen = new Set<string>();
+    const out: ActivityEntry[] = [];
+    const all = [...this.entries.values()];
+    for (let i = all.length - 1; i >= 0; i--) {
+      const e = all[i]!;
+      if (seen.has(e.chatKey)) continue;
+      seen.add(e.chatKey);
+      out.push(copy(e));
+    }
+    return out;
+  }
+
+  flush(): Promise<void> {
+    return this.journal.flush();
+  }
+
+  close(): Promise<void> {
+    return this.journal.close();
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private insert(e: ActivityEntry): void {
+    this.entries.set(e.key, e);
+    if (e.replyId) this.byReply.set(e.replyId, e.key);
+  }
+
+  private applyRecord(r: ActivityRecord): void {
+    if (r.t === 'put') {
+      this.insert({ ...r.e });
+      return;
+    }
+    const e = this.entries.get(r.key);
+    if (!e) return;
+    if (r.outcome !== undefined) e.outcome = r.outcome;
+    if (r.reason !== undefined) e.reason = r.reason;
+    if (r.explanation !== undefined) e.explanation = r.explanation;
+    if (r.rule !== undefined) e.rule = r.rule;
+    if (r.until !== undefined) e.until = r.until;
+    if (r.replyId !== undefined) {
+      e.replyId = r.replyId;
+      this.byReply.set(r.replyId, e.key);
+    }
+  }
+
+  /** Drop records past the age limit, then the oldest beyond the count limit. */
+  private trim(): void {
+    const cutoff = this.now() - this.maxAgeMs;
+    for (const e of this.entries.values()) {
+      if (this.entries.size <= this.maxEntries && e.decidedAt >= cutoff) break;
+      this.entries.delete(e.key);
+      if (e.replyId && this.byReply.get(e.replyId) === e.key) this.byReply.delete(e.replyId);
+    }
+  }
+
+  private async write(record: ActivityRecord): Promise<void> {
+    const written = this.journal.append(record);
+    this.maybeCompact();
+    await written;
+  }
+
+  private maybeCompact(): void {
+    if (this.journal.compacting) return;
+    if (this.journal.recordCount < Math.max(this.compactAfterRecords, 2 * this.entries.size)) return;
+    this.log.debug({ records: this.journal.recordCount, kept: this.entries.size }, 'compacting the activity log');
+    void this.journal.compact([...this.entries.values()].map((e) => ({ t: 'put' as const, e: { ...e } })));
+  }
+}
+
+function cut(text: string): string {
+  const chars = [...text];
+  return chars.length > MAX_PREVIEW ? `${chars.slice(0, MAX_PREVIEW - 1).join('')}…` : text;
+}
+
+function copy(e: ActivityEntry): ActivityEntry {
+  return { ...e, ...(e.rule ? { rule: { ...e.rule } } : {}) };
+}
+
+function contactMatcher(query: string): (e: ActivityEntry) => boolean {
+  const q = query.trim().toLowerCase();
+  const digits = q.replace(/\D/g, '');
+  return (e) =>
+    e.contactName.toLowerCase().includes(q) ||
+    e.contactMasked.toLowerCase().includes(q) ||
+    (digits.length >= 3 && (e.contactJid.split('@')[0] ?? '').includes(digits));
+}

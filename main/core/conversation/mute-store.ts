@@ -1,0 +1,172 @@
+/**
+ * Muted chats: auto-replies stay quiet in a muted chat for an hour, eight hours, or until the
+ * person unmutes it. Durable (an encrypted record log: the store holds chat addresses), and a
+ * mute that has run out is dropped the next time it is looked at.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import type { Unsubscribe } from '../connection/link.js';
+import type { ByteCipher } from '../storage/cipher.js';
+import { Journal } from '../storage/journal.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
+
+export interface MuteEntry {
+  /** The conversation key (see `chatKeyOf`). */
+  chatKey: string;
+  /** Shown in the muted list: the contact's name and masked number at the time of muting. */
+  name: string;
+  masked: string;
+  isGroup: boolean;
+  mutedAt: number;
+  /** null: until unmuted. */
+  until: number | null;
+}
+
+export interface MuteStoreOptions {
+  /** Folder holding `mutes.log`. */
+  dir: string;
+  cipher?: ByteCipher;
+  now?: () => number;
+  /** Most mutes kept (default 5,000; the oldest are dropped). */
+  maxEntries?: number;
+}
+
+export interface MuteStoreEvents {
+  change: MuteEntry[];
+}
+
+const entrySchema = z.object({
+  chatKey: z.string().min(1),
+  name: z.string(),
+  masked: z.string(),
+  isGroup: z.boolean(),
+  mutedAt: z.number(),
+  until: z.number().nullable(),
+});
+const recordSchema = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('mute'), e: entrySchema }),
+  z.object({ t: z.literal('unmute'), chatKey: z.string(), at: z.number() }),
+]);
+type MuteRecord = z.infer<typeof recordSchema>;
+
+export class MuteStore {
+  private readonly entries = new Map<string, MuteEntry>();
+  private readonly events = new TypedEmitter<MuteStoreEvents>();
+  private readonly now: () => number;
+  private readonly maxEntries: number;
+
+  private constructor(
+    private readonly journal: Journal<MuteRecord>,
+    options: MuteStoreOptions,
+  ) {
+    this.now = options.now ?? (() => Date.now());
+    this.maxEntries = options.maxEntries ?? 5_000;
+  }
+
+  static async open(options: MuteStoreOptions): Promise<MuteStore> {
+    const { journal, records } = await Journal.open(path.join(options.dir, 'mutes.log'), {
+      parse: (v) => {
+        const r = recordSchema.safeParse(v);
+        return r.success ? r.data : undefined;
+      },
+      cipher: options.cipher,
+    });
+    const store = new MuteStore(journal, options);
+    for (const r of records) {
+      if (r.t === 'mute') {
+        store.entries.delete(r.e.chatKey);
+        store.entries.set(r.e.chatKey, r.e);
+      } else {
+        store.entries.delete(r.chatKey);
+      }
+    }
+    store.dropExpired();
+    store.trim();
+    store.maybeCompact();
+    return store;
+  }
+
+  on<E extends keyof MuteStoreEvents>(event: E, listener: (payload: MuteStoreEvents[E]) => void): Unsubscribe {
+    return this.events.on(event, listener);
+  }
+
+  /** Muted until when (null: until unmuted); undefined when the chat is not muted now. */
+  mutedUntil(chatKey: string): number | null | undefined {
+    const e = this.entries.get(chatKey);
+    if (!e) return undefined;
+    if (e.until !== null && e.until <= this.now()) return undefined;
+    return e.until;
+  }
+
+  get(chatKey: string): MuteEntry | undefined {
+    const until = this.mutedUntil(chatKey);
+    const e = this.entries.get(chatKey);
+    return until === undefined || !e ? undefined : { ...e };
+  }
+
+  /** Mutes in force, most recent first. */
+  list(): MuteEntry[] {
+    this.dropExpired();
+    return [...this.entries.values()].reverse().map((e) => ({ ...e }));
+  }
+
+  /** Every chat key with a mute on record (in force or not yet dropped). */
+  chatKeys(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Mute (or re-mute) a chat; resolves once durable. */
+  async mute(entry: MuteEntry): Promise<MuteEntry> {
+    this.entries.delete(entry.chatKey);
+    this.entries.set(entry.chatKey, { ...entry });
+    this.trim();
+    this.changed();
+    await this.write({ t: 'mute', e: { ...entry } });
+    return { ...entry };
+  }
+
+  /** Unmute; false when the chat was not muted. Resolves once durable. */
+  async unmute(chatKey: string): Promise<boolean> {
+    const was = this.mutedUntil(chatKey) !== undefined;
+    if (!this.entries.delete(chatKey)) return false;
+    this.changed();
+    await this.write({ t: 'unmute', chatKey, at: this.now() });
+    return was;
+  }
+
+  flush(): Promise<void> {
+    return this.journal.flush();
+  }
+
+  close(): Promise<void> {
+    return this.journal.close();
+  }
+
+  private changed(): void {
+    this.events.emit('change', this.list());
+  }
+
+  private dropExpired(): void {
+    const now = this.now();
+    for (const [key, e] of this.entries) if (e.until !== null && e.until <= now) this.entries.delete(key);
+  }
+
+  private trim(): void {
+    for (const key of this.entries.keys()) {
+      if (this.entries.size <= this.maxEntries) break;
+      this.entries.delete(key);
+    }
+  }
+
+  private async write(record: MuteRecord): Promise<void> {
+    const written = this.journal.append(record);
+    this.maybeCompact();
+    await written;
+  }
+
+  private maybeCompact(): void {
+    if (this.journal.compacting || this.journal.recordCount < Math.max(200, 3 * this.entries.size)) return;
+    this.dropExpired();
+    void this.journal.compact([...this.entries.values()].map((e) => ({ t: 'mute' as const, e: { ...e } })));
+  }
+}
