@@ -148,11 +148,6 @@ async function openCore(
     now,
   });
   const takeoverPauseMs = () => settings.getSettings().takeoverPauseMinutes * 60_000;
-  // After every store opened: each one that was damaged has set its file aside by now.
-  const storeResets = await StoreResets.open({
-    dataDir: paths.dataDir,
-    extraDirs: settings.file ? [path.dirname(settings.file)] : [],
-  });
   const secretStore = await SecretStore.open(paths.dataDir, cipher, now);
   const secrets = new Secrets({
     store: secretStore,
@@ -165,6 +160,11 @@ async function openCore(
     cipher,
     now,
     retentionMs: () => settings.getSettings().chatMemoryDays * 24 * 3_600_000,
+  });
+  // After every store opened: each one that was damaged has set its file aside by now.
+  const storeResets = await StoreResets.open({
+    dataDir: paths.dataDir,
+    extraDirs: settings.file ? [path.dirname(settings.file)] : [],
   });
 
   const enginePath = path.join(paths.dataDir, 'autoreply-state.json');

@@ -2,7 +2,7 @@
  * A store that had to be reset is told to the person once, in plain words, with where the
  * damaged copy was kept, until they dismiss it: in the snapshot, as an event, by command.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCoreService, type Core } from '../../../main/core/app/create-core.js';
@@ -87,5 +87,21 @@ describe('any other store that had to be reset', () => {
     expect(path.dirname(outbox!.copies[0]!)).toBe(path.dirname(log));
     expect(outbox!.title).toMatch(/replies waiting to go out/);
     expect(outbox!.message).toContain(outbox!.copies[0]);
+  });
+
+  it('the chat memory log damaged in the middle: told at the start that set it aside', async () => {
+    const dataDir = tempDir();
+    await open(dataDir);
+    await closeAll();
+    const log = path.join(dataDir, 'chat-memory', 'chat-memory.log');
+    mkdirSync(path.dirname(log), { recursive: true });
+    writeFileSync(log, Buffer.concat([Buffer.from([0, 0, 0, 4, 9, 9, 9, 9, 1, 2, 3, 4]), Buffer.alloc(64, 7)]));
+
+    const core = await open(dataDir);
+    const memory = core.snapshot().storeResets.find((n) => n.store === 'chat-memory');
+    expect(memory, JSON.stringify(core.snapshot().storeResets)).toBeDefined();
+    expect(memory!.copies).toHaveLength(1);
+    expect(path.dirname(memory!.copies[0]!)).toBe(path.dirname(log));
+    expect(memory!.message).toContain(memory!.copies[0]);
   });
 });
