@@ -60,7 +60,7 @@
  * |                           |             | ids change: a stale one is refused as "not known"); never quarantined        |
  * | history.log               | — (plain)   | torn tail cut off                     | quarantined                              |
  * | settings.json             | — (plain)   | unparseable: quarantined; defaults, i.e. auto-reply OFF and NO rules — the   |
- * |                           |             | person is not told (a log line only). Damage that still parses keeps every   |
+ * |                           |             | window says so until dismissed (store resets). Damage that still parses keeps every |
  * |                           |             | value that is still valid, no quarantine                                     |
  * | autoreply-state.json      | — (plain)   | ignored (cooldowns start empty), rewritten on close; never quarantined       |
  *
