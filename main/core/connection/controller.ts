@@ -287,6 +287,8 @@ export class ConnectionController implements Link {
       getMessage: this.options.getMessage,
       userDevicesCache: this.deviceCache,
       ...this.options.socketConfig,
+      // The inbound ledger sees decryptions through this cache (Baileys' default; kept on).
+      enableRecentMessageCache: true,
       auth: store.state,
       logger: this.baileysLogger(),
     });
@@ -351,7 +353,7 @@ export class ConnectionController implements Link {
         this.log.info({ socketId, count: upsert.messages.length }, 'handing over an inbound message Baileys decrypted but did not emit');
         this.events.emit('messages', { socketId, upsert });
       },
-      onError: (err) => this.log.error({ err }, 'an inbound message Baileys decrypted could not be rebuilt'),
+      onError: (err) => this.log.error({ err }, 'the inbound ledger could not hand a message over'),
     });
   }
 
