@@ -8,17 +8,13 @@
  * removed from the address bar at once, and kept in this tab's sessionStorage so a reload works.
  */
 import type { CommandArgs, CommandName, CommandResults, EventName, EventPayloads, Result } from '../../main/contract/api.js';
+// A value from the contract's zod-free part: the window's bundle must not carry zod (see api.ts).
+import { EVENT_NAMES } from '../../main/contract/channels.js';
 import { failure, type RendererApi } from './types.js';
 
 const TOKEN_KEY = 'replyline.token';
-const KNOWN_EVENTS: ReadonlySet<string> = new Set<EventName>([
-  'state',
-  'auto-reply',
-  'reply',
-  'history',
-  'missed',
-  'settings',
-]);
+/** Every event of the contract (one list, so a new event cannot be dropped here unnoticed). */
+const KNOWN_EVENTS: ReadonlySet<string> = new Set<EventName>(EVENT_NAMES);
 
 /** Read `#token=…` from the address, drop it from the address bar, remember it for this tab. */
 export function takeToken(win: Window = window): string | undefined {

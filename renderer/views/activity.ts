@@ -87,12 +87,11 @@ export function createActivity(ctx: ViewContext): View {
     labelled('Outcome', outcome),
     labelled('Reason', reason),
     labelled('Kind', kind),
-    exportButton,
   );
   const root = h(
     'section',
     { class: 'screen', 'aria-labelledby': 'activity-heading' },
-    h('h2', { id: 'activity-heading' }, 'Activity: why a message got a reply, or why not'),
+    h('div', { class: 'screen-head' }, h('h2', { id: 'activity-heading' }, 'Activity: why a message got a reply, or why not'), exportButton),
     h(
       'p',
       { class: 'hint' },

@@ -114,7 +114,7 @@ export function createTryPanel(ctx: ViewContext, source: TryPanelSource): { elem
         h('legend', undefined, 'From'),
         h(
           'div',
-          { class: 'row' },
+          { class: 'row top' },
           field('Name', name, 'A contact Replyline has seen counts with their history.'),
           field('Number (optional)', number, 'With the country code; it is checked against the rules’ contact lists.'),
         ),

@@ -200,6 +200,26 @@ describe('grace period: reply only if I don’t', () => {
     expect(cancelled.lastError).toBe(CANCEL_WORDS['owner-answered']); // … and the offline message cancelled it
     expect(ida.received).toEqual([]);
   });
+  it('a grace period that ran out while Replyline was closed: your answer from that time, in the offline backlog, still cancels the reply', async () => {
+    const socketConfig = { shouldSyncHistoryMessage: () => false };
+    const { core, dir } = await pairedCore({ socketConfig });
+    await useRules(core, [replyRule({ graceMs: 1_000 })]);
+    const kim = server.createContact({ name: 'Kim' });
+    const id = await write(kim, 'Did my parcel arrive, Kim asks');
+    const waiting = await waitForReply(core, (r) => r.inboundId === id && r.status === 'queued');
+    await core.close();
+    cores.splice(cores.indexOf(core), 1);
+
+    const own = 'It did, it is at the front desk.';
+    registerSecret(own);
+    await server.ownerPhone().sendText(kim, own, { offline: true });
+    await new Promise((r) => setTimeout(r, 1_200)); // the grace period is over before the restart
+    const again = await startCore(server, dir, { now, socketConfig });
+    cores.push(again);
+    const cancelled = await waitForReply(again, (r) => r.id === waiting.id && r.status !== 'queued', 15_000, 'the reply decided after the restart');
+    expect(cancelled).toMatchObject({ status: 'cancelled', lastError: CANCEL_WORDS['owner-answered'] });
+    expect(kim.received).toEqual([]);
+  });
 });
 
 describe('muting a chat', () => {

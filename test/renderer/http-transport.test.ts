@@ -78,6 +78,9 @@ describe.skipIf(!HAS_CHROMIUM)('renderer over HTTP (headless mode transport)', (
     await page.waitForSelector('[data-testid=state-banner][data-state=reconnecting]');
     await page.click('[data-testid=reconnect-now]');
     await poll(() => served.server.rpc.some((r) => r.command === 'reconnectNow' && r.body === '')).toBe(true);
+    // Every event of the contract gets through, the conversation ones too (`muted` here).
+    served.server.push('muted', data.muted);
+    await poll(() => page.locator('[data-testid=muted-count]').innerText()).toBe(String(data.muted.length));
 
     // The stream drops and comes back: the window reads everything again.
     const snapshots = served.server.rpc.filter((r) => r.command === 'getSnapshot').length;

@@ -3,6 +3,7 @@
  * In real headless Chromium through a fake API: see harness.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { SETTINGS_BOUNDS } from '../../main/contract/bounds.js';
 import { HAS_CHROMIUM, warnIfNoChromium } from '../support/browser.js';
 import { fakeData } from './fixtures.js';
 import { poll, useWindow } from './harness.js';
@@ -20,6 +21,21 @@ describe.skipIf(!HAS_CHROMIUM)('renderer: settings', () => {
     expect(await page.locator('[data-testid=setting-notifications]').isChecked()).toBe(true);
     expect(await page.locator('[data-testid=about-data-dir]').innerText()).toBe('/home/alex/.config/Replyline');
     await shot(page, 'settings');
+
+    // The takeover pause: its bounds are the contract's, checked before anything is sent.
+    const takeover = page.locator('[data-testid=setting-takeoverPauseMinutes]');
+    expect(await takeover.inputValue()).toBe('30');
+    expect([await takeover.getAttribute('min'), await takeover.getAttribute('max')]).toEqual([
+      String(SETTINGS_BOUNDS.takeoverPauseMinutes.min),
+      String(SETTINGS_BOUNDS.takeoverPauseMinutes.max),
+    ]);
+    await takeover.fill(String(SETTINGS_BOUNDS.takeoverPauseMinutes.max + 1));
+    await page.click('[data-testid=settings-save]');
+    expect(await takeover.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#takeoverPauseMinutes-error').innerText()).toBe(
+      `After I write in a chat myself, stay quiet there for: enter a whole number from 0 to ${SETTINGS_BOUNDS.takeoverPauseMinutes.max}.`,
+    );
+    await takeover.fill('30');
 
     await catchUp.fill('-5');
     await page.click('[data-testid=settings-save]');

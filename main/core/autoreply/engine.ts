@@ -280,6 +280,11 @@ export class AutoReplyEngine {
     return this.limiter.limits;
   }
 
+  /** Apply new rate limits to every decision from now on. Throws TypeError when out of bounds. */
+  setRateLimits(limits: Partial<RateLimits>): void {
+    this.limiter.setLimits(limits);
+  }
+
   // -------------------------------------------------------------------------------------------
 
   private evaluate(msg: InboundMessage, settings: DecideSettings, ctx: EvaluationContext): Decision | Skip {
@@ -343,7 +348,8 @@ export class AutoReplyEngine {
     }
     if (chat?.ownerWroteAt !== undefined) {
       const resumeAt = chat.ownerWroteAt + (settings.takeoverPauseMs ?? 0);
-      if (chat.ownerWroteAt >= msg.timestamp) {
+      // Strictly later: message times are whole seconds, and one in the same second is no answer to it.
+      if (chat.ownerWroteAt > msg.timestamp) {
         return this.skip(msg, 'owner-answered', 'owner-answered', 'You answered this chat yourself after this message.');
       }
       if (resumeAt > now) {

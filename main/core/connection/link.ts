@@ -29,6 +29,11 @@ export interface LinkEventMap {
   'message-receipts': { socketId: number; updates: BaileysEventMap['message-receipt.update'] };
   /** Baileys' `call` (offers, and how each call ended). */
   calls: { socketId: number; calls: BaileysEventMap['call'] };
+  /**
+   * The server has handed over what waited for this login (Baileys' `receivedPendingNotifications`:
+   * the offline stanzas are in, though Baileys may still be decrypting the last of them).
+   */
+  'offline-delivered': { socketId: number };
   /** The account this computer is linked to changed (relink to another account, or logout). */
   'account-changed': { previous?: AccountIdentity; current?: AccountIdentity };
 }

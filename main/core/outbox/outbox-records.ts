@@ -35,6 +35,7 @@ const entrySchema = z.object({
   expiresAt: z.number().nullable(),
   typing: z.boolean(),
   typingFrom: z.number().optional(),
+  waitsForOwner: z.boolean().optional(),
   ref: z.string().optional(),
   state: stateSchema,
   attempts: z.number().int().min(0),
@@ -55,7 +56,10 @@ const setSchema = z.object({
   sentAt: z.number().optional(),
 });
 
-const recordSchema = z.discriminatedUnion('t', [putSchema, setSchema]);
+/** Written last by a clean close: nothing was written on a socket after it that the log does not show. */
+const closedSchema = z.object({ t: z.literal('closed'), at: z.number() });
+
+const recordSchema = z.discriminatedUnion('t', [putSchema, setSchema, closedSchema]);
 
 export type OutboxRecord = z.infer<typeof recordSchema>;
 /** The stored entry: all of `OutboxEntry`, writable. */
@@ -96,6 +100,8 @@ export function replay(records: readonly OutboxRecord[]): Map<string, StoredEntr
         if (r.sentAt !== undefined) e.sentAt = r.sentAt;
         break;
       }
+      case 'closed':
+        break;
     }
   }
   return entries;

@@ -12,13 +12,15 @@
  *   number of waiting replies; no reply has a timer or a poll of its own.
  * - One scan (`pump`) walks the head of every chat's queue, sends what may go, and arms ONE
  *   timer (`WakeTimer`) for the earliest moment something needs another look: a delayed
- *   reply's not-before time or an ack deadline. Everything else re-runs the scan through
- *   `kick()` (coalesced to one scan per microtask).
+ *   reply's not-before time, an ack deadline, or the earliest time-to-live of a waiting reply
+ *   (so a reply expires when its time is up, even in the middle of an outage). Everything else
+ *   re-runs the scan through `kick()` (coalesced to one scan per microtask).
  *
  * Cancelling (the person answered the chat themselves, read it, muted it) never races a send:
- * `cancel()` takes only a reply that cannot have been handed to a socket — queued, never
- * attempted in this run, and not due yet when this run began (a previous run may have written
- * a due reply just before it crashed, with its `sending` mark still unwritten). Anything else
+ * `cancel()` takes only a reply that cannot have been handed to a socket — queued and never
+ * attempted. After a crash that includes "not due yet when this run began": the run that crashed
+ * may have written a due reply just before, its `sending` mark still on the way to disk. (A clean
+ * close writes a last `closed` record, after which the log holds every attempt.) Anything else
  * may have arrived, so it is completed with its id instead. The state change is synchronous, so
  * the next scan never sees a cancelled reply. A cancelled reply was therefore never sent, and a
  * reply that may have been sent is never reported as cancelled.
@@ -80,6 +82,11 @@ export interface OutboxOptions {
   keepFinished?: number;
   /** Never compact below this many records. */
   compactAfterRecords?: number;
+  /**
+   * While a login's offline backlog is still coming in, replies that wait for the owner
+   * (`waitsForOwner`) are held; `onDone` wakes the outbox when it is in.
+   */
+  ownerBacklog?: { pending(): boolean; onDone(listener: () => void): Unsubscribe };
 }
 
 export type OutboxErrorKind = 'closed' | 'no-account' | 'invalid-id';
@@ -157,11 +164,17 @@ export class Outbox {
   private readonly typingShown = new Set<string>();
   private readonly unsubscribe: Unsubscribe[] = [];
   private readonly timer: WakeTimer;
+  /**
+   * No waiting reply expires before this (a lower bound: it may point at a reply that has since
+   * gone out, which costs one extra scan). The scan sweeps every queue only once it has passed.
+   */
+  private nextExpiry = Infinity;
   private readyWait: Promise<LiveSocket> | undefined;
   private lastReady: Promise<LiveSocket> | undefined;
   private kickQueued = false;
   private closed = false;
   private readonly now: () => number;
+  private readonly ownerBacklog: OutboxOptions['ownerBacklog'];
   private readonly opts: Omit<typeof DEFAULTS, 'defaultTtlMs'> & { defaultTtlMs: number | null };
 
   private constructor(
@@ -170,6 +183,7 @@ export class Outbox {
     options: OutboxOptions,
   ) {
     this.now = options.now ?? (() => Date.now());
+    this.ownerBacklog = options.ownerBacklog;
     this.opts = {
       ackTimeoutMs: options.ackTimeoutMs ?? DEFAULTS.ackTimeoutMs,
       writeTimeoutMs: options.writeTimeoutMs ?? DEFAULTS.writeTimeoutMs,
@@ -189,7 +203,7 @@ export class Outbox {
       cipher: options.cipher,
     });
     const outbox = new Outbox(options.link, journal, options);
-    outbox.resume(replay(records));
+    outbox.resume(replay(records), records.at(-1)?.t === 'closed');
     if (recovery.truncatedBytes > 0 || recovery.quarantinedTo) {
       outbox.log.warn({ truncatedBytes: recovery.truncatedBytes, quarantined: !!recovery.quarantinedTo }, 'outbox log recovered');
     }
@@ -199,7 +213,7 @@ export class Outbox {
     return outbox;
   }
 
-  private resume(stored: Map<string, StoredEntry>): void {
+  private resume(stored: Map<string, StoredEntry>, closedCleanly: boolean): void {
     let resumed = 0;
     for (const e of stored.values()) {
       if (e.state === 'sending') {
@@ -210,12 +224,13 @@ export class Outbox {
         this.everAttempted.add(e.id);
       } else if (e.attempts > 0 || e.lastError?.kind === 'disconnected') {
         this.everAttempted.add(e.id);
-      } else if (e.state === 'queued' && e.notBefore <= this.now()) {
+      } else if (!closedCleanly && e.state === 'queued' && e.notBefore <= this.now()) {
         this.dueBeforeOpen.add(e.id);
       }
       this.entries.set(e.id, e);
       if (!isFinished(e.state)) {
         this.chats.push(e);
+        this.noteExpiry(e);
         resumed++;
       }
     }
@@ -228,6 +243,7 @@ export class Outbox {
       link.on('message-ack', (a) => this.onAck(a.id, a.error)),
       link.on('closed', (c) => this.onSocketClosed(c.socketId)),
       link.on('open', () => this.kick()),
+      ...(this.ownerBacklog ? [this.ownerBacklog.onDone(() => this.kick())] : []),
       link.on('account-changed', () => this.kick()),
       link.on('messages-update', ({ updates }) => {
         for (const u of updates) {
@@ -283,6 +299,7 @@ export class Outbox {
       expiresAt: ttl === null ? null : now + ttl,
       typing: reply.typing ?? false,
       ...(reply.typingFrom !== undefined ? { typingFrom: reply.typingFrom } : {}),
+      ...(reply.waitsForOwner ? { waitsForOwner: true } : {}),
       ref: reply.ref,
       state: invalid ? 'failed' : 'queued',
       attempts: 0,
@@ -296,6 +313,7 @@ export class Outbox {
         this.log.warn({ id, error: invalid.kind }, 'reply not queued');
       } else {
         this.chats.push(entry);
+        this.noteExpiry(entry);
       }
       this.emit(entry, undefined);
       this.maybeCompact();
@@ -393,6 +411,8 @@ export class Outbox {
     this.timer.disarm();
     for (const u of this.unsubscribe.splice(0)) u();
     await Promise.allSettled([...this.enqueuing.values()]);
+    // Nothing is written on a socket from here on: the log now shows every attempt there was.
+    await this.journal.append({ t: 'closed', at: this.now() }).catch(() => undefined);
     await this.journal.close();
   }
 
@@ -416,6 +436,8 @@ export class Outbox {
     const account = this.link.account();
     let wakeAt = Infinity;
     let needLink = false;
+    if (this.chats.size === 0) this.nextExpiry = Infinity;
+    else if (now >= this.nextExpiry) this.expireDue(now);
 
     for (const queue of this.chats.chats()) {
       while (queue.length > 0) {
@@ -454,14 +476,40 @@ export class Outbox {
           wakeAt = Math.min(wakeAt, e.notBefore);
           break;
         }
+        // Due, but the owner's answer may still be in this login's backlog: wait for it.
+        if (e.waitsForOwner && this.ownerBacklog?.pending()) break;
         const attempt = this.attempt(e, usable, now);
         wakeAt = Math.min(wakeAt, this.deadlineOf(attempt));
         break;
       }
     }
 
-    this.timer.armAt(wakeAt);
+    this.timer.armAt(Math.min(wakeAt, this.nextExpiry));
     if (needLink) this.waitForLink();
+  }
+
+  private noteExpiry(e: StoredEntry): void {
+    if (e.expiresAt !== null && e.expiresAt < this.nextExpiry) this.nextExpiry = e.expiresAt;
+  }
+
+  /**
+   * Expire every waiting reply whose time-to-live has passed, wherever it stands in its chat's
+   * queue, and find the next deadline. Replies in flight are left to their ack.
+   */
+  private expireDue(now: number): void {
+    const due: StoredEntry[] = [];
+    let next = Infinity;
+    for (const queue of this.chats.chats()) {
+      for (const e of queue) {
+        if (e.state !== 'queued' || e.expiresAt === null) continue;
+        if (now >= e.expiresAt) due.push(e);
+        else if (e.expiresAt < next) next = e.expiresAt;
+      }
+    }
+    this.nextExpiry = next;
+    for (const e of due) {
+      this.transition(e, 'expired', { error: expiredError(e.expiresAt! - e.createdAt, this.everAttempted.has(e.id)) });
+    }
   }
 
   /** Hold the one shared wait for the link. */
@@ -620,6 +668,8 @@ export class Outbox {
     if (patch.notBefore !== undefined) e.notBefore = patch.notBefore;
     if (patch.sentAt !== undefined) e.sentAt = patch.sentAt;
     if (state !== 'sending') this.inFlight.delete(e.id);
+    // Back to waiting (a retry, a drop): its deadline counts again.
+    if (state === 'queued') this.noteExpiry(e);
     if (isFinished(state)) {
       this.chats.remove(e);
       this.typingShown.delete(e.id);

@@ -89,6 +89,11 @@ export interface OutboxEntry {
   readonly typing: boolean;
   /** Not before this time (a reply that first waits for the owner: its grace period). */
   readonly typingFrom?: number;
+  /**
+   * The reply waits to see whether the owner answers (a grace period): it is held while the
+   * offline backlog of a login is still coming in, since the owner's answer may be in it.
+   */
+  readonly waitsForOwner?: boolean;
   /** Caller's correlation key (e.g. the inbound message it answers). Opaque to the outbox. */
   readonly ref?: string;
   readonly state: DeliveryState;
@@ -113,6 +118,8 @@ export interface NewReply {
   typing?: boolean;
   /** Show "typing…" only from this time on (default: as soon as the reply is waiting). */
   typingFrom?: number;
+  /** See `OutboxEntry.waitsForOwner`. */
+  waitsForOwner?: boolean;
   ref?: string;
   /** The account the reply belongs to. Default: `link.account()` at enqueue time. */
   account?: AccountIdentity;

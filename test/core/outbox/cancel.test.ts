@@ -58,18 +58,29 @@ describe('outbox cancel', () => {
     expect(link.sends.map((s) => s.messageId)).toEqual([a.id, a.id]);
   });
 
-  it('after a restart, a reply that was due before it may have been written by the run that crashed: not cancelled', async () => {
+  it('after a crash, a reply that was due before the restart may have been written by the run that crashed: not cancelled', async () => {
     const dir = tempDir('cancel-');
     const link = new FakeLink();
-    outbox = await openOutbox(dir, link);
+    const crashed = await openOutbox(dir, link);
     // Queued while the link was down: due, never attempted in this run.
-    const due = await outbox.enqueue({ chatJid: CHAT, text: 'due' });
-    const waiting = await outbox.enqueue({ chatJid: '15557770001@s.whatsapp.net', text: 'waiting', notBefore: Date.now() + 60_000 });
-    await outbox.close();
+    const due = await crashed.enqueue({ chatJid: CHAT, text: 'due' });
+    const waiting = await crashed.enqueue({ chatJid: '15557770001@s.whatsapp.net', text: 'waiting', notBefore: Date.now() + 60_000 });
+    // A crash: the log as it is on disk, opened again without a clean close.
+    await crashed.flush();
     outbox = await openOutbox(dir, link);
     expect(await outbox.cancel(due.id, WHY)).toMatchObject({ ok: false, error: { kind: 'maybe-sent' } });
     // Still in its delay when this run began: no run can have written it.
     expect(await outbox.cancel(waiting.id, WHY)).toMatchObject({ ok: true, entry: { state: 'cancelled', lastError: WHY } });
+  });
+
+  it('after a clean close, the log shows every attempt: a due reply that was never attempted can be cancelled', async () => {
+    const dir = tempDir('cancel-');
+    const link = new FakeLink();
+    const first = await openOutbox(dir, link);
+    const due = await first.enqueue({ chatJid: CHAT, text: 'due' });
+    await first.close();
+    outbox = await openOutbox(dir, link);
+    expect(await outbox.cancel(due.id, WHY)).toMatchObject({ ok: true, entry: { state: 'cancelled' } });
   });
 
   it('shows "typing…" only from `typingFrom` on (a grace period waits without it)', async () => {
