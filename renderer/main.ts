@@ -18,6 +18,7 @@ import type { ScreenId, View, ViewContext } from './views/context.js';
 import { createHistory } from './views/history.js';
 import { createMissed } from './views/missed.js';
 import { createNotices } from './views/notices.js';
+import { createStoreResets } from './views/store-resets.js';
 import { createOverview } from './views/overview.js';
 import { createPairing } from './views/pairing.js';
 import { createReplies } from './views/replies.js';
@@ -118,7 +119,8 @@ function start(app: HTMLElement): void {
         'Anyone who can read your user files could use this WhatsApp link. Installing a keyring (for example GNOME Keyring or KWallet) fixes this on the next start.';
     } else {
       noticeHeadline.textContent = 'Headless mode stores the session without encryption. ';
-      noticeBody.textContent = 'Anyone who can read its data folder could use this WhatsApp link: keep that folder private.';
+      noticeBody.textContent =
+        'Anyone who can read its data folder could use this WhatsApp link: keep that folder private, or start headless mode with --key-file (see the README).';
     }
   };
 
@@ -130,6 +132,7 @@ function start(app: HTMLElement): void {
       createAutoReplyControls(ctx),
     ),
     createBanner(ctx),
+    createStoreResets(ctx),
     notice,
     createNotices(ctx),
     createConflictPrompt(ctx),
@@ -169,6 +172,7 @@ function start(app: HTMLElement): void {
   api.on('auto-reply', (autoReply) => store.set({ autoReply }));
   api.on('missed', (missed) => store.set({ missed }));
   api.on('settings', (settings) => store.set({ settings }));
+  api.on('store-resets', (storeResets) => store.set({ storeResets }));
   api.on('muted', (muted) => store.set({ muted }));
 
   const sync = async () => {
@@ -177,8 +181,8 @@ function start(app: HTMLElement): void {
       store.set({ unreachable: snap.error.message });
       return false;
     }
-    const { state, stateText, autoReply, encryption, dataDir, version } = snap.value;
-    store.set({ ready: true, unreachable: undefined, connection: state, stateText, autoReply, encryption, dataDir, version });
+    const { state, stateText, autoReply, encryption, dataDir, version, storeResets } = snap.value;
+    store.set({ ready: true, unreachable: undefined, connection: state, stateText, autoReply, encryption, dataDir, version, storeResets });
     const [missed, settings, muted] = await Promise.all([
       run('listMissed', undefined, true),
       run('getSettings', undefined, true),

@@ -3,15 +3,15 @@
  *
  *   preload/preload.ts        → dist/preload/preload.cjs  one CommonJS file (sandboxed preloads
  *                                                          can only `require('electron')`)
- *   main/electron/main.ts     → dist/main/electron/main.js   ES modules; our own code bundled,
- *   main/core/app/create-core → dist/main/core/app/create-core.js   every npm package left to
- *                                                          node_modules (electron-builder packs the
- *                                                          production dependencies)
+ *   main/electron/main.ts     → dist/main/electron/main.js   an ES module: our own code (the shell
+ *                                                          and the core it imports) bundled, every
+ *                                                          npm package left to node_modules
+ *                                                          (electron-builder packs the production
+ *                                                          dependencies)
  *
- * The two main entries share chunks (dist/main/chunks/), so the core and the shell see one
- * logger. Run: `npx tsx scripts/build-electron.ts` (the renderer is built by Vite separately).
+ * Run: `npx tsx scripts/build-electron.ts` (the renderer is built by Vite separately).
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -21,15 +21,11 @@ export interface BuildOptions {
   root?: string;
   /** Output root (default `<root>/dist`). */
   outDir?: string;
-  /** Print warnings (default true). */
-  verbose?: boolean;
 }
 
 export interface BuildResult {
   preloadFile: string;
   mainFile: string;
-  /** Undefined when main/core/app/create-core.ts does not exist yet. */
-  coreFile?: string;
 }
 
 /** What a sandboxed preload may `require` at run time. */
@@ -70,24 +66,15 @@ export async function buildElectron(options: BuildOptions = {}): Promise<BuildRe
     if (bad.length > 0) throw new Error(`the preload requires modules a sandbox cannot load: ${bad.join(', ')}`);
   });
 
-  const entryPoints = [r('main/electron/main.ts')];
-  const coreSource = r('main/core/app/create-core.ts');
-  const hasCore = existsSync(coreSource);
-  if (hasCore) entryPoints.push(coreSource);
-  else if (options.verbose !== false) {
-    console.warn('build-electron: main/core/app/create-core.ts does not exist yet; the app will not start without it');
-  }
   const main = build({
-    entryPoints,
+    entryPoints: [r('main/electron/main.ts')],
     outdir: mainOut,
     outbase: r('main'),
     bundle: true,
-    splitting: true,
     format: 'esm',
     platform: 'node',
     target: 'node22',
     packages: 'external',
-    chunkNames: 'chunks/[name]-[hash]',
     sourcemap: true,
     metafile: true,
     logLevel: 'warning',
@@ -109,7 +96,6 @@ export async function buildElectron(options: BuildOptions = {}): Promise<BuildRe
   return {
     preloadFile,
     mainFile: path.join(mainOut, 'electron', 'main.js'),
-    coreFile: hasCore ? path.join(mainOut, 'core', 'app', 'create-core.js') : undefined,
   };
 }
 

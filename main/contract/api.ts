@@ -227,9 +227,45 @@ export interface Snapshot {
   stateText: string;
   autoReply: { enabled: boolean; pausedUntil?: number };
   /** How the session keys are protected at rest. */
-  encryption: 'os-keychain' | 'weak' | 'test' | 'none';
+  encryption: 'os-keychain' | 'weak' | 'key-file' | 'test' | 'none';
   dataDir: string;
   version: string;
+  /** Stores that had to be reset, until the person dismisses each one. */
+  storeResets: StoreResetView[];
+}
+
+/** Which store had to be reset (a reset's id: one per store). */
+export type ResetStore =
+  | 'settings'
+  | 'session'
+  | 'data-key'
+  | 'commit-log'
+  | 'outbox'
+  | 'reply-log'
+  | 'history'
+  | 'seen-messages'
+  | 'missed'
+  | 'contacts'
+  | 'chat-memory'
+  | 'activity'
+  | 'mutes'
+  | 'owner-activity'
+  | 'other';
+
+/**
+ * Told once, in plain words: a store could not be read and was reset, and where the damaged
+ * copy was kept. Shown until dismissed (`dismissStoreReset`); a later reset of the same store
+ * shows it again. (From the core; the desktop shell's own messages are `NoticeView`.)
+ */
+export interface StoreResetView {
+  id: ResetStore;
+  store: ResetStore;
+  title: string;
+  message: string;
+  /** The damaged copies, kept next to the store's file. */
+  copies: string[];
+  /** When the newest copy was set aside (ms since epoch). */
+  at: number;
 }
 
 const wholeNumber = (bounds: { min: number; max: number }) => z.number().int().min(bounds.min).max(bounds.max);
@@ -241,6 +277,10 @@ export const settingsSchema = z.object({
   replyTtlMinutes: wholeNumber(SETTINGS_BOUNDS.replyTtlMinutes),
   /** Show a typing indicator before a reply. */
   typingIndicator: z.boolean(),
+  /** Loop protection: auto-replies per minute over all chats. */
+  maxRepliesPerMinute: wholeNumber(SETTINGS_BOUNDS.maxRepliesPerMinute),
+  /** Loop protection: auto-replies per chat per hour, over all rules. */
+  maxRepliesPerChatPerHour: wholeNumber(SETTINGS_BOUNDS.maxRepliesPerChatPerHour),
   /** After you write in a chat from another device, auto-replies there pause this long (0: no pause). */
   takeoverPauseMinutes: wholeNumber(SETTINGS_BOUNDS.takeoverPauseMinutes),
   startAtLogin: z.boolean(),
@@ -262,6 +302,8 @@ export const DEFAULT_SETTINGS: Settings = {
   catchUpWindowMinutes: 15,
   replyTtlMinutes: 60,
   typingIndicator: true,
+  maxRepliesPerMinute: 10,
+  maxRepliesPerChatPerHour: 6,
   takeoverPauseMinutes: 30,
   startAtLogin: false,
   notifications: true,
@@ -390,6 +432,7 @@ export const commandSchemas = {
    * all or nothing, with a message per problem. `replace` (default) or `append` to the saved rules.
    */
   importRules: z.object({ json: z.string().min(1).max(900_000), mode: z.enum(['replace', 'append']).optional() }).strict(),
+  dismissStoreReset: idArg,
   listSecrets: none,
   setSecret: z.object({ name: secretName, value: z.string().min(1).max(16_384) }).strict(),
   removeSecret: z.object({ name: secretName }).strict(),
@@ -471,6 +514,8 @@ export interface CommandResults {
   unmuteChat: null;
   exportRules: RulesExport;
   importRules: { rules: unknown[] };
+  /** The resets still shown. */
+  dismissStoreReset: StoreResetView[];
   listSecrets: SecretsView;
   setSecret: SecretView;
   removeSecret: null;
@@ -498,6 +543,7 @@ export interface EventPayloads {
   reply: ReplyView;
   history: HistoryEntryView;
   missed: MissedView[];
+  'store-resets': StoreResetView[];
   settings: Settings;
   /** A decision record was added or changed (a reply's outcome, a cancel). */
   activity: ActivityView;

@@ -11,6 +11,10 @@ export const SETTINGS_BOUNDS = {
   catchUpWindowMinutes: { min: 0, max: 24 * 60 },
   /** A reply still waiting after this long is expired: from a minute to a week. */
   replyTtlMinutes: { min: 1, max: 7 * 24 * 60 },
+  /** Loop protection, auto-replies per minute over all chats: at least one, at most one a second. */
+  maxRepliesPerMinute: { min: 1, max: 60 },
+  /** Loop protection, auto-replies per chat per hour: at least one, at most one a minute. */
+  maxRepliesPerChatPerHour: { min: 1, max: 60 },
   /** After the owner writes in a chat, auto-replies there pause this long: none to a day. */
   takeoverPauseMinutes: { min: 0, max: 24 * 60 },
   /** AI replies: days a chat's recent turns are kept for context; 0 keeps none (whole days). */

@@ -9,5 +9,5 @@ export const IPC_COMMAND_PREFIX = 'replyline:cmd:';
 export const IPC_EVENT_CHANNEL = 'replyline:event';
 
 /** Core events, plus `notice`, which the desktop shell itself sends (never the core). */
-export const EVENT_NAMES = ['state', 'auto-reply', 'reply', 'history', 'missed', 'settings', 'notice', 'activity', 'muted'] as const;
+export const EVENT_NAMES = ['state', 'auto-reply', 'reply', 'history', 'missed', 'settings', 'notice', 'store-resets', 'activity', 'muted'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];

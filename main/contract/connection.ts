@@ -9,6 +9,7 @@
 /** Why a socket closed, in Replyline's words. */
 export type CloseCause =
   | 'restart-required'
+  | 'repeated-restart'
   | 'connection-closed'
   | 'connection-lost'
   | 'timed-out'
@@ -22,6 +23,7 @@ export type CloseCause =
   | 'multidevice-mismatch'
   | 'bad-session'
   | 'qr-expired'
+  | 'pairing-refused'
   | 'user'
   | 'unknown';
 
@@ -57,6 +59,11 @@ export const CLOSE_POLICY: Readonly<Record<CloseCause, ClosePolicyRow>> = {
     action: 'reconnect-now',
     countsAsFailure: false,
     meaning: 'WhatsApp asked for a restart (normal right after linking)',
+  },
+  'repeated-restart': {
+    action: 'backoff',
+    countsAsFailure: true,
+    meaning: 'WhatsApp asked for a restart again and again, so Replyline waits before the next try',
   },
   'connection-closed': { action: 'backoff', countsAsFailure: true, meaning: 'The connection was closed' },
   'connection-lost': { action: 'backoff', countsAsFailure: true, meaning: 'The connection was lost' },
@@ -95,6 +102,11 @@ export const CLOSE_POLICY: Readonly<Record<CloseCause, ClosePolicyRow>> = {
     meaning: 'WhatsApp reported a bad session',
   },
   'qr-expired': { action: 'qr-expired', countsAsFailure: false, meaning: 'Nobody scanned the QR code in time' },
+  'pairing-refused': {
+    action: 'needs-relink',
+    countsAsFailure: false,
+    meaning: 'WhatsApp refused the new link twice; link again when you are ready',
+  },
   user: { action: 'none', countsAsFailure: false, meaning: 'Closed by Replyline' },
   unknown: { action: 'backoff', countsAsFailure: true, meaning: 'The connection closed for an unknown reason' },
 };

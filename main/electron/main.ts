@@ -6,12 +6,9 @@
  */
 import path from 'node:path';
 import { app, dialog, session } from 'electron';
-import pino from 'pino';
-import { configureLogging, getLogger } from '../core/logging/logger.js';
-import { quietLibraryConsole } from '../core/logging/library-console.js';
+import { getLogger } from '../core/logging/logger.js';
 import { registerAppScheme, setupAppProtocol } from './app-protocol.js';
 import { setupSessionSecurity } from './content-security.js';
-import { loadCoreFactory } from './core-factory.js';
 import { startedAtLogin } from './login-item.js';
 import { builtLayout, userDataLayout } from './paths.js';
 import { createSafeStorageKeyWrapper } from './safe-storage-key-wrapper.js';
@@ -19,6 +16,7 @@ import { openSettingsStore } from './settings-store.js';
 import { openShellState } from './shell-state.js';
 import { startShell, type Shell } from './shell.js';
 import { setupSingleInstance } from './single-instance.js';
+import { setupLogging, startCore } from './start-core.js';
 
 export const APP_ID = 'app.replyline.desktop';
 
@@ -41,7 +39,7 @@ if (isFirstInstance) start().catch(fatal);
 async function start(): Promise<void> {
   await app.whenReady();
   const layout = userDataLayout(app.getPath('userData'));
-  setupLogging(layout.logFile);
+  await setupLogging(layout.logsDir);
   const built = builtLayout(app.getAppPath());
 
   setupSessionSecurity(session.defaultSession);
@@ -49,8 +47,7 @@ async function start(): Promise<void> {
 
   const settings = openSettingsStore({ cwd: layout.settingsDir, name: layout.settingsName });
   const keyWrapper = await createSafeStorageKeyWrapper();
-  const createCore = await loadCoreFactory();
-  const core = await createCore({ dataDir: layout.dataDir, keyWrapper, settings });
+  const core = await startCore({ dataDir: layout.dataDir, keyWrapper, settings });
 
   shell = startShell({
     core,
@@ -61,14 +58,6 @@ async function start(): Promise<void> {
     shellState: openShellState({ cwd: layout.userData }),
   });
   getLogger('main').info({ encryption: keyWrapper.strength, packaged: app.isPackaged }, 'Replyline started');
-}
-
-function setupLogging(logFile: string): void {
-  const file = pino.destination({ dest: logFile, mkdir: true, sync: false });
-  configureLogging({
-    sink: app.isPackaged ? file : pino.multistream([{ stream: file }, { stream: process.stderr }]),
-  });
-  quietLibraryConsole();
 }
 
 function fatal(err: unknown): void {

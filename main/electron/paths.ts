@@ -9,7 +9,7 @@
  *        shell-state.json     what the shell remembers (the close-to-tray notice was shown)
  *        data/                the core's durable files (outbox, reply log, history, …)
  *        data/session/        the encrypted WhatsApp session and its lock
- *        logs/replyline.log   the redacting logger's file
+ *        logs/replyline.N.log the redacting logger's files (rotated: 5 × 5 MB)
  *
  * Chromium keeps its own folders (Cache, Local Storage, …) beside these; nothing of ours mixes
  * with them. Pure functions: no Electron import, so tests and scripts can use them.
@@ -22,8 +22,8 @@ export interface UserDataLayout {
   dataDir: string;
   /** The core keeps the session here (`dataDir/session`). */
   sessionDir: string;
+  /** The rotated log files (`replyline.1.log`, …; see core/logging/log-file.ts). */
   logsDir: string;
-  logFile: string;
   /** Folder of the electron-store file (`settings.json`). */
   settingsDir: string;
   settingsName: string;
@@ -37,7 +37,6 @@ export function userDataLayout(userData: string): UserDataLayout {
     dataDir,
     sessionDir: path.join(dataDir, 'session'),
     logsDir,
-    logFile: path.join(logsDir, 'replyline.log'),
     settingsDir: userData,
     settingsName: 'settings',
   };

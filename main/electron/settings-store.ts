@@ -111,6 +111,7 @@ export function openSettingsStore(options: OpenSettingsOptions): SettingsStore {
   };
 
   return {
+    file,
     getSettings: () => ({ ...cache.settings }),
     updateSettings(patch) {
       const next = settingsSchema.parse({ ...cache.settings, ...patch });

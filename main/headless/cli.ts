@@ -9,26 +9,35 @@
  *   --wa-url URL     tests only: WhatsApp WebSocket URL (loopback addresses only)
  *   --noise-ca HEX   tests only: the fake server's CA public key
  *   --renderer-dir DIR  serve the window from DIR instead of the built dist/renderer
- *   --max-replies-per-minute N  global auto-reply rate limit (default 10; load tests raise it)
+ *   --max-replies-per-minute N  load tests only: a fixed global rate limit that replaces the
+ *                    one in Settings for this run (1..10000)
  *   --secrets-file PATH  API keys and webhook secrets as a JSON object {"name": "value"}; refused
  *                    unless only its owner can read it (chmod 600)
+ *   --key-file PATH  encrypt the session and personal data with a key derived from this private
+ *                    file (or REPLYLINE_KEY_FILE=PATH); without it they are stored unencrypted
+ *   --version        print the version and exit
  * Secrets also come from environment variables REPLYLINE_SECRET_<NAME> (the name in upper case,
  * other characters as `_`); they win over the file.
- * SIGINT / SIGTERM flush the stores and exit 0.
+ * Logs go to DATA_DIR/logs/replyline.N.log (rotated, info level) and, from warn up, to stderr;
+ * REPLYLINE_LOG_LEVEL sets both. SIGINT / SIGTERM flush the stores and exit 0.
  */
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pino, { type LevelWithSilent } from 'pino';
 import { WA_CERT_DETAILS } from '@whiskeysockets/baileys';
-import { defaultDataDir } from '../core/app/paths.js';
+import { dataPaths, defaultDataDir } from '../core/app/paths.js';
+import { APP_VERSION } from '../core/app/version.js';
+import { openLogFile } from '../core/logging/log-file.js';
 import { createCoreService } from '../core/app/create-core.js';
 import { describeState } from '../contract/api.js';
-import { configureLogging, getLogger } from '../core/logging/logger.js';
+import { configureLogging, getLogger, logStart } from '../core/logging/logger.js';
 import { quietLibraryConsole } from '../core/logging/library-console.js';
 import { EVENT_NAMES } from '../contract/api.js';
 import { startHeadlessServer } from './http-server.js';
+import { KeyFileError, keyFileWrapper } from './key-file.js';
 import { envSecretSource, fileSecretSource, type SecretSource } from '../core/secrets/index.js';
 
 /** What the window says where secrets cannot be entered (no key to encrypt them with). */
@@ -43,12 +52,14 @@ export interface HeadlessArgs {
   noiseCa?: string;
   rendererDir?: string;
   maxRepliesPerMinute?: number;
+  /** The private key file that wraps the data key (`--key-file`, or REPLYLINE_KEY_FILE). */
+  keyFile?: string;
   secretsFile?: string;
 }
 
 export class UsageError extends Error {}
 
-export function parseHeadlessArgs(argv: string[]): HeadlessArgs {
+export function parseHeadlessArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): HeadlessArgs {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -60,6 +71,7 @@ export function parseHeadlessArgs(argv: string[]): HeadlessArgs {
       'noise-ca': { type: 'string' },
       'renderer-dir': { type: 'string' },
       'max-replies-per-minute': { type: 'string' },
+      'key-file': { type: 'string' },
       'secrets-file': { type: 'string' },
     },
   });
@@ -88,8 +100,27 @@ export function parseHeadlessArgs(argv: string[]): HeadlessArgs {
     noiseCa,
     rendererDir: values['renderer-dir'] === undefined ? undefined : path.resolve(values['renderer-dir']),
     maxRepliesPerMinute,
+    keyFile: keyFileOf(values['key-file'], env),
     secretsFile: values['secrets-file'] === undefined ? undefined : path.resolve(values['secrets-file']),
   };
+}
+
+function keyFileOf(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const chosen = flag ?? (env.REPLYLINE_KEY_FILE || undefined);
+  return chosen === undefined ? undefined : path.resolve(chosen);
+}
+
+/**
+ * A data folder whose keys are sealed (by a key file, or by the desktop app's keychain) cannot be
+ * opened without that key, and opening it anyway would set the session aside: refuse instead.
+ */
+function refuseSealedFolderWithoutKey(dataDir: string): void {
+  const sealed = [path.join(dataDir, 'data.key'), path.join(dataPaths(dataDir).session, 'session.key')].some((f) => existsSync(f));
+  if (sealed) {
+    throw new KeyFileError(
+      'This data folder is encrypted (with a key file, or by the desktop app with the system keychain). Start headless mode with --key-file PATH, the key file it was encrypted with.',
+    );
+  }
 }
 
 function isLoopbackWsUrl(raw: string): boolean {
@@ -103,16 +134,31 @@ function isLoopbackWsUrl(raw: string): boolean {
 
 export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Promise<void> }> {
   const out = (obj: Record<string, unknown>) => process.stdout.write(JSON.stringify(obj) + '\n');
-  configureLogging({ level: (process.env.REPLYLINE_LOG_LEVEL as 'info' | undefined) ?? 'warn' });
-  if (args.noiseCa) WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(args.noiseCa, 'hex');
-
+  // Before anything touches the data folder: a bad key file, or a sealed folder without one, stops here.
+  const keyWrapper = args.keyFile ? await keyFileWrapper(args.keyFile) : undefined;
+  if (!keyWrapper) refuseSealedFolderWithoutKey(args.dataDir);
   // Read (and its permissions checked) before anything opens: a bad secrets file stops the start.
   const secretSources: SecretSource[] = [envSecretSource(process.env)];
   if (args.secretsFile) secretSources.push(await fileSecretSource(args.secretsFile));
+  const logFile = await openLogFile(dataPaths(args.dataDir).logs);
+  const chosen = process.env.REPLYLINE_LOG_LEVEL as LevelWithSilent | undefined;
+  const fileLevel = chosen ?? 'info';
+  const stderrLevel = chosen ?? 'warn';
+  configureLogging({
+    sink: pino.multistream([
+      { level: fileLevel, stream: logFile },
+      { level: stderrLevel, stream: pino.destination({ fd: 2, sync: false }) },
+    ]),
+    level: fileLevel,
+  });
+  logStart(APP_VERSION, { mode: 'headless' });
+  if (args.noiseCa) WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(args.noiseCa, 'hex');
+
   // Connects by itself: while it opens its stores when not linked yet (the QR comes sooner), at
   // the end when linked. What happened before the listeners below is printed from the snapshot.
   const core = await createCoreService({
     dataDir: args.dataDir,
+    keyWrapper,
     secretSources,
     secretsUnavailableNote: HEADLESS_SECRETS_NOTE,
     socketConfig: args.waUrl ? { waWebSocketUrl: args.waUrl } : undefined,
@@ -160,6 +206,7 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
     (stopping ??= (async () => {
       await server.close();
       await core.close();
+      await new Promise<void>((resolve) => logFile.flush(() => resolve()));
     })());
   return { stop };
 }
@@ -173,6 +220,10 @@ function repoRoot(from: string): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.slice(2).includes('--version')) {
+    process.stdout.write(`${APP_VERSION}\n`);
+    return;
+  }
   let args: HeadlessArgs;
   try {
     args = parseHeadlessArgs(process.argv.slice(2));

@@ -1,9 +1,10 @@
 /**
  * The window's one piece of shared state (connection, auto-reply switch, missed list, muted
- * chats, settings) and who listens to it. Views subscribe and patch their own DOM; screen-local
- * data (the reply list, the history, the rules being edited) stays inside the view that shows it.
+ * chats, store resets, settings) and who listens to it. Views subscribe and patch their own DOM;
+ * screen-local data (the reply list, the history, the rules being edited) stays inside the view
+ * that shows it.
  */
-import type { ConnectionState, MissedView, MutedChatView, SecretsView, Settings, Snapshot } from '../../main/contract/api.js';
+import type { ConnectionState, MissedView, MutedChatView, SecretsView, Settings, Snapshot, StoreResetView } from '../../main/contract/api.js';
 
 export interface AppState {
   /** False until the first snapshot arrived. */
@@ -17,6 +18,8 @@ export interface AppState {
   dataDir: string;
   version: string;
   missed: MissedView[];
+  /** Stores the core had to reset, until dismissed. */
+  storeResets: StoreResetView[];
   /** Chats where auto-replies are muted (the `muted` event replaces the list whole). */
   muted: MutedChatView[];
   settings?: Settings;
@@ -58,5 +61,6 @@ export const INITIAL_STATE: AppState = {
   dataDir: '',
   version: '',
   missed: [],
+  storeResets: [],
   muted: [],
 };

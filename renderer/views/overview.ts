@@ -57,9 +57,11 @@ export function createOverview(ctx: ViewContext): HTMLElement {
     protection.textContent =
       s.encryption === 'os-keychain'
         ? 'Encrypted with your system keychain'
-        : s.encryption === 'test'
-          ? 'Test key (development build)'
-          : 'Stored without OS encryption';
+        : s.encryption === 'key-file'
+          ? 'Encrypted with the key file given to headless mode'
+          : s.encryption === 'test'
+            ? 'Test key (development build)'
+            : 'Stored without OS encryption';
   };
   ctx.store.subscribe(render);
   render(ctx.store.get());

@@ -1,8 +1,9 @@
 /**
- * Settings: catch-up window, reply time-to-live, typing indicator, start at login,
- * notifications, close to the tray, how long chats are remembered for AI replies; the keys and
- * secrets responders use and the remembered chats (their own cards); plus what this installation
- * is (version, data folder, how the session is kept).
+ * Settings: catch-up window, reply time-to-live, rate limits, the pause after you write in a chat
+ * yourself, typing indicator, start at login, notifications, close to the tray, how long chats are
+ * remembered for AI replies (each takes effect when saved); the keys and secrets responders use
+ * and the remembered chats (their own cards); plus what this installation is (version, data
+ * folder, how the session is kept).
  * Only changed values are sent; the core validates and answers with the full settings.
  */
 import type { Settings } from '../../main/contract/api.js';
@@ -13,7 +14,13 @@ import type { View, ViewContext } from './context.js';
 import { createChatMemoryCard } from './chat-memory.js';
 import { createSecretsCard } from './secrets.js';
 
-type NumberKey = 'catchUpWindowMinutes' | 'replyTtlMinutes' | 'takeoverPauseMinutes' | 'chatMemoryDays';
+type NumberKey =
+  | 'catchUpWindowMinutes'
+  | 'replyTtlMinutes'
+  | 'maxRepliesPerMinute'
+  | 'maxRepliesPerChatPerHour'
+  | 'takeoverPauseMinutes'
+  | 'chatMemoryDays';
 type BoolKey = 'typingIndicator' | 'startAtLogin' | 'notifications' | 'closeToTray';
 
 const NUMBERS: Array<{ key: NumberKey; label: string; hint: string; min: number; max: number }> = [
@@ -28,6 +35,18 @@ const NUMBERS: Array<{ key: NumberKey; label: string; hint: string; min: number;
     label: 'Give up on a reply after (minutes)',
     hint: 'A reply still waiting for the connection after this long is marked expired instead of being sent late.',
     ...SETTINGS_BOUNDS.replyTtlMinutes,
+  },
+  {
+    key: 'maxRepliesPerMinute',
+    label: 'Auto-replies per minute, all chats',
+    hint: 'Loop protection: past this, further messages get no auto-reply until the minute has passed.',
+    ...SETTINGS_BOUNDS.maxRepliesPerMinute,
+  },
+  {
+    key: 'maxRepliesPerChatPerHour',
+    label: 'Auto-replies per chat per hour',
+    hint: 'Loop protection against another bot: counted over all rules in one chat.',
+    ...SETTINGS_BOUNDS.maxRepliesPerChatPerHour,
   },
   {
     key: 'takeoverPauseMinutes',
@@ -189,9 +208,13 @@ export function createSettings(ctx: ViewContext): View {
     protection.textContent =
       s.encryption === 'os-keychain'
         ? 'Encrypted with your system keychain'
-        : s.encryption === 'test'
-          ? 'Test key (development build)'
-          : 'Stored without OS encryption — your system offers no keychain';
+        : s.encryption === 'key-file'
+          ? 'Encrypted with the key file given to headless mode (--key-file)'
+          : s.encryption === 'test'
+            ? 'Test key (development build)'
+            : s.encryption === 'none'
+              ? 'Stored without encryption — start headless mode with --key-file to encrypt it'
+              : 'Stored without OS encryption — your system offers no keychain';
     if (s.settings && s.settings !== lastSettings) {
       lastSettings = s.settings;
       if (!dirty) fill(s.settings);

@@ -69,6 +69,8 @@ export const SPEC: Record<CommandName, Spec> = {
       catchUpWindowMinutes: { kind: 'int', min: 0, max: 24 * 60 },
       replyTtlMinutes: { kind: 'int', min: 1, max: 7 * 24 * 60 },
       typingIndicator: { kind: 'bool' },
+      maxRepliesPerMinute: { kind: 'int', min: 1, max: 60 },
+      maxRepliesPerChatPerHour: { kind: 'int', min: 1, max: 60 },
       takeoverPauseMinutes: { kind: 'int', min: 0, max: 24 * 60 },
       startAtLogin: { kind: 'bool' },
       notifications: { kind: 'bool' },
@@ -94,6 +96,7 @@ export const SPEC: Record<CommandName, Spec> = {
   listMissed: { args: 'none' },
   sendMissed: { args: 'object', optional: false, fields: { id: { kind: 'string', min: 1, max: 128, required: true } }, valid: { id: 'abc' } },
   skipMissed: { args: 'object', optional: false, fields: { id: { kind: 'string', min: 1, max: 128, required: true } }, valid: { id: 'abc' } },
+  dismissStoreReset: { args: 'object', optional: false, fields: { id: { kind: 'string', min: 1, max: 128, required: true } }, valid: { id: 'settings' } },
   listActivity: activityQuery,
   exportActivity: activityQuery,
   tryRules: {

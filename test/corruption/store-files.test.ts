@@ -43,16 +43,22 @@
  * | data.key                  | key wrapper | BUG (failing tests): createCoreService throws CipherError "the stored data   |
  * |                           |             | key could not be unlocked with this keychain" on every start; Electron's     |
  * |                           |             | main shows "could not start" and exits, every launch: a crash loop. Expected |
- * |                           |             | (what the tests assert): set aside, a new key made, the two logs it sealed   |
+ * |                           |             | (what the tests assert): set aside, a new key made, the five logs it sealed  |
  * |                           |             | set aside by their own open; the session (own key) survives                  |
  * | commit.log                | data.key    | torn tail cut off, no quarantine (a   | quarantined, good prefix kept: the       |
- * | (outbox, reply log, dedupe|             | torn last frame is a whole write: all | reply-log and missed entries after the   |
- * | set, missed list)         |             | of a decision's records or none)      | damage vanish from the window            |
+ * | (outbox, reply log, dedupe|             | torn last frame is a whole write: all | reply-log, missed and activity entries   |
+ * | set, missed list, activity|             | of a decision's records or none)      | after the damage vanish from the window  |
+ * | log)                      |             |                                       |                                          |
  * | inbound/contacts-seen.log | data.key    | torn tail cut off                     | quarantined                              |
  * | chat-memory/chat-memory.log | data.key  | torn tail cut off                     | quarantined (AI context starts empty)    |
+ * | conversation/mutes.log    | data.key    | torn tail cut off                     | quarantined (the chats are unmuted)      |
+ * | conversation/owner-       | data.key    | torn tail cut off                     | quarantined (no chat is paused for your  |
+ * |   activity.log            |             |                                       | own messages any more)                   |
+ * | conversation/chat-id.salt | — (plain)   | not 64 hex digits: a new salt is written in its place (the window's chat     |
+ * |                           |             | ids change: a stale one is refused as "not known"); never quarantined        |
  * | history.log               | — (plain)   | torn tail cut off                     | quarantined                              |
  * | settings.json             | — (plain)   | unparseable: quarantined; defaults, i.e. auto-reply OFF and NO rules — the   |
- * |                           |             | person is not told (a log line only). Damage that still parses keeps every   |
+ * |                           |             | window says so until dismissed (store resets). Damage that still parses keeps every |
  * |                           |             | value that is still valid, no quarantine                                     |
  * | autoreply-state.json      | — (plain)   | ignored (cooldowns start empty), rewritten on close; never quarantined       |
  *
@@ -77,6 +83,7 @@ import { startFakeWa, waitForState } from '../support/wa-harness.js';
 import { until } from '../support/poll.js';
 import { echoRule, expectDeliveredOnce, pairCore, say, startCore, useRules, waitForReply } from '../support/core-harness.js';
 import { garbageBytes, mulberry32, seedFromEnv } from '../chaos/prng.js';
+import { registerSecret } from '../setup/log-capture.js';
 
 type Damage = 'truncated to half' | 'emptied' | 'torn at the end' | 'garbage' | 'bytes flipped in the middle';
 const DAMAGES: Damage[] = ['truncated to half', 'emptied', 'torn at the end', 'garbage', 'bytes flipped in the middle'];
@@ -99,7 +106,13 @@ interface Expected {
 const DAMAGED_SESSION = /damaged and has been set aside\. Link this computer again\./;
 const LOCKED_SESSION = /could not be unlocked with this computer's keychain and has been set aside\. Link this computer again\./;
 const SESSION_ASIDE = ['session/creds.bin', 'session/keys.log'];
-const SEALED_LOGS = ['commit.log', 'inbound/contacts-seen.log', 'chat-memory/chat-memory.log'];
+const SEALED_LOGS = [
+  'commit.log',
+  'inbound/contacts-seen.log',
+  'chat-memory/chat-memory.log',
+  'conversation/mutes.log',
+  'conversation/owner-activity.log',
+];
 
 /** Every file a paired core that has answered, missed and reconnected keeps (checked in beforeAll). */
 const STORE_FILES = [
@@ -111,6 +124,7 @@ const STORE_FILES = [
   'history.log',
   'settings.json',
   'autoreply-state.json',
+  'conversation/chat-id.salt',
 ];
 
 /** `damaged` is the file as damaged (for the record logs and settings.json, where it matters). */
@@ -133,8 +147,12 @@ function expected(file: string, how: Damage, damaged: Buffer): Expected {
       return open(['data.key', ...SEALED_LOGS], ['replies', 'missed']);
     case 'inbound/contacts-seen.log':
     case 'chat-memory/chat-memory.log':
+    case 'conversation/mutes.log':
+    case 'conversation/owner-activity.log':
     case 'history.log':
       return open(recordLogVerdict(damaged) === 'damage' ? [file] : []);
+    case 'conversation/chat-id.salt':
+      return open();
     case 'commit.log':
       return open(recordLogVerdict(damaged) === 'damage' ? [file] : [], ['replies', 'missed']);
     case 'settings.json':
@@ -336,9 +354,11 @@ beforeAll(async () => {
   };
   await useRules(core, [keepsChats, echoRule()]);
   // Three of everything, so that "the middle" of a log is never its last record.
+  const answeredContacts: Array<ReturnType<FakeWaServer['createContact']>> = [];
   for (let i = 0; i < 3; i++) {
-    // Answered: outbox, reply log, dedupe set, contacts seen, session keys, cooldowns.
+    // Answered: outbox, reply log, dedupe set, contacts seen, session keys, cooldowns, activity.
     const answered = server.createContact({ name: `Golden answered ${i}` });
+    answeredContacts.push(answered);
     await say(answered, server.defaultAccount, `golden hello ${i}`);
     // From before the catch-up window: the missed list.
     const late = server.createContact({ name: `Golden missed ${i}` });
@@ -353,6 +373,28 @@ beforeAll(async () => {
     'three replies and three missed entries',
     20,
   );
+  // The owner writes in the answered chats from the phone (their last message per chat), and one
+  // chat is muted, unmuted and muted again (the muted chats).
+  for (const [i, c] of answeredContacts.entries()) {
+    registerSecret(`golden own message ${i}`);
+    await server.ownerPhone().sendText(c, `golden own message ${i}`);
+    await until(
+      async () => {
+        const r = await core.handle('tryRules', { text: 'x', contactNumber: `+${c.phoneNumber}` });
+        return r.ok && r.value.notes.some((n) => n.startsWith('You wrote in this chat yourself'));
+      },
+      10_000,
+      'the owner message to be seen',
+      20,
+    );
+  }
+  const chats = await core.handle('listChats', { search: 'Golden answered 0' });
+  if (!chats.ok || !chats.value[0]) throw new Error('listChats did not find the chat');
+  const chatId = chats.value[0].chatId;
+  for (const step of ['mute', 'unmute', 'mute'] as const) {
+    const r = step === 'mute' ? await core.handle('muteChat', { chatId, minutes: null }) : await core.handle('unmuteChat', { chatId });
+    if (!r.ok) throw new Error(`${step}: ${JSON.stringify(r.error)}`);
+  }
   // Drops and reconnects: the reconnect history.
   for (let i = 0; i < 2; i++) {
     const before = core.controller.currentSocket()!.id;

@@ -19,7 +19,7 @@ let out: BuildResult;
 
 describe('electron bundles', () => {
   beforeAll(async () => {
-    out = await buildElectron({ outDir: path.join(tempDir('replyline-build-'), 'dist'), verbose: false });
+    out = await buildElectron({ outDir: path.join(tempDir('replyline-build-'), 'dist') });
   }, 60_000);
 
   it('preload: one CommonJS file that runs in a sandbox-like context with only require("electron")', async () => {

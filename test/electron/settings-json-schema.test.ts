@@ -28,6 +28,21 @@ describe("electron-store's JSON schema", () => {
     );
     expect(Object.keys(SETTINGS_BOUNDS).every((k) => k in DEFAULT_SETTINGS), 'every bound belongs to a setting').toBe(true);
     expect(schema.settings!.properties).toEqual(expected);
+    // And by name, so a setting that comes or goes shows up here.
+    expect(Object.keys(schema.settings!.properties!).sort()).toEqual(
+      [
+        'catchUpWindowMinutes',
+        'replyTtlMinutes',
+        'typingIndicator',
+        'maxRepliesPerMinute',
+        'maxRepliesPerChatPerHour',
+        'takeoverPauseMinutes',
+        'startAtLogin',
+        'notifications',
+        'closeToTray',
+        'chatMemoryDays',
+      ].sort(),
+    );
     expect(schema.settings!.required).toBeUndefined();
     expect(schema.autoReply).toMatchObject({
       properties: { enabled: { type: 'boolean' }, pausedUntil: { type: 'integer', exclusiveMinimum: 0, maximum: MAX_DATE_MS } },

@@ -11,25 +11,15 @@
  * path.txt, which the fetch writes.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp-dir.js';
+import { electronBinary } from '../../scripts/electron-binary.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-function electronBinary(): string | undefined {
-  const pkg = path.join(root, 'node_modules', 'electron');
-  const pathFile = path.join(pkg, 'path.txt');
-  if (!existsSync(pathFile)) return undefined;
-  const relative = readFileSync(pathFile, 'utf8').trim();
-  const dist = process.env.ELECTRON_OVERRIDE_DIST_PATH ?? path.join(pkg, 'dist');
-  const exe = path.join(dist, relative);
-  return existsSync(exe) ? exe : undefined;
-}
-
-const binary = electronBinary();
+const binary = electronBinary(root);
 const noDisplay = process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
 const skipReason = !binary
   ? 'real Electron binary not fetched (`npx install-electron --no` fetches it); smoke test skipped'
@@ -46,9 +36,6 @@ describe.skipIf(skipReason !== undefined)('real Electron smoke', () => {
   beforeAll(async () => {
     const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-electron.ts'], { cwd: root, encoding: 'utf8' });
     if (built.status !== 0) throw new Error(`build-electron failed:\n${built.stderr}`);
-    if (!existsSync(path.join(root, 'dist/main/core/app/create-core.js'))) {
-      throw new Error('dist/main/core/app/create-core.js is missing: the core factory (main/core/app/create-core.ts) must exist');
-    }
     // Chromium refuses to start as root with its OS sandbox; containers often run as root.
     const args = [root, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])];
     electronApp = await _electron.launch({

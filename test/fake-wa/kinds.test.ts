@@ -60,6 +60,9 @@ describe('message kinds from a contact', () => {
     await server.waitFor(() => !!upserted(c, 'ORIG'), 5000, 'original');
     const mine = await c.sock.sendMessage(bo.phoneJid, { text: 'a reply' }, { messageId: 'MINE' });
     expect(mine?.key.id).toBe('MINE');
+    // Baileys folds a reaction that comes while its own send's upsert is still buffered (~100 ms)
+    // into that upsert; wait for the upsert so the reaction is an event of its own.
+    await server.waitFor(() => !!upserted(c, 'MINE'), 5000, 'own send upserted');
     // Bo reacts to our reply, edits its own message, then deletes it.
     await bo.sendMessage(me, kinds.reaction({ remoteJid: me.phoneJid, id: 'MINE', fromMe: false }, '👍'), { id: 'REACT' });
     await bo.sendMessage(me, kinds.edit({ remoteJid: me.phoneJid, id: 'ORIG', fromMe: true }, 'no typo'), { id: 'EDIT' });

@@ -4,7 +4,7 @@
  * loopback-only Host/Origin, REST, RPC, SSE, body limits) and a clean SIGTERM that leaves
  * everything on disk for the next start.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeWaServer } from '../fake-wa/index.js';
@@ -47,6 +47,14 @@ describe('flags', () => {
       expect(r.stdout, args.join(' ')).toBe('');
     });
     // Nothing was started: no session, no lock.
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('--version prints the version from package.json and exits 0 without starting anything', async () => {
+    const dir = tempDir('headless-version-');
+    const { version } = JSON.parse(readFileSync(path.resolve('package.json'), 'utf8')) as { version: string };
+    const r = await runCli(['--version', '--data-dir', dir]);
+    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -133,6 +141,15 @@ describe('a running headless process', () => {
     // Then the state as it is by then: not linked yet, it connected while its stores opened.
     expect(hp.lines[1]).toMatchObject({ type: 'state', payload: { state: { kind: expect.stringMatching(/^(idle|connecting|awaiting-qr)$/) } } });
     expect(hp.strayStdout).toEqual([]);
+  });
+
+  it('writes a log file in the data folder whose first line says which version runs; no QR or number in it', async () => {
+    const { version } = JSON.parse(readFileSync(path.resolve('package.json'), 'utf8')) as { version: string };
+    const logFile = path.join(dataDir, 'logs', 'replyline.1.log');
+    await expect.poll(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('\n'), { timeout: 10_000 }).toBe(true);
+    const lines = readFileSync(logFile, 'utf8').split('\n').filter(Boolean);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, version, msg: `Replyline ${version} starting` });
+    expect(lines.join('\n')).not.toContain(scannedQr.split(',')[1]!);
   });
 
   it('prints the QR the phone scans, then the link opens', () => {

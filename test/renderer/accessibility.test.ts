@@ -48,7 +48,7 @@ describe.skipIf(!HAS_CHROMIUM)('renderer: keyboard and themes', () => {
     expect(await tabUntil('setting-catchUpWindowMinutes', 3)).toBe(true);
     await page.keyboard.press('Control+A');
     await page.keyboard.type('20');
-    expect(await tabUntil('settings-save', 8)).toBe(true);
+    expect(await tabUntil('settings-save', 10)).toBe(true);
     await page.keyboard.press('Enter');
     await poll(async () => (await calls(page, 'updateSettings')).map((c) => c.args)).toEqual([{ catchUpWindowMinutes: 20 }]);
 

@@ -116,6 +116,14 @@ export function installFakeApi(data: FakeData): void {
       case 'skipMissed':
         fake.data.missed = fake.data.missed.filter((m) => m.id !== args?.id);
         return ok(null);
+      case 'dismissStoreReset': {
+        const before = fake.data.snapshot.storeResets;
+        fake.data.snapshot.storeResets = before.filter((n) => n.id !== args?.id);
+        if (fake.data.snapshot.storeResets.length === before.length) {
+          return { ok: false, error: { kind: 'not-found', message: 'That message was already dismissed.' } };
+        }
+        return ok(fake.data.snapshot.storeResets);
+      }
       case 'listSecrets':
         return ok(fake.data.secrets);
       case 'setSecret': {

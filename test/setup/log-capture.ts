@@ -17,7 +17,7 @@ configureLogging({
   level: 'debug',
 });
 
-/** Register a string (message text, secret) that must never appear in logs at info or above. */
+/** Register a string (message text, secret) that must never appear in any log line. */
 export function registerSecret(secret: string): void {
   appendFileSync(path.join(CAPTURE_DIR, `secrets-${process.pid}.txt`), JSON.stringify(secret) + '\n');
 }

@@ -1,5 +1,5 @@
 /**
- * What must never appear in a log line at info level or above. Shared by the suite-wide log
+ * What must never appear in a log line, at any level. Shared by the suite-wide log
  * check (global-setup.ts) and the redaction unit tests.
  */
 

@@ -20,9 +20,11 @@ import {
   type ReplyView,
   type ResponderTestView,
   type Result,
+  type Settings,
   type Snapshot,
 } from '../../contract/api.js';
 import type { SettingsStore } from './settings-store.js';
+import type { StoreResets } from './store-resets.js';
 import type { ConnectionController } from '../connection/controller.js';
 import type { HistoryEntry, ReconnectHistory } from '../history/reconnect-history.js';
 import { toReplyViewInChat, type ReplyLog, type ReplyLogEntry } from '../replylog/index.js';
@@ -59,6 +61,7 @@ export interface CommandContext {
   history: Pick<ReconnectHistory, 'list' | 'countsByCause' | 'uptime'>;
   missed: Pick<MissedStore, 'list'>;
   pipeline: Pick<ReplyPipeline, 'sendMissed' | 'skipMissed' | 'cancelInChat'>;
+  storeResets: Pick<StoreResets, 'list' | 'dismiss'>;
   activity: Pick<ActivityLog, 'query' | 'exportCsv' | 'latestPerChat'>;
   conversations: Pick<
     Conversations,
@@ -71,6 +74,8 @@ export interface CommandContext {
   snapshot(): Snapshot;
   /** Validated rules were saved: the auto-reply engine uses them from now on. */
   rulesChanged(rules: Rule[]): void;
+  /** Settings were saved: the core applies them at once (no restart). */
+  settingsChanged(settings: Settings): void;
   /** The rules in force (validated). */
   rules(): Rule[];
   secrets: Pick<Secrets, 'view' | 'set' | 'remove'>;
@@ -140,6 +145,7 @@ export function createCommandHandlers(ctx: CommandContext): CommandHandlers {
     getSettings: () => settings.getSettings(),
     updateSettings: (patch) => {
       const next = settings.updateSettings(patch);
+      ctx.settingsChanged(next);
       events.emit('settings', next);
       return next;
     },
@@ -185,6 +191,12 @@ export function createCommandHandlers(ctx: CommandContext): CommandHandlers {
       const r = await pipeline.skipMissed(id);
       if (!r.ok) refuse(r.error.kind === 'not-found' ? 'not-found' : 'internal', r.error.message);
       return null;
+    },
+    dismissStoreReset: async ({ id }) => {
+      if (!(await ctx.storeResets.dismiss(id))) refuse('not-found', 'That message was already dismissed.');
+      const left = ctx.storeResets.list();
+      events.emit('store-resets', left);
+      return left;
     },
     listActivity: (q) => activity.query(q ?? {}).map(activityView),
     exportActivity: (q) => activity.exportCsv(q ?? {}),

@@ -8,12 +8,13 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { UserFacingSocketConfig } from '@whiskeysockets/baileys';
-import { describeState, isPaused, type EventName, type EventPayloads, type ResponderTestView, type Snapshot } from '../../contract/api.js';
+import { describeState, isPaused, type EventName, type EventPayloads, type ResponderTestView, type Settings, type Snapshot } from '../../contract/api.js';
 import type { CoreService } from './core-service.js';
 import { createCommandHandlers, dispatchCommand } from './command-handlers.js';
 import { dataPaths } from './paths.js';
 import { JsonSettingsStore, type SettingsStore } from './settings-store.js';
 import { PersistedContactMemory } from './contact-memory.js';
+import { StoreResets } from './store-resets.js';
 import { ConnectionController, type ControllerOptions } from '../connection/controller.js';
 import { acquireSessionLock, type SessionLock } from '../connection/session-lock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
@@ -39,6 +40,8 @@ import { CipherError, loadOrCreateDataKey, type ByteCipher, type KeyWrapper } fr
 import { quarantineFile, writeFileAtomic } from '../storage/atomic-file.js';
 import { CommitLog } from '../storage/commit-log.js';
 import { getLogger } from '../logging/logger.js';
+import { pipelineSettingsOf, rateLimitsOf } from './live-settings.js';
+import { APP_VERSION } from './version.js';
 
 export interface CreateCoreOptions {
   /** The data folder (session, logs, outbox …); see paths.ts for the layout. */
@@ -53,7 +56,10 @@ export interface CreateCoreOptions {
   controller?: Partial<Omit<ControllerOptions, 'sessionDir' | 'keyWrapper' | 'history' | 'socketConfig' | 'lock'>>;
   /** Outbox tuning (tests: short ack timeouts). */
   outbox?: { ackTimeoutMs?: number; maxAttempts?: number };
-  /** Auto-reply limits (benchmarks and load tests raise the global rate limit). */
+  /**
+   * Fixed auto-reply limits that replace the ones in Settings (benchmarks and load tests measure
+   * delivery, not loop protection). Without it the limits come from Settings and follow each change.
+   */
   rateLimits?: Partial<RateLimits>;
   /**
    * Secrets from outside the window (headless mode: the environment and a secrets file); asked
@@ -65,6 +71,7 @@ export interface CreateCoreOptions {
   fetch?: typeof fetch;
   now?: () => number;
   timeZone?: string;
+  /** Shown in the window's About line (default: package.json's; the desktop app passes `app.getVersion()`). */
   version?: string;
   /** Connect at once (default true). */
   autoStart?: boolean;
@@ -181,13 +188,18 @@ async function openCore(
     now,
     retentionMs: () => settings.getSettings().chatMemoryDays * 24 * 3_600_000,
   });
+  // After every store opened: each one that was damaged has set its file aside by now.
+  const storeResets = await StoreResets.open({
+    dataDir: paths.dataDir,
+    extraDirs: settings.file ? [path.dirname(settings.file)] : [],
+  });
 
   const engine = new AutoReplyEngine({
     clock: now,
     random: Math.random,
     timeZone: options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
     contactMemory: contacts,
-    rateLimits: options.rateLimits,
+    rateLimits: options.rateLimits ?? rateLimitsOf(settings.getSettings()),
   });
   // Cooldowns survive a restart, so a reply loop cannot restart with the app.
   try {
@@ -254,9 +266,13 @@ async function openCore(
     account: () => controller.account(),
     commits: commitLog,
     now,
-    catchUpWindowMs: settings.getSettings().catchUpWindowMinutes * 60_000,
-    replyTtlMs: settings.getSettings().replyTtlMinutes * 60_000,
+    ...pipelineSettingsOf(settings.getSettings()),
   });
+  /** Every setting counts from the next message on: no restart. */
+  const applySettings = (s: Settings) => {
+    pipeline.configure(pipelineSettingsOf(s));
+    if (!options.rateLimits) engine.setRateLimits(rateLimitsOf(s));
+  };
 
   // ---- events to the window -----------------------------------------------------------------
   const events = new TypedEmitter<EventPayloads>();
@@ -286,6 +302,11 @@ async function openCore(
     conversations.onMutesChanged((views) => events.emit('muted', views)),
     missed.on('change', (entries) => events.emit('missed', entries.map(toMissedView))),
     history.onEntry((entry) => events.emit('history', entry)),
+    // The session store sets a damaged session aside when it opens it (a relink, say).
+    controller.on('state', (state) => {
+      if (state.kind !== 'needs-relink' && state.kind !== 'awaiting-qr') return;
+      void storeResets.rescan().then((changed) => changed && events.emit('store-resets', storeResets.list()));
+    }),
     attachInbound(controller, pipeline, now),
   );
   await pipeline.start();
@@ -303,7 +324,8 @@ async function openCore(
     autoReply: autoReply(),
     encryption: controller.session?.encryption ?? (options.keyWrapper?.strength ?? 'none'),
     dataDir: paths.dataDir,
-    version: options.version ?? '0.1.0',
+    version: options.version ?? APP_VERSION,
+    storeResets: storeResets.list(),
   });
 
   const handlers = createCommandHandlers({
@@ -313,6 +335,7 @@ async function openCore(
     history,
     missed,
     pipeline,
+    storeResets,
     activity,
     conversations,
     tryRules: { engine, takeoverPauseMs },
@@ -321,6 +344,7 @@ async function openCore(
     rulesChanged: (next) => {
       rules = next;
     },
+    settingsChanged: applySettings,
     rules: () => rules,
     secrets,
     chatMemory,

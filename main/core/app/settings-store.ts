@@ -7,12 +7,14 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { autoReplySchema, DEFAULT_SETTINGS, MAX_RULES, settingsSchema, type Settings, type Snapshot } from '../../contract/api.js';
-import { writeFileAtomic, quarantineFile } from '../storage/atomic-file.js';
+import { writeFileAtomic, quarantineFileSync } from '../storage/atomic-file.js';
 import { getLogger } from '../logging/logger.js';
 
 export type AutoReplyState = Snapshot['autoReply'];
 
 export interface SettingsStore {
+  /** Where the settings file is, when it is a file (a damaged one is set aside next to it). */
+  readonly file?: string;
   getSettings(): Settings;
   /** Merge `patch`, validate, persist; returns the stored settings. Throws when invalid. */
   updateSettings(patch: Partial<Settings>): Settings;
@@ -62,7 +64,7 @@ export class JsonSettingsStore implements SettingsStore {
   private data: FileShape;
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly file: string) {
+  constructor(readonly file: string) {
     this.data = this.load();
   }
 
@@ -72,8 +74,13 @@ export class JsonSettingsStore implements SettingsStore {
       raw = JSON.parse(readFileSync(this.file, 'utf8')) as unknown;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        getLogger('settings').warn({ err }, 'settings file unreadable; starting from defaults');
-        void quarantineFile(this.file).catch(() => undefined);
+        // Set aside before anything can write a fresh file over it; the window then says where.
+        getLogger('settings').warn({ err }, 'settings file unreadable; set aside, starting from defaults with auto-reply off');
+        try {
+          quarantineFileSync(this.file);
+        } catch (moveErr) {
+          getLogger('settings').error({ err: moveErr }, 'the damaged settings file could not be set aside');
+        }
       }
       raw = {};
     }

@@ -291,6 +291,11 @@ export class AutoReplyEngine {
     return this.limiter.limits;
   }
 
+  /** Apply new rate limits to every decision from now on. Throws TypeError when out of bounds. */
+  setRateLimits(limits: Partial<RateLimits>): void {
+    this.limiter.setLimits(limits);
+  }
+
   // -------------------------------------------------------------------------------------------
 
   private evaluate(msg: InboundMessage, settings: DecideSettings, ctx: EvaluationContext): Decision | Skip {

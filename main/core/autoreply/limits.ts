@@ -59,8 +59,15 @@ function checkedLimit(limit: WindowLimit | undefined, fallback: WindowLimit, wha
   return parsed.data;
 }
 
+function checkedLimits(limits: Partial<RateLimits>, fallback: RateLimits): RateLimits {
+  return {
+    global: checkedLimit(limits.global, fallback.global, 'global'),
+    perConversation: checkedLimit(limits.perConversation, fallback.perConversation, 'per-conversation'),
+  };
+}
+
 export class ReplyLimiter {
-  readonly limits: RateLimits;
+  private current: RateLimits;
   private global: number[] = [];
   private readonly conversations = new Map<string, number[]>();
   private readonly cooldowns = new Map<string, number>();
@@ -68,10 +75,19 @@ export class ReplyLimiter {
   private lastSweep = -Infinity;
 
   constructor(limits: Partial<RateLimits> = {}) {
-    this.limits = {
-      global: checkedLimit(limits.global, DEFAULT_RATE_LIMITS.global, 'global'),
-      perConversation: checkedLimit(limits.perConversation, DEFAULT_RATE_LIMITS.perConversation, 'per-conversation'),
-    };
+    this.current = checkedLimits(limits, DEFAULT_RATE_LIMITS);
+  }
+
+  get limits(): RateLimits {
+    return this.current;
+  }
+
+  /**
+   * Change the limits from now on (the person changed them in Settings). Replies already counted
+   * stay counted, so lowering a limit takes effect at once; only the windows' lengths prune.
+   */
+  setLimits(limits: Partial<RateLimits>): void {
+    this.current = checkedLimits(limits, this.current);
   }
 
   /** May `ruleId` answer `conversation` now? Does not change anything. */

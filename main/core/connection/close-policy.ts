@@ -11,6 +11,49 @@ import { CLOSE_POLICY, type CloseCause, type ClosePolicyRow } from '../../contra
 /** How many consecutive bad-session (500) closes turn into a relink prompt. */
 export const BAD_SESSION_RELINK_AFTER = 3;
 
+/** A 515 is normal once after linking; more than `max` within `windowMs` are backed off instead. */
+export const RESTART_STORM = { max: 3, windowMs: 60_000 } as const;
+
+/**
+ * The policy's edges, which depend on what came before, so that no server answer can make the
+ * controller loop without a pause:
+ * - 515 means "restart now", but a server that keeps asking (more than `RESTART_STORM.max`
+ *   within its window) gets `repeated-restart`: the normal backoff.
+ * - 401 while pairing wipes and shows one fresh QR; a second one before the link opens is
+ *   `pairing-refused`: stop and wait for the person.
+ */
+export class CloseEdges {
+  private restarts: number[] = [];
+  private pairingRefusals = 0;
+
+  constructor(private readonly now: () => number) {}
+
+  /** The cause to act on for a close classified as `cause`. */
+  escalate(cause: CloseCause, context: { pairing: boolean }): CloseCause {
+    if (cause === 'restart-required') {
+      const t = this.now();
+      this.restarts = this.restarts.filter((at) => t - at < RESTART_STORM.windowMs);
+      this.restarts.push(t);
+      return this.restarts.length > RESTART_STORM.max ? 'repeated-restart' : cause;
+    }
+    if (cause === 'logged-out' && context.pairing) {
+      return ++this.pairingRefusals > 1 ? 'pairing-refused' : cause;
+    }
+    return cause;
+  }
+
+  /** The link opened: pairing worked. */
+  opened(): void {
+    this.pairingRefusals = 0;
+  }
+
+  /** The person asked to try again (relink, a new QR): start over. */
+  reset(): void {
+    this.restarts = [];
+    this.pairingRefusals = 0;
+  }
+}
+
 export interface ClassifiedClose {
   cause: CloseCause;
   /** Baileys' status code, when there was one. */

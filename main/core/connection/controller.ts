@@ -17,7 +17,7 @@ import makeWASocket, {
   type proto,
 } from '@whiskeysockets/baileys';
 import { Backoff, type BackoffOptions } from './backoff.js';
-import { BAD_SESSION_RELINK_AFTER, classifyClose } from './close-policy.js';
+import { BAD_SESSION_RELINK_AFTER, classifyClose, CloseEdges } from './close-policy.js';
 import { CLOSE_POLICY, describeState, type AccountIdentity, type CloseCause, type ConnectionState } from '../../contract/api.js';
 import { deferred, type Deferred } from '../util/deferred.js';
 import type { Link, LinkEventMap, LiveSocket, Unsubscribe } from './link.js';
@@ -91,6 +91,7 @@ export class ConnectionController implements Link {
   private readonly deviceCache = new DeviceListCache();
   private readonly log: Logger;
   private readonly backoff: Backoff;
+  private readonly edges: CloseEdges;
   private readonly now: () => number;
   private _state: ConnectionState = { kind: 'idle' };
   private slot: SocketSlot | undefined;
@@ -119,6 +120,7 @@ export class ConnectionController implements Link {
     this.log = getLogger('connection');
     this.now = options.now ?? Date.now;
     this.backoff = new Backoff({ now: this.now, ...options.backoff });
+    this.edges = new CloseEdges(this.now);
     this.scheduler = options.scheduler ?? realScheduler;
     this.lastAccount = store ? accountFromCreds(store.state.creds) : undefined;
   }
@@ -229,12 +231,14 @@ export class ConnectionController implements Link {
     await this.wipeSession();
     this.backoff.reset();
     this.badSessionStreak = 0;
+    this.edges.reset();
     await this.connect('relink');
   }
 
   /** After the QR expired: start pairing again. */
   requestQr(): void {
     if (this._state.kind !== 'qr-expired') return;
+    this.edges.reset();
     void this.connect('user');
   }
 
@@ -283,6 +287,8 @@ export class ConnectionController implements Link {
       getMessage: this.options.getMessage,
       userDevicesCache: this.deviceCache,
       ...this.options.socketConfig,
+      // The inbound ledger sees decryptions through this cache (Baileys' default; kept on).
+      enableRecentMessageCache: true,
       auth: store.state,
       logger: this.baileysLogger(),
     });
@@ -347,7 +353,7 @@ export class ConnectionController implements Link {
         this.log.info({ socketId, count: upsert.messages.length }, 'handing over an inbound message Baileys decrypted but did not emit');
         this.events.emit('messages', { socketId, upsert });
       },
-      onError: (err) => this.log.error({ err }, 'an inbound message Baileys decrypted could not be rebuilt'),
+      onError: (err) => this.log.error({ err }, 'the inbound ledger could not hand a message over'),
     });
   }
 
@@ -367,6 +373,7 @@ export class ConnectionController implements Link {
     }
     this.openedAt = this.now();
     this.backoff.markOpen();
+    this.edges.opened();
     const outageMs = this.outageStartedAt !== undefined ? this.now() - this.outageStartedAt : undefined;
     const attempts = this.outageAttempts;
     this.outageStartedAt = undefined;
@@ -385,7 +392,9 @@ export class ConnectionController implements Link {
   private onClose(slot: SocketSlot, error: unknown): void {
     const pairing = this._state.kind === 'awaiting-qr';
     this.retireSlot(slot);
-    const { cause, code } = classifyClose(error, { pairing });
+    const classified = classifyClose(error, { pairing });
+    const { code } = classified;
+    const cause = this.edges.escalate(classified.cause, { pairing });
     this.log.info({ cause, code }, 'connection closed');
     this.events.emit('closed', { socketId: slot.id, cause, code });
     this.startOutage();

@@ -49,7 +49,7 @@ export interface InboundLedgerOptions {
   me(): { id: string; lid?: string } | undefined;
   /** Hand a recovered message to the app. */
   deliver(upsert: Upsert): void;
-  /** Something went wrong rebuilding a message (logged by the owner; never thrown at Baileys). */
+  /** Something went wrong (logged by the owner; never thrown at Baileys). */
   onError(err: unknown): void;
 }
 
@@ -65,13 +65,15 @@ export class InboundLedger {
     const ledger = new InboundLedger(options);
     sock.ws.on('CB:message', (node: BinaryNode) => ledger.arrived(node));
     const cache = sock.messageRetryManager;
-    if (cache) {
-      const add = cache.addRecentMessage.bind(cache);
-      cache.addRecentMessage = (to, id, message) => {
-        add(to, id, message);
-        ledger.decrypted(id, message);
-      };
+    if (!cache) {
+      options.onError(new Error('Baileys has no recent-message cache (enableRecentMessageCache): lost inbound messages cannot be recovered'));
+      return ledger;
     }
+    const add = cache.addRecentMessage.bind(cache);
+    cache.addRecentMessage = (to, id, message) => {
+      add(to, id, message);
+      ledger.decrypted(id, message);
+    };
     return ledger;
   }
 

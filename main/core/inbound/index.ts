@@ -7,7 +7,7 @@ export { MissedStore, toMissedView } from './missed-store.js';
 export type { MissedListView, MissedEntry, MissedResolution, MissedStoreOptions, MissedEvents } from './missed-store.js';
 export { ReplyPipeline, REASONS, CANCEL_WORDS } from './reply-pipeline.js';
 export type { CancelReason } from './reply-pipeline.js';
-export type { ReplyPipelineOptions, HandleOutcome, GenerateOutcome, MissedActionResult } from './reply-pipeline.js';
+export type { ReplyPipelineOptions, PipelineSettings, HandleOutcome, GenerateOutcome, MissedActionResult } from './reply-pipeline.js';
 export { attachInbound } from './attach.js';
 export { fromAutoReplyEngine } from './autoreply-adapter.js';
 export type { InboundSink } from './attach.js';

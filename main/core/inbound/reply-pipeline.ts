@@ -68,6 +68,8 @@ export interface ReplyPipelineOptions<D extends Decision = Decision> {
   regenerateWithinMs?: number;
   /** Time-to-live of a reply from its decision, unless the decision says (default 60 min; null = none). */
   replyTtlMs?: number | null;
+  /** Show "typing…" before replies whose rule asks for it (default true). */
+  typingIndicator?: boolean;
   /** Decision records for every message that reaches the engine ("why no reply?"). */
   activity?: Pick<ActivityLog, 'add' | 'update' | 'get'>;
   /** Chat keys, LID aliases and the owner's own messages. */
@@ -81,6 +83,9 @@ export interface ReplyPipelineOptions<D extends Decision = Decision> {
   /** The stores' shared commit log: what one step writes across stores then goes as one write. */
   commits?: { begin(): Transaction };
 }
+
+/** The settings the pipeline applies to each message; `configure()` changes them at once. */
+export type PipelineSettings = Pick<ReplyPipelineOptions, 'catchUpWindowMs' | 'replyTtlMs' | 'typingIndicator'>;
 
 /** Why a waiting reply is called back. */
 export type CancelReason = Extract<DecisionReason, 'owner-answered' | 'owner-read' | 'muted'>;
@@ -165,9 +170,10 @@ export const REASONS = {
 export class ReplyPipeline<D extends Decision = Decision> {
   private readonly log = getLogger('reply-pipeline');
   private readonly now: () => number;
-  private readonly catchUpWindowMs: number;
+  private catchUpWindowMs: number;
   private readonly regenerateWithinMs: number;
-  private readonly replyTtlMs: number | null;
+  private replyTtlMs: number | null;
+  private typingIndicator: boolean;
   /** Dedupe keys being handled right now (before the seen mark is written). */
   private readonly handling = new Set<string>();
   /** Per chat, the tail of its generation chain. */
@@ -182,6 +188,17 @@ export class ReplyPipeline<D extends Decision = Decision> {
     this.catchUpWindowMs = o.catchUpWindowMs ?? 15 * 60_000;
     this.regenerateWithinMs = o.regenerateWithinMs ?? this.catchUpWindowMs;
     this.replyTtlMs = o.replyTtlMs === undefined ? 60 * 60_000 : o.replyTtlMs;
+    this.typingIndicator = o.typingIndicator ?? true;
+  }
+
+  /**
+   * Apply changed settings (the person saved Settings): they count for every message handled
+   * from now on. Replies already queued keep what they were decided with.
+   */
+  configure(settings: PipelineSettings): void {
+    if (settings.catchUpWindowMs !== undefined) this.catchUpWindowMs = settings.catchUpWindowMs;
+    if (settings.replyTtlMs !== undefined) this.replyTtlMs = settings.replyTtlMs;
+    if (settings.typingIndicator !== undefined) this.typingIndicator = settings.typingIndicator;
   }
 
   /**
@@ -532,7 +549,7 @@ export class ReplyPipeline<D extends Decision = Decision> {
       chatJid: decision.chatJid,
       text,
       notBefore: job.notBefore,
-      typing: decision.typing,
+      typing: decision.typing && this.typingIndicator,
       ...(graceMs > 0 ? { typingFrom: job.decidedAt + graceMs, waitsForOwner: true } : {}),
       ttlMs: ttl === null ? null : Math.max(0, job.decidedAt + graceMs + ttl - this.now()),
       ref: inboundKey,

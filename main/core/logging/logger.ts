@@ -1,7 +1,8 @@
 /**
  * The one logger of the core. Everything (our modules and Baileys) logs through it, and every
- * record at info level or above passes through `redactValue` first, so no phone number, JID,
- * QR payload or message text leaves the process above debug.
+ * record, at every level, passes through `redactValue` first, so no phone number, JID, QR
+ * payload, message text, secret or token leaves the process, debug and trace included. (The
+ * hook runs only for enabled levels, so disabled debug logging costs nothing.)
  *
  * The sink is configurable once per process (file in the app, a capture file in tests).
  */
@@ -9,8 +10,6 @@ import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 
 import { redactString, redactValue } from './redact.js';
 
 export type { Logger } from 'pino';
-
-const INFO = 30;
 
 let root: Logger | undefined;
 let sink: DestinationStream | undefined;
@@ -23,8 +22,7 @@ function build(): Logger {
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       hooks: {
-        logMethod(args, method, level) {
-          if (level < INFO) return method.apply(this, args);
+        logMethod(args, method) {
           const safe = (args as unknown[]).map((a) => (typeof a === 'string' ? redactString(a) : redactValue(a)));
           return method.apply(this, safe as Parameters<typeof method>);
         },
@@ -49,4 +47,15 @@ export function configureLogging(options: { sink?: DestinationStream; level?: Le
 export function getLogger(component?: string): Logger {
   root ??= build();
   return component ? root.child({ component }) : root;
+}
+
+/**
+ * The first line of every start: which version runs, on what (a bug report needs it first).
+ * Call right after `configureLogging`, before anything else logs.
+ */
+export function logStart(version: string, details: Record<string, unknown> = {}): void {
+  getLogger('app').info(
+    { version, platform: process.platform, arch: process.arch, node: process.versions.node, pid: process.pid, ...details },
+    `Replyline ${version} starting`,
+  );
 }

@@ -1,10 +1,12 @@
 /**
- * Redaction for log records at info level and above.
+ * Redaction for every log record, whatever its level (debug and trace included: a person who
+ * turns debug on to report a problem must not hand over their contacts or keys with the log).
  *
  * Replyline promises that its logs never hold a full phone number, a JID, a QR or pairing
- * payload, or message text above debug. Redaction is by shape (patterns in strings) and by
- * key (fields known to carry text or addresses), so it also covers what Baileys logs about
- * itself through our logger (binary nodes, protobuf messages, errors).
+ * payload, message text, a secret or a token. Redaction is by shape (patterns in strings) and by
+ * key (fields known to carry text, addresses or secrets), so it also covers what Baileys and
+ * libsignal log about themselves through our logger (binary nodes, protobuf messages, errors,
+ * console dumps of key buffers).
  */
 
 const JID_RE =
@@ -14,9 +16,19 @@ const QR_RE = /https:\/\/wa\.me\/settings\/linked_devices#\S*/g;
 const QR_BARE_RE = /\b[\w@+/=-]{8,},[A-Za-z0-9+/]{40,}={0,2},[A-Za-z0-9+/]{40,}={0,2},[A-Za-z0-9+/]{40,}={0,2}(?:,\d+)?/g;
 // Phone-like digit runs: 8 or more digits, optionally with a leading + and separators.
 const PHONE_RE = /\+?\d(?:[\d\s().-]{6,}\d)/g;
+// util.inspect of a Buffer (libsignal prints session entries with their private keys this way).
+const BUFFER_DUMP_RE = /<Buffer(?: [0-9a-f]{2})*(?: \.\.\. \d+ more bytes?)?>/g;
+// An Authorization header value.
+const AUTH_RE = /\b(Bearer|Basic)\s+[\w.~+/=-]+/gi;
+// Key-like runs: 32+ hex digits, or 32+ base64/base64url characters mixing cases and digits (an
+// access token, a key). Paths (starting with '/') and plain words are not key-like.
+const HEX_SECRET_RE = /\b[0-9a-fA-F]{32,}\b/g;
+const B64_SECRET_RE = /(?<![\w+/=-])[\w+/-]{32,}={0,2}/g;
 
-/** Keys whose values are message text, QR payloads or secrets: never logged above debug. */
-const SECRET_KEYS = new Set([
+/** Keys whose values are message text, QR payloads or secrets (compared in lower case): never logged. */
+const SECRET_KEYS = new Set(
+  [
+
   'text',
   'conversation',
   'caption',
@@ -36,9 +48,23 @@ const SECRET_KEYS = new Set([
   'keys',
   'privKey',
   'private',
+  'privateKey',
   'noiseKey',
   'advSecretKey',
-]);
+  'signedIdentityKey',
+  'signedPreKey',
+  'identityKey',
+  'keyPair',
+  'token',
+  'accessToken',
+  'secret',
+  'secrets',
+  'password',
+  'passphrase',
+  'cookie',
+  'signature',
+  ].map((k) => k.toLowerCase()),
+);
 
 /** Keys whose values are addresses (JIDs, numbers): masked, not dropped. */
 const ADDRESS_KEYS = new Set([
@@ -76,10 +102,20 @@ export function redactString(input: string): string {
   return input
     .replace(QR_RE, '[qr]')
     .replace(QR_BARE_RE, '[qr]')
+    .replace(BUFFER_DUMP_RE, '[bytes]')
+    .replace(AUTH_RE, (_m, scheme: string) => `${scheme} [redacted]`)
+    .replace(HEX_SECRET_RE, '[redacted]')
+    .replace(B64_SECRET_RE, (m) => (isKeyLike(m) ? '[redacted]' : m))
     .replace(JID_RE, (_m, _plus: string, user: string, device: string, server: string) => {
       return `${maskDigits(user)}${device}@${server}`;
     })
     .replace(PHONE_RE, (m) => (m.replace(/\D/g, '').length >= 8 ? maskDigits(m) : m));
+}
+
+/** Random-looking: mixed case and digits; not a path, not a name like `corrupt-2026-…`. */
+function isKeyLike(run: string): boolean {
+  if (run.startsWith('/') || /^[a-z]+-/.test(run)) return false;
+  return /\d/.test(run) && /[a-z]/.test(run) && /[A-Z].*[A-Z]/.test(run);
 }
 
 function isBinaryNodeLike(v: object): v is { tag: string; attrs: Record<string, unknown> } {
@@ -89,7 +125,7 @@ function isBinaryNodeLike(v: object): v is { tag: string; attrs: Record<string, 
 /** Deep-copy `value` with everything sensitive removed or masked. */
 export function redactValue(value: unknown, key?: string, depth = 0): unknown {
   if (value === null || value === undefined) return value;
-  if (key !== undefined && SECRET_KEYS.has(key)) {
+  if (key !== undefined && SECRET_KEYS.has(key.toLowerCase())) {
     if (typeof value === 'boolean' || typeof value === 'number') return value;
     return '[redacted]';
   }

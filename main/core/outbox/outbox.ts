@@ -12,8 +12,9 @@
  *   number of waiting replies; no reply has a timer or a poll of its own.
  * - One scan (`pump`) walks the head of every chat's queue, sends what may go, and arms ONE
  *   timer (`WakeTimer`) for the earliest moment something needs another look: a delayed
- *   reply's not-before time or an ack deadline. Everything else re-runs the scan through
- *   `kick()` (coalesced to one scan per microtask).
+ *   reply's not-before time, an ack deadline, or the earliest time-to-live of a waiting reply
+ *   (so a reply expires when its time is up, even in the middle of an outage). Everything else
+ *   re-runs the scan through `kick()` (coalesced to one scan per microtask).
  *
  * Cancelling (the person answered the chat themselves, read it, muted it) never races a send:
  * `cancel()` takes only a reply that cannot have been handed to a socket — queued and never
@@ -169,6 +170,11 @@ export class Outbox {
   private readonly typingShown = new Set<string>();
   private readonly unsubscribe: Unsubscribe[] = [];
   private readonly timer: WakeTimer;
+  /**
+   * No waiting reply expires before this (a lower bound: it may point at a reply that has since
+   * gone out, which costs one extra scan). The scan sweeps every queue only once it has passed.
+   */
+  private nextExpiry = Infinity;
   private readyWait: Promise<LiveSocket> | undefined;
   private lastReady: Promise<LiveSocket> | undefined;
   private kickQueued = false;
@@ -248,6 +254,7 @@ export class Outbox {
       this.entries.set(e.id, e);
       if (!isFinished(e.state)) {
         this.chats.push(e);
+        this.noteExpiry(e);
         resumed++;
       }
     }
@@ -334,6 +341,7 @@ export class Outbox {
           this.log.warn({ id, error: invalid.kind }, 'reply not queued');
         } else {
           this.chats.push(entry);
+          this.noteExpiry(entry);
         }
         this.emit(entry, undefined);
         if (invalid) this.trimFinished();
@@ -466,6 +474,8 @@ export class Outbox {
     const account = this.link.account();
     let wakeAt = Infinity;
     let needLink = false;
+    if (this.chats.size === 0) this.nextExpiry = Infinity;
+    else if (now >= this.nextExpiry) this.expireDue(now);
 
     for (const queue of this.chats.chats()) {
       while (queue.length > 0) {
@@ -512,8 +522,32 @@ export class Outbox {
       }
     }
 
-    this.timer.armAt(wakeAt);
+    this.timer.armAt(Math.min(wakeAt, this.nextExpiry));
     if (needLink) this.waitForLink();
+  }
+
+  private noteExpiry(e: StoredEntry): void {
+    if (e.expiresAt !== null && e.expiresAt < this.nextExpiry) this.nextExpiry = e.expiresAt;
+  }
+
+  /**
+   * Expire every waiting reply whose time-to-live has passed, wherever it stands in its chat's
+   * queue, and find the next deadline. Replies in flight are left to their ack.
+   */
+  private expireDue(now: number): void {
+    const due: StoredEntry[] = [];
+    let next = Infinity;
+    for (const queue of this.chats.chats()) {
+      for (const e of queue) {
+        if (e.state !== 'queued' || e.expiresAt === null) continue;
+        if (now >= e.expiresAt) due.push(e);
+        else if (e.expiresAt < next) next = e.expiresAt;
+      }
+    }
+    this.nextExpiry = next;
+    for (const e of due) {
+      this.transition(e, 'expired', { error: expiredError(e.expiresAt! - e.createdAt, this.everAttempted.has(e.id)) });
+    }
   }
 
   /** Hold the one shared wait for the link. */
@@ -672,6 +706,8 @@ export class Outbox {
     if (patch.notBefore !== undefined) e.notBefore = patch.notBefore;
     if (patch.sentAt !== undefined) e.sentAt = patch.sentAt;
     if (state !== 'sending') this.inFlight.delete(e.id);
+    // Back to waiting (a retry, a drop): its deadline counts again.
+    if (state === 'queued') this.noteExpiry(e);
     if (isFinished(state)) {
       this.chats.remove(e);
       this.typingShown.delete(e.id);

@@ -50,7 +50,7 @@ interface SessionFiles {
 const logger = () => getLogger('session-store');
 
 export class SessionStore {
-  readonly encryption: 'os-keychain' | 'weak' | 'test' | 'none';
+  readonly encryption: 'os-keychain' | 'weak' | 'key-file' | 'test' | 'none';
   private readonly queue = new SerialQueue();
   private readonly credsSaver = new CoalescingRunner(this.queue, () => this.writeCredsNow());
   private current: AuthenticationState;

@@ -3,7 +3,7 @@
  * the target, fsync the folder. After a crash the target holds either the old or the new
  * bytes, never a mix.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, renameSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -43,6 +43,13 @@ export async function quarantineFile(file: string, now: number = Date.now()): Pr
   const target = `${file}.corrupt-${stamp}`;
   await fs.rename(file, target);
   await fsyncDir(path.dirname(file)).catch(() => undefined);
+  return target;
+}
+
+/** `quarantineFile` for a store that opens synchronously (the settings store). */
+export function quarantineFileSync(file: string, now: number = Date.now()): string {
+  const target = `${file}.corrupt-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
+  renameSync(file, target);
   return target;
 }
 

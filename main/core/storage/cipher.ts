@@ -20,8 +20,11 @@ export interface ByteCipher {
  * app's wrapper uses Electron's async safeStorage calls, which may wait on the OS).
  */
 export interface KeyWrapper {
-  /** `os-keychain` when backed by a real keychain, `weak` when the OS offers none (plain text fallback). */
-  readonly strength: 'os-keychain' | 'weak' | 'test';
+  /**
+   * `os-keychain` when backed by a real keychain, `weak` when the OS offers none (plain text
+   * fallback), `key-file` for headless mode's private key file.
+   */
+  readonly strength: 'os-keychain' | 'weak' | 'key-file' | 'test';
   wrap(key: Buffer): Promise<Buffer>;
   /** Rejects when the key cannot be unwrapped (another user, keychain reset, damaged file). */
   unwrap(wrapped: Buffer): Promise<UnwrappedKey>;

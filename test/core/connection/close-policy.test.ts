@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Boom } from '@hapi/boom';
-import { classifyClose } from '../../../main/core/connection/close-policy.js';
+import { classifyClose, CloseEdges, RESTART_STORM } from '../../../main/core/connection/close-policy.js';
 import { CLOSE_POLICY, type CloseAction, type CloseCause } from '../../../main/contract/api.js';
 
 /** Build the error Baileys puts in `lastDisconnect.error` for each server action (docs/whatsapp-protocol.md, "How closes look"). */
@@ -46,7 +46,34 @@ describe('classifyClose: every row of the connection policy', () => {
   it('counts only transient closes as failures', () => {
     const failures = (Object.keys(CLOSE_POLICY) as CloseCause[]).filter((c) => CLOSE_POLICY[c].countsAsFailure);
     expect(failures.sort()).toEqual(
-      ['bad-session', 'connection-closed', 'connection-lost', 'network-error', 'service-unavailable', 'silent-link', 'timed-out', 'unknown'].sort(),
+      ['bad-session', 'connection-closed', 'connection-lost', 'network-error', 'repeated-restart', 'service-unavailable', 'silent-link', 'timed-out', 'unknown'].sort(),
     );
+  });
+});
+
+describe('the edges that depend on what came before', () => {
+  it('515: at once up to three times a minute, then the normal backoff; the window slides', () => {
+    let t = 0;
+    const edges = new CloseEdges(() => t);
+    const next = () => edges.escalate('restart-required', { pairing: false });
+    expect([next(), next(), next()]).toEqual(['restart-required', 'restart-required', 'restart-required']);
+    expect(next()).toBe('repeated-restart');
+    expect(CLOSE_POLICY['repeated-restart'].action).toBe('backoff');
+    t += RESTART_STORM.windowMs;
+    expect(next()).toBe('restart-required');
+  });
+
+  it('401 while pairing: one fresh QR, then wait for the person; a link or the person starts over', () => {
+    const edges = new CloseEdges(() => 0);
+    expect(edges.escalate('logged-out', { pairing: true })).toBe('logged-out');
+    expect(edges.escalate('logged-out', { pairing: true })).toBe('pairing-refused');
+    expect(CLOSE_POLICY['pairing-refused'].action).toBe('needs-relink');
+    edges.reset();
+    expect(edges.escalate('logged-out', { pairing: true })).toBe('logged-out');
+    edges.opened();
+    expect(edges.escalate('logged-out', { pairing: true })).toBe('logged-out');
+    // A 401 on a linked session is a logout every time.
+    expect(edges.escalate('logged-out', { pairing: false })).toBe('logged-out');
+    expect(edges.escalate('logged-out', { pairing: false })).toBe('logged-out');
   });
 });

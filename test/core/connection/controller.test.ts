@@ -163,6 +163,60 @@ describe('the close policy, counted on the server', () => {
     expect(controller.session?.hasSession()).toBe(false);
   });
 
+  it('a 401 during pairing gives one fresh QR, then waits for the person; both said plainly in the history', async () => {
+    const dir = tempDir();
+    const history = await ReconnectHistory.open(path.join(dir, 'history.log'));
+    const controller = track(await createController(server, path.join(dir, 'session'), { history }));
+    const states = recordStates(controller);
+    const first = waitForState(controller, 'awaiting-qr');
+    controller.start();
+    const qr1 = await first;
+    expect(server.faults.failure(401)).toBe(1);
+    // One fresh attempt: a new QR.
+    await until(() => controller.state.kind === 'awaiting-qr' && controller.state.qr !== qr1.qr, 10_000, 'a fresh QR');
+    const before = connectionCount();
+    expect(server.faults.failure(401)).toBe(1);
+    const waiting = await waitForState(controller, 'needs-relink');
+    expect(waiting.reason).toMatch(/refused/);
+    // It waits: no more connections on its own.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(connectionCount()).toBe(before);
+    expect(states.filter((k) => k === 'logged-out')).toHaveLength(1);
+    const words = history.list().map((e) => e.meaning);
+    expect(words).toContain('WhatsApp logged this computer out');
+    expect(words.some((m) => /refused the new link twice/.test(m))).toBe(true);
+    // The person asks again: pairing works.
+    const qr = waitForState(controller, 'awaiting-qr');
+    await controller.relink();
+    await server.scanQr((await qr).qr);
+    await waitForState(controller, 'open');
+    await history.close();
+  });
+
+  it('a server that keeps answering 515 falls back to the normal backoff, said plainly in the history', async () => {
+    const scheduler = new ManualScheduler();
+    const dir = tempDir();
+    const history = await ReconnectHistory.open(path.join(dir, 'history.log'));
+    const { controller } = await paired({ scheduler, now: () => scheduler.now, backoff: { random: () => 1 }, history });
+    const restartAgain = controller.on('state', (s) => {
+      if (s.kind === 'open') server.faults.streamError(515);
+    });
+    server.faults.streamError(515);
+    await waitForState(controller, 'reconnecting');
+    restartAgain();
+    const state = controller.state as Extract<typeof controller.state, { kind: 'reconnecting' }>;
+    expect(state.cause).toBe('repeated-restart');
+    expect(state.delayMs).toBe(1_000);
+    expect(scheduler.pending.size).toBe(1);
+    // The pairing's restart and two more went at once; the fourth within the minute waits.
+    const restarts = history.list().filter((e) => e.code === 515);
+    expect(restarts.map((e) => e.cause).reverse()).toEqual(['restart-required', 'restart-required', 'restart-required', 'repeated-restart']);
+    expect(restarts[0]!.meaning).toMatch(/again and again/);
+    scheduler.fire();
+    await waitForState(controller, 'open');
+    await history.close();
+  });
+
   it('403 stops with no retry', async () => {
     const { controller } = await paired();
     const before = connectionCount();
@@ -257,6 +311,35 @@ describe('the close policy, counted on the server', () => {
     await waitForState(controller, 'open');
     expect(closed).toContain('silent-link');
     expect(connectionCount()).toBe(before + 1);
+  });
+
+  it('the watchdog leaves a healthy idle link alone (keep-alives answered, no messages) and replaces a silent one', async () => {
+    // The default limit: twice the keep-alive interval, checked every half of it.
+    const keepAliveIntervalMs = 200;
+    const { controller } = await paired({
+      socketConfig: { keepAliveIntervalMs },
+      backoff: { baseMs: 50, random: () => 1 },
+    });
+    const closed: string[] = [];
+    controller.on('closed', (e) => closed.push(e.cause));
+    const socket = controller.currentSocket()!.id;
+    const before = connectionCount();
+    const pings = () => server.record.framesIn('iq', 'ping').length;
+    const pingsBefore = pings();
+    // Idle for six watchdog limits (a dozen checks): only keep-alives cross the link.
+    await new Promise((r) => setTimeout(r, 6 * 2 * keepAliveIntervalMs));
+    expect(pings() - pingsBefore).toBeGreaterThanOrEqual(6);
+    expect(closed).toEqual([]);
+    expect(controller.currentSocket()?.id).toBe(socket);
+    expect(connectionCount()).toBe(before);
+
+    // The server stops answering anything, keep-alives included: replaced.
+    server.faults.goSilent(true);
+    await waitForState(controller, 'reconnecting', 5_000);
+    expect(closed).toEqual(['silent-link']);
+    server.faults.goSilent(false);
+    await waitForState(controller, 'open');
+    expect(controller.currentSocket()!.id).toBeGreaterThan(socket);
   });
 
   it('three bad-session closes in a row ask the person to relink', async () => {

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireSessionLock, SessionLockedError } from '../../../main/core/connection/session-lock.js';
+import { acquireSessionLock, processStart, SessionLockedError } from '../../../main/core/connection/session-lock.js';
 import { tempDir } from '../../support/temp-dir.js';
 
 const LOCK_MODULE = path.resolve('main/core/connection/session-lock.ts');
@@ -48,6 +48,38 @@ describe('session folder lock', () => {
     await once(child, 'exit');
     const lock = await acquireSessionLock(dir);
     await lock.release();
+  });
+
+  it('takes over a lock whose pid now belongs to another process (a reused pid), and records the owner\'s start', async () => {
+    const dir = tempDir();
+    // A live process that is not the owner: the pid is alive, but started after the lock was written.
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      const file = path.join(dir, 'session.lock');
+      writeFileSync(file, JSON.stringify({ pid: other.pid, token: 'dead0wner', start: 'an earlier process' }));
+      const lock = await acquireSessionLock(dir);
+      const body = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; start?: string };
+      expect(body.pid).toBe(process.pid);
+      if (process.platform === 'linux' || process.platform === 'darwin') expect(body.start).toEqual(expect.any(String));
+      await lock.release();
+    } finally {
+      other.kill('SIGKILL');
+      await once(other, 'exit');
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('reads a process\'s start time: stable for one process, different for another', async () => {
+    const mine = processStart(process.pid);
+    expect(mine).toMatch(/^[0-9a-f-]{36}:\d+$/);
+    expect(processStart(process.pid)).toBe(mine);
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      expect(processStart(other.pid!)).not.toBe(mine);
+    } finally {
+      other.kill('SIGKILL');
+      await once(other, 'exit');
+    }
+    expect(processStart(other.pid!)).toBeUndefined();
   });
 
   it('takes over an old unreadable lock left by a crash mid-write', async () => {

@@ -241,19 +241,49 @@ describe('outbox', () => {
     await until(() => sock.calls.length === 1, 'sent');
   });
 
-  it('expires a reply when the link comes back after its time-to-live, without any timer while waiting', async () => {
+  it('expires a reply whose time-to-live passed while waiting, and sends the others when the link is back', async () => {
     vi.useFakeTimers();
     const ob = await open();
     const { id } = await ob.enqueue({ chatJid: CHAT, text: 'late', ttlMs: 60_000 });
     const fresh = await ob.enqueue({ chatJid: CHAT2, text: 'fresh', ttlMs: null });
     await settle();
-    expect(vi.getTimerCount()).toBe(0);
+    expect(vi.getTimerCount()).toBe(1); // the deadline of 'late'; 'fresh' never expires
     await vi.advanceTimersByTimeAsync(2 * 60_000);
     link.connect();
     await until(() => state(id) === 'expired', 'expired');
     expect(ob.get(id)?.lastError?.message).toMatch(/time-to-live \(1 min\)/);
     await until(() => link.sends.length === 1, 'fresh sent');
     expect(link.sends[0]!.messageId).toBe(fresh.id);
+  });
+
+  it('expires a reply on time during an outage, on one timer for the earliest deadline, and says so', async () => {
+    vi.useFakeTimers();
+    const ob = await open();
+    const changes: string[] = [];
+    ob.on('change', ({ entry }) => entry.state === 'expired' && changes.push(entry.id));
+    const t0 = Date.now();
+    // Two chats and a reply behind another in one chat: 100 replies, three deadlines.
+    const soon = await ob.enqueue({ chatJid: CHAT, text: 'soon', ttlMs: 60_000 });
+    const later = await ob.enqueue({ chatJid: CHAT2, text: 'later', ttlMs: 120_000 });
+    const behind = await ob.enqueue({ chatJid: CHAT2, text: 'behind, sooner', ttlMs: 30_000 });
+    const many = await Promise.all(Array.from({ length: 97 }, (_, i) => ob.enqueue({ chatJid: CHAT, text: `m${i}`, ttlMs: 600_000 })));
+    await settle();
+    expect(vi.getTimerCount()).toBe(1);
+    expect(ob.diagnostics().wakeAt).toBe(t0 + 30_000);
+
+    await vi.advanceTimersByTimeAsync(30_000);
+    await until(() => state(behind.id) === 'expired', 'the reply behind another expired');
+    expect(state(later.id)).toBe('queued');
+    expect(ob.diagnostics().wakeAt).toBe(t0 + 60_000);
+    await vi.advanceTimersByTimeAsync(30_000);
+    await until(() => state(soon.id) === 'expired', 'soon expired');
+    expect(ob.get(soon.id)?.lastError?.message).toMatch(/time-to-live \(1 min\)/);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await until(() => state(later.id) === 'expired', 'later expired');
+    expect(changes).toEqual([behind.id, soon.id, later.id]);
+    expect(many.every((e) => state(e.id) === 'queued')).toBe(true);
+    expect(vi.getTimerCount()).toBe(1);
+    expect(link.allCalls()).toHaveLength(0);
   });
 
   it('after a relink to the same account, held replies go out', async () => {
@@ -279,7 +309,7 @@ describe('outbox', () => {
     expect(link.allCalls()).toHaveLength(0);
   });
 
-  it('lets 500 replies wait out an outage on one shared ready wait and no timers, then sends them all', async () => {
+  it('lets 500 replies wait out an outage on one shared ready wait and one timer, then sends them all', async () => {
     vi.useFakeTimers();
     link.autoAck = true;
     const ob = await open();
@@ -288,10 +318,11 @@ describe('outbox', () => {
       Array.from({ length: 500 }, (_, i) => ob.enqueue({ chatJid: chats[i % 50]!, text: `reply ${i}` })),
     );
     await settle();
-    expect(vi.getTimerCount()).toBe(0);
+    // One timer, for the earliest time-to-live (the first reply's), not one per reply.
+    expect(vi.getTimerCount()).toBe(1);
     expect(ob.waiterCount).toBe(1);
     expect(link.whenReadyCalls).toBe(1);
-    expect(ob.diagnostics()).toMatchObject({ pending: 500, sending: 0, waiterCount: 1, wakeAt: null });
+    expect(ob.diagnostics()).toMatchObject({ pending: 500, sending: 0, waiterCount: 1, wakeAt: entries[0]!.expiresAt });
     // Finished entries beyond `keepFinished` leave the outbox at compaction, so count events.
     const sent = new Set<string>();
     ob.on('change', ({ entry }) => entry.state === 'sent' && sent.add(entry.id));

@@ -30,6 +30,7 @@ export class FakeCore implements CoreService {
     encryption: 'test',
     dataDir: '/fake/data',
     version: '0.1.0',
+    storeResets: [],
   };
   settings: Settings = { ...DEFAULT_SETTINGS };
   private listeners = new Map<EventName, Set<Listener>>();
