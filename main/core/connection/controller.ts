@@ -24,6 +24,7 @@ import type { Link, LinkEventMap, LiveSocket, Unsubscribe } from './link.js';
 import { acquireSessionLock, type SessionLock } from './session-lock.js';
 import { DeviceListCache } from './device-cache.js';
 import { InboundLedger } from './inbound-ledger.js';
+import { noteTcTokenIssued } from './tc-token-issued.js';
 import { sameAccount } from './account.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { getLogger, type Logger } from '../logging/logger.js';
@@ -301,6 +302,7 @@ export class ConnectionController implements Link {
   private attach(slot: SocketSlot, store: SessionStore): void {
     const { sock } = slot;
     const live = () => !slot.retired && this.slot === slot;
+    this.rememberTokenIssues(sock, store);
 
     sock.ev.on('creds.update', () => {
       // Baileys has already merged the update into creds; persist even for a retiring socket.
@@ -355,6 +357,25 @@ export class ConnectionController implements Link {
       },
       onError: (err) => this.log.error({ err }, 'the inbound ledger could not hand a message over'),
     });
+  }
+
+  /**
+   * After each send, note in the key store that Baileys issued our privacy token to the contact:
+   * its own note is lost, and without one it issues the token again with every reply
+   * (tc-token-issued.ts). The store itself, not the socket's transactional view of it.
+   */
+  private rememberTokenIssues(sock: WASocket, store: SessionStore): void {
+    const keys = store.state.keys;
+    const send = sock.sendMessage.bind(sock);
+    const lidForPn = (pn: string) => sock.signalRepository.lidMapping.getLIDForPN(pn);
+    sock.sendMessage = async (jid, content, options) => {
+      const sent = await send(jid, content, options);
+      // Wall-clock seconds, as Baileys compares them (not the injected clock).
+      noteTcTokenIssued(keys, jid, lidForPn, Math.floor(Date.now() / 1000)).catch((err: unknown) =>
+        this.log.debug({ err: (err as Error).message }, 'noting the privacy token issue failed'),
+      );
+      return sent;
+    };
   }
 
   private onOpen(slot: SocketSlot): void {
