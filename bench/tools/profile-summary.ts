@@ -1,19 +1,25 @@
 /**
  * Where the time goes in a V8 CPU profile (`BENCH_PROFILE=<dir>` writes them for the throughput
  * row's clients): self time grouped by where the code lives (our modules by folder, each npm
- * package, Node internals, GC, idle), and the inclusive time of our own functions.
+ * package, Node internals, GC, idle), and the inclusive time of our own functions. The clients
+ * run as esbuild bundles: frames in a bundle are mapped back to their source file through the
+ * bundle's source map (`<bundle>.map`), so our modules and bundled packages show as themselves.
  *
  *   npx tsx bench/tools/profile-summary.ts <file.cpuprofile> [--per N] [--top K]
  *
  * `--per N` also prints each line as ms per message for a phase of N messages.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 
 interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
+  columnNumber?: number;
 }
 interface ProfileNode {
   id: number;
@@ -44,7 +50,27 @@ export function groupOf(frame: CallFrame): string {
   return url;
 }
 
+const maps = new Map<string, TraceMap | null>();
+
+/** The frame as its source: a frame in a bundle with a source map gets the source's url and line. */
+export function resolveFrame(frame: CallFrame): CallFrame {
+  if (!frame.url.startsWith('file://') || !frame.url.endsWith('.js')) return frame;
+  let map = maps.get(frame.url);
+  if (map === undefined) {
+    const file = fileURLToPath(frame.url);
+    map = existsSync(`${file}.map`) ? new TraceMap(readFileSync(`${file}.map`, 'utf8'), frame.url) : null;
+    maps.set(frame.url, map);
+  }
+  if (!map) return frame;
+  const pos = originalPositionFor(map, { line: frame.lineNumber + 1, column: frame.columnNumber ?? 0 });
+  if (!pos.source) return frame;
+  // Sources are relative to the bundle; the url keeps the path from the repository root.
+  const source = pos.source.startsWith('file://') ? pos.source : path.resolve(path.dirname(fileURLToPath(frame.url)), pos.source);
+  return { ...frame, url: source.startsWith('file://') ? source : `file://${source}`, lineNumber: (pos.line ?? 1) - 1 };
+}
+
 export function summarize(profile: CpuProfile): { totalMs: number; self: Map<string, number>; ours: Map<string, number> } {
+  for (const n of profile.nodes) n.callFrame = resolveFrame(n.callFrame);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
