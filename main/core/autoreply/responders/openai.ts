@@ -15,7 +15,7 @@
  * Errors are plain words by kind: a refused key (401), no access (403), unknown model or address
  * (404), too many requests (429), a server fault (5xx), a timeout, an unreachable server.
  */
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type * as OpenAiSdk from 'openai';
 import { formatBytes, formatDuration, replyError, type ReplyError } from '../errors.js';
 import type { OpenAiReply } from '../schema.js';
 import {
@@ -32,6 +32,13 @@ import {
 } from './http.js';
 
 const LABEL = 'The AI chat server';
+
+/**
+ * The `openai` package, loaded at the first AI reply: loading it takes about 55 ms of CPU, which
+ * every start paid before (cold start to the QR), most people never having an AI rule.
+ */
+let sdk: Promise<typeof OpenAiSdk> | undefined;
+const loadSdk = () => (sdk ??= import('openai'));
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -111,6 +118,7 @@ export async function callChatCompletion(
   const timer = setTimeout(() => timeout.abort(), reply.timeoutMs);
   const signal = deps.signal ? AbortSignal.any([deps.signal, timeout.signal]) : timeout.signal;
   const transport = limitedTransport(deps.fetch, reply.maxBytes);
+  const { default: OpenAI, APIUserAbortError } = await loadSdk();
   const client = new OpenAI({
     // A keyless local server still needs a value here; the Authorization header is then removed.
     apiKey: key.value ?? 'no-key',
@@ -139,7 +147,7 @@ export async function callChatCompletion(
     if (deps.signal?.aborted || err instanceof APIUserAbortError) {
       return { ok: false, error: replyError('aborted', 'Replying was cancelled.') };
     }
-    return { ok: false, error: describeFailure(err, reply, transport.errorBody(), secrets) };
+    return { ok: false, error: describeFailure(await loadSdk(), err, reply, transport.errorBody(), secrets) };
   } finally {
     clearTimeout(timer);
   }
@@ -171,7 +179,13 @@ function completionText(completion: unknown, secrets: string[]): ResponderResult
   return { ok: true, text };
 }
 
-function describeFailure(err: unknown, reply: OpenAiReply, body: string | undefined, secrets: string[]): ReplyError {
+function describeFailure(
+  { APIConnectionError, APIConnectionTimeoutError, APIError }: typeof OpenAiSdk,
+  err: unknown,
+  reply: OpenAiReply,
+  body: string | undefined,
+  secrets: string[],
+): ReplyError {
   if (err instanceof APIConnectionTimeoutError) return (timedOut(reply.timeoutMs) as { error: ReplyError }).error;
   if (err instanceof APIConnectionError) {
     if (err.cause instanceof AnswerTooLarge) {
