@@ -30,7 +30,7 @@ import pino, { type LevelWithSilent } from 'pino';
 import { WA_CERT_DETAILS } from '@whiskeysockets/baileys';
 import { dataPaths, defaultDataDir } from '../core/app/paths.js';
 import { APP_VERSION } from '../core/app/version.js';
-import { openLogFile } from '../core/logging/log-file.js';
+import { DeferredLogFile } from '../core/logging/log-file.js';
 import { createCoreService } from '../core/app/create-core.js';
 import { describeState } from '../contract/api.js';
 import { configureLogging, getLogger, logStart } from '../core/logging/logger.js';
@@ -140,7 +140,8 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
   // Read (and its permissions checked) before anything opens: a bad secrets file stops the start.
   const secretSources: SecretSource[] = [envSecretSource(process.env)];
   if (args.secretsFile) secretSources.push(await fileSecretSource(args.secretsFile));
-  const logFile = await openLogFile(dataPaths(args.dataDir).logs);
+  // Opened once there is a QR or a link to show (below): its library would delay the first QR.
+  const logFile = new DeferredLogFile(dataPaths(args.dataDir).logs);
   const chosen = process.env.REPLYLINE_LOG_LEVEL as LevelWithSilent | undefined;
   const fileLevel = chosen ?? 'info';
   const stderrLevel = chosen ?? 'warn';
@@ -196,6 +197,7 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
     show(core.snapshot().state);
   }
   const first = core.snapshot();
+  openLogWhenShown(core, logFile);
   if (args.json) {
     out({ type: 'state', payload: { state: first.state, stateText: first.stateText } });
     if (first.state.kind === 'awaiting-qr') out({ type: 'qr', qr: first.state.qr });
@@ -206,9 +208,30 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
     (stopping ??= (async () => {
       await server.close();
       await core.close();
-      await new Promise<void>((resolve) => logFile.flush(() => resolve()));
+      await logFile.flush().catch((err: unknown) => process.stderr.write(`replyline headless: the log file could not be written (${(err as Error).message})\n`));
     })());
   return { stop };
+}
+
+/**
+ * Open the log file once the person has something to look at (a QR, the link, or why it cannot
+ * connect), or after 2 s, whichever comes first. Lines logged until then are written first.
+ */
+function openLogWhenShown(core: Awaited<ReturnType<typeof createCoreService>>, logFile: DeferredLogFile): void {
+  const waiting = (kind: string) => kind === 'idle' || kind === 'connecting';
+  let opened = false;
+  const open = () => {
+    if (opened) return;
+    opened = true;
+    off();
+    clearTimeout(timer);
+    logFile.open().catch((err: unknown) => process.stderr.write(`replyline headless: the log file could not be opened (${(err as Error).message})\n`));
+  };
+  const off = core.on('state', ({ state }) => {
+    if (!waiting(state.kind)) open();
+  });
+  const timer = setTimeout(open, 2_000);
+  if (!waiting(core.snapshot().state.kind)) open();
 }
 
 /** The repository (or install) root: the nearest folder up with a package.json, from the source or the bundle. */

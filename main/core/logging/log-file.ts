@@ -31,3 +31,54 @@ export async function openLogFile(dir: string, options: LogFileOptions = {}): Pr
     sync: false,
   });
 }
+
+/** Lines held at most while the file is not open yet (a start logs a few dozen). */
+const MAX_HELD_LINES = 10_000;
+
+/**
+ * The log file, opened a moment later: a log destination that holds the lines written until
+ * `open()` has opened the file, then writes them there first, in order. Loading pino-roll (and
+ * the date library it needs) costs about 65 ms of CPU, which headless mode spends after the
+ * first QR or link rather than before it. Lines written before a crash that came before `open()`
+ * reach only stderr (warn and up).
+ */
+export class DeferredLogFile {
+  private held: string[] = [];
+  private dropped = 0;
+  private file: SonicBoom | undefined;
+  private opening: Promise<void> | undefined;
+
+  constructor(
+    private readonly dir: string,
+    private readonly options: LogFileOptions = {},
+  ) {}
+
+  write(line: string): boolean {
+    if (this.file) return this.file.write(line);
+    if (this.held.length < MAX_HELD_LINES) this.held.push(line);
+    else this.dropped++;
+    return true;
+  }
+
+  /** Open the file and write what was held (once; later calls wait for the same open). */
+  open(): Promise<void> {
+    return (this.opening ??= openLogFile(this.dir, this.options).then((file) => {
+      for (const line of this.held) file.write(line);
+      if (this.dropped > 0) {
+        file.write(`${JSON.stringify({ level: 40, time: new Date().toISOString(), msg: `${this.dropped} log lines written before the log file opened were dropped` })}\n`);
+      }
+      this.held = [];
+      this.file = file;
+    }));
+  }
+
+  /** Open (if not yet) and flush, as the stream's own flush does (it does not wait for writes in flight). */
+  async flush(): Promise<void> {
+    await this.open();
+    const file = this.file!;
+    // The stream opens its file asynchronously; a flush before that has nothing to write to.
+    // (`fd` is -1 until then; sonic-boom's types leave it out.)
+    if ((file as unknown as { fd: number }).fd < 0) await new Promise<void>((resolve) => file.once('ready', () => resolve()));
+    await new Promise<void>((resolve) => file.flush(() => resolve()));
+  }
+}

@@ -9,7 +9,7 @@ import { format } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { configureLogging, getLogger } from '../../../main/core/logging/logger.js';
-import { openLogFile } from '../../../main/core/logging/log-file.js';
+import { DeferredLogFile, openLogFile } from '../../../main/core/logging/log-file.js';
 import { redactString } from '../../../main/core/logging/redact.js';
 import { CAPTURE_DIR } from '../../setup/log-capture.js';
 import { findLeak } from '../../setup/privacy-patterns.js';
@@ -93,5 +93,36 @@ describe('the log file', () => {
     const newest = names.map((n) => readFileSync(path.join(dir, n), 'utf8')).join('');
     expect(newest).toContain('"i":999');
     file.end();
+  });
+
+  it('opened later: the lines written before it opened come first, in order, then the rest', async () => {
+    const dir = tempDir('replyline-logs-');
+    const file = new DeferredLogFile(dir);
+    configureLogging({ sink: file, level: 'info' });
+    const log = getLogger('deferred');
+    log.info({ n: 1 }, 'before the file');
+    log.info({ n: 2 }, 'before the file');
+    // Nothing on disk yet: the file is opened only when asked to.
+    expect(readdirSync(dir).filter((n) => n.endsWith('.log'))).toEqual([]);
+    await file.open();
+    log.info({ n: 3 }, 'after the file opened');
+    await file.flush();
+    // The stream writes asynchronously (its flush does not wait for that): read until all is there.
+    const numbers = () =>
+      readFileSync(path.join(dir, 'replyline.1.log'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { n: number }).n);
+    await expect.poll(numbers, { timeout: 5_000 }).toHaveLength(3);
+    expect(numbers()).toEqual([1, 2, 3]);
+  });
+
+  it('opened later: flushing before it was opened opens it and writes what was held', async () => {
+    const dir = tempDir('replyline-logs-');
+    const file = new DeferredLogFile(dir);
+    configureLogging({ sink: file, level: 'info' });
+    getLogger('deferred').info('held until the flush');
+    await file.flush();
+    await expect.poll(() => readFileSync(path.join(dir, 'replyline.1.log'), 'utf8'), { timeout: 5_000 }).toContain('held until the flush');
   });
 });
