@@ -75,6 +75,8 @@ interface SoakRun {
   opensSeen: number;
   storesAtEnd: Record<string, unknown>;
   serverDecryptErrors: number;
+  /** The contacts' decrypt errors of Replyline's replies, by error message. */
+  serverDecryptErrorKinds: Record<string, number>;
   serverStillQueued: number;
 }
 
@@ -145,6 +147,7 @@ async function soak(drops: number): Promise<SoakRun> {
       opensSeen: client.opens,
       storesAtEnd: stats,
       serverDecryptErrors: server.record.decryptErrors.length,
+      serverDecryptErrorKinds: countBy(server.record.decryptErrors.map((e) => e.error)),
       serverStillQueued: server.pendingDeliveries(account).length,
     };
   } finally {
@@ -218,6 +221,7 @@ export async function runSoak(): Promise<RowResult> {
     samples: r.samples,
     storesAtEnd: r.storesAtEnd,
     serverDecryptErrors: r.serverDecryptErrors,
+    serverDecryptErrorKinds: r.serverDecryptErrorKinds,
     serverStillQueued: r.serverStillQueued,
   });
   return {
@@ -228,6 +232,12 @@ export async function runSoak(): Promise<RowResult> {
     notes: [...runs.map(summary), 'Chart: bench/soak.svg.'],
     seconds: (now() - started) / 1000,
   };
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
 }
 
 /**
