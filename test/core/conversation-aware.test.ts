@@ -10,7 +10,8 @@
  *   arriving by offline sync after it still cancels it;
  * - a muted chat gets nothing, and the activity says why;
  * - kinds: a voice note, a photo with and without caption, a reaction, an edit and a deletion
- *   each get the right decision; a missed call gets the missed-call reply, once;
+ *   each get the right decision; a missed call gets the missed-call reply, once; a call answered
+ *   on the owner's phone is no missed call;
  * - every reason a message gets no reply appears, with its plain words.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -278,7 +279,7 @@ describe('message kinds', () => {
     expect(ned.received.map((m) => m.text)).toEqual(['Thanks for the text message: first draft']);
   });
 
-  it('a missed call gets the missed-call reply, once', async () => {
+  it('a missed call gets the missed-call reply, once; a call answered on your phone is not missed', async () => {
     const { core } = await pairedCore();
     await useRules(core, [
       replyRule(),
@@ -291,15 +292,19 @@ describe('message kinds', () => {
     expectDeliveredOnce(server, otto, reply.id, 'Sorry I missed your call — I’ll call back.');
     expect(await decisionFor(core, callId)).toMatchObject({ kind: 'missed-call', preview: '[missed call]', outcome: 'replied', ruleName: 'Missed call' });
 
-    // A call that was answered (or hung up) is no missed call; a second missed call within the
-    // rule's own per-caller cooldown is not answered again.
+    // A call answered on the owner's phone, then ended, is no missed call; one the caller hung up
+    // before anyone answered is, and within the rule's own per-caller cooldown it is not
+    // answered again.
+    const answered = await otto.callOffer(server.defaultAccount);
+    await server.ownerPhone().acceptCall(otto, answered);
+    await otto.endCall(server.defaultAccount, answered, { reason: 'hangup' });
     const hungUp = await otto.callOffer(server.defaultAccount);
     await otto.endCall(server.defaultAccount, hungUp, { reason: 'hangup' });
-    const again = await otto.missedCall(server.defaultAccount);
-    expect(await decisionFor(core, again)).toMatchObject({ outcome: 'skipped', reason: 'cooldown' });
+    expect(await decisionFor(core, hungUp)).toMatchObject({ kind: 'missed-call', outcome: 'skipped', reason: 'cooldown' });
+    await server.waitFor(() => server.pendingStanzas('call').length === 0, 5000, 'calls acked');
     await new Promise((r) => setTimeout(r, 300));
     expect(otto.received.map((m) => m.text)).toEqual(['Sorry I missed your call — I’ll call back.']);
-    expect(core.activity.query({}).filter((a) => a.key.endsWith(`|${hungUp}`))).toEqual([]);
+    expect(core.activity.query({}).filter((a) => a.key.endsWith(`|${answered}`))).toEqual([]);
     // One decision per call: Baileys' own missed-call stub for the same call is not a second one.
     expect(core.activity.query({}).filter((a) => a.key.endsWith(`|${callId}`))).toHaveLength(1);
   });

@@ -1,7 +1,7 @@
 /**
  * Wire the link's events to the reply pipeline: `notify` (live) and `append` (offline sync)
- * upserts become `ReceivedMessage`s, handled in arrival order; missed calls become messages of
- * their own; and the owner reading a chat on another device (WhatsApp's read-self receipts) is
+ * upserts become `ReceivedMessage`s, handled in arrival order; calls that ended without being
+ * accepted anywhere become messages of their own (`calls.ts`); and the owner reading a chat on another device (WhatsApp's read-self receipts) is
  * passed on, so replies still in their grace period there can be called back.
  *
  * Read-self receipts as Baileys reports them: in a 1:1 chat a `messages.update` with status READ
@@ -12,7 +12,7 @@ import { proto } from '@whiskeysockets/baileys';
 import type { Link, Unsubscribe } from '../connection/link.js';
 import { sameUser } from '../connection/jid.js';
 import { getLogger } from '../logging/logger.js';
-import { missedCall } from './calls.js';
+import { CallTracker } from './calls.js';
 import { toInbound } from './to-inbound.js';
 import type { ReceivedMessage } from './types.js';
 
@@ -34,6 +34,7 @@ export function attachInbound(link: Link, sink: InboundSink, now: () => number =
       sink.ownerRead(chatJid, ids, at).catch((err: unknown) => log.error({ err }, 'handling a read on another device failed'));
     }
   };
+  const calls = new CallTracker();
   const offs = [
     link.on('messages', ({ upsert }) => {
       if (upsert.type !== 'notify' && upsert.type !== 'append') return;
@@ -43,9 +44,10 @@ export function attachInbound(link: Link, sink: InboundSink, now: () => number =
         if (received) void handle(received);
       }
     }),
-    link.on('calls', ({ calls }) => {
-      for (const call of calls) {
-        const received = missedCall(call, now());
+    link.on('calls', ({ calls: list }) => {
+      const me = link.account();
+      for (const call of list) {
+        const received = calls.observe(call, me, now());
         if (received) void handle(received);
       }
     }),
