@@ -12,6 +12,7 @@
  * - kinds: a voice note, a photo with and without caption, a reaction, an edit and a deletion
  *   each get the right decision; a missed call gets the missed-call reply, once; a call answered
  *   on the owner's phone is no missed call;
+ * - a message no readable copy of ever comes is recorded in plain words, never answered;
  * - every reason a message gets no reply appears, with its plain words.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,6 +21,7 @@ import { kinds } from '../fake-wa/index.js';
 import type { Core } from '../../main/core/app/create-core.js';
 import type { ActivityView, CommandArgs, CommandName, CommandResults } from '../../main/contract/api.js';
 import { CANCEL_WORDS } from '../../main/core/inbound/reply-pipeline.js';
+import { REASON_WORDS } from '../../main/contract/conversation.js';
 import { toActivityView } from '../../main/core/activity/index.js';
 import { tempDir } from '../support/temp-dir.js';
 import { startFakeWa, waitForState } from '../support/wa-harness.js';
@@ -307,6 +309,32 @@ describe('message kinds', () => {
     expect(core.activity.query({}).filter((a) => a.key.endsWith(`|${answered}`))).toEqual([]);
     // One decision per call: Baileys' own missed-call stub for the same call is not a second one.
     expect(core.activity.query({}).filter((a) => a.key.endsWith(`|${callId}`))).toHaveLength(1);
+  });
+});
+
+describe('a message this computer cannot read', () => {
+  it('no readable copy ever comes: an activity entry in plain words, never a reply; one that decrypts on a retry is answered as usual', async () => {
+    const { core } = await pairedCore({ inbound: { unreadableWaitMs: 1_500 }, socketConfig: { retryRequestDelayMs: 10 } });
+    await useRules(core, [replyRule()]);
+    const uma = server.createContact({ name: 'Uma' });
+    // Every copy arrives damaged: Baileys asks again up to its limit, then gives up.
+    server.faults.corruptDeliveries(100);
+    const lost = await write(uma, 'you will never read this');
+    const entry = await decisionFor(core, lost);
+    expect(entry).toMatchObject({ kind: 'other', outcome: 'skipped', reason: 'unreadable', preview: '[message]' });
+    expect(entry.explanation).toBe('This message could not be read on this computer — open WhatsApp on your phone to see it. It was not answered.');
+    expect(REASON_WORDS.unreadable).toBe('could not be read on this computer');
+    server.faults.corruptDeliveries(0);
+    // Only the first copy is damaged: the copy sent again decrypts, and it is answered once.
+    const vic = server.createContact({ name: 'Vic' });
+    server.faults.corruptDeliveries(1);
+    const retried = await write(vic, 'second time lucky');
+    const reply = await waitForReply(core, (r) => r.inboundId === retried && r.status === 'sent');
+    expectDeliveredOnce(server, vic, reply.id, 'Away: second time lucky');
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await decisionFor(core, retried)).toMatchObject({ outcome: 'replied' });
+    expect(uma.received).toEqual([]);
+    expect(core.replyLog.findByInbound(`${uma.phoneJid}|${lost}`)).toBeUndefined();
   });
 });
 

@@ -175,11 +175,15 @@ export class ActivityLog {
     return this.events.on(event, listener);
   }
 
-  /** Record a decision; resolves once durable. A key already recorded keeps its record (returned). */
+  /**
+   * Record a decision; resolves once durable. A key already recorded keeps its record (returned),
+   * except a message recorded as unreadable: its real decision, once a readable copy came after
+   * all, takes that record's place.
+   */
   async add(input: NewActivityEntry): Promise<ActivityEntry> {
     const known = this.entries.get(input.key);
-    if (known) return copy(known);
-    const entry: ActivityEntry = { ...input, id: randomBytes(9).toString('base64url'), preview: cut(input.preview) };
+    if (known && !(known.reason === 'unreadable' && input.reason !== 'unreadable')) return copy(known);
+    const entry: ActivityEntry = { ...input, id: known?.id ?? randomBytes(9).toString('base64url'), preview: cut(input.preview) };
     this.insert(entry);
     this.trim();
     this.events.emit('change', copy(entry));
@@ -285,6 +289,8 @@ export class ActivityLog {
   // ---- internals ------------------------------------------------------------------------------
 
   private insert(e: ActivityEntry): void {
+    // A record that takes another's place moves to its own decision's place in the order.
+    this.entries.delete(e.key);
     this.entries.set(e.key, e);
     if (e.replyId) this.byReply.set(e.replyId, e.key);
   }

@@ -53,6 +53,8 @@ export interface CreateCoreOptions {
   socketConfig?: Partial<UserFacingSocketConfig>;
   /** Extra controller options (tests: scheduler, clock, backoff). */
   controller?: Partial<Omit<ControllerOptions, 'sessionDir' | 'keyWrapper' | 'history' | 'socketConfig' | 'lock'>>;
+  /** Inbound tuning (tests: how long a message that could not be decrypted waits for a readable copy). */
+  inbound?: { unreadableWaitMs?: number };
   /** Outbox tuning (tests: short ack timeouts). */
   outbox?: { ackTimeoutMs?: number; maxAttempts?: number };
   /**
@@ -280,7 +282,7 @@ async function openCore(
       if (state.kind !== 'needs-relink' && state.kind !== 'awaiting-qr') return;
       void storeResets.rescan().then((changed) => changed && events.emit('store-resets', storeResets.list()));
     }),
-    attachInbound(controller, pipeline, now),
+    attachInbound(controller, pipeline, now, { unreadableWaitMs: options.inbound?.unreadableWaitMs }),
   );
   await pipeline.start();
 

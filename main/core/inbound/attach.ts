@@ -13,19 +13,38 @@ import type { Link, Unsubscribe } from '../connection/link.js';
 import { sameUser } from '../connection/jid.js';
 import { getLogger } from '../logging/logger.js';
 import { CallTracker } from './calls.js';
-import { toInbound } from './to-inbound.js';
+import { toInbound, undecryptedPlaceholder } from './to-inbound.js';
+import { UnreadableWatch } from './unreadable-watch.js';
 import type { ReceivedMessage } from './types.js';
 
 export interface InboundSink {
   handle(received: ReceivedMessage): Promise<unknown>;
   /** The owner read these messages of a chat on another device at `at`. */
   ownerRead?(chatJid: string, messageIds: readonly string[], at: number): Promise<unknown>;
+  /** A message that could not be decrypted here, and no readable copy came (see unreadable-watch.ts). */
+  unreadable?(received: ReceivedMessage): Promise<unknown>;
+}
+
+export interface AttachOptions {
+  /** How long a message that could not be decrypted waits for a readable copy (default 2 min). */
+  unreadableWaitMs?: number;
 }
 
 const READ = proto.WebMessageInfo.Status.READ;
 
-export function attachInbound(link: Link, sink: InboundSink, now: () => number = () => Date.now()): Unsubscribe {
+export function attachInbound(
+  link: Link,
+  sink: InboundSink,
+  now: () => number = () => Date.now(),
+  options: AttachOptions = {},
+): Unsubscribe {
   const log = getLogger('inbound');
+  const unreadable = new UnreadableWatch({
+    waitMs: options.unreadableWaitMs,
+    onUnreadable: (received) => {
+      sink.unreadable?.(received).catch((err: unknown) => log.error({ err }, 'recording an unreadable message failed'));
+    },
+  });
   const handle = (received: ReceivedMessage) =>
     sink.handle(received).catch((err: unknown) => log.error({ err }, 'handling an inbound message failed'));
   const reads = (byChat: Map<string, { ids: string[]; at: number }>) => {
@@ -41,7 +60,15 @@ export function attachInbound(link: Link, sink: InboundSink, now: () => number =
       const me = link.account();
       for (const m of upsert.messages) {
         const received = toInbound(m, me, upsert.type, now());
-        if (received) void handle(received);
+        if (received) {
+          unreadable.readable(received.keys);
+          void handle(received);
+          continue;
+        }
+        const placeholder = undecryptedPlaceholder(m, me, upsert.type, now());
+        if (placeholder && placeholder.message.kind !== 'status' && placeholder.message.kind !== 'broadcast' && placeholder.message.kind !== 'newsletter') {
+          unreadable.placeholder(placeholder);
+        }
       }
     }),
     link.on('calls', ({ calls: list }) => {
@@ -75,6 +102,7 @@ export function attachInbound(link: Link, sink: InboundSink, now: () => number =
     }),
   ];
   return () => {
+    unreadable.stop();
     for (const off of offs) off();
   };
 }

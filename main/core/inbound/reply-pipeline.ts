@@ -148,6 +148,10 @@ const notMissed: MissedActionResult = {
   error: { kind: 'not-found', message: 'This message is no longer in the missed list' },
 };
 
+/** What the activity log says about a message this computer could not read. */
+export const UNREADABLE_WORDS =
+  'This message could not be read on this computer — open WhatsApp on your phone to see it. It was not answered.';
+
 export const REASONS = {
   tooOld: 'Replyline stopped while this reply was being written, and it is now too old to send',
   unreadable: 'Replyline stopped while this reply was being written, and it could not be picked up again',
@@ -298,6 +302,22 @@ export class ReplyPipeline<D extends Decision = Decision> {
     } finally {
       for (const k of keys) this.handling.delete(k);
     }
+  }
+
+  /**
+   * A message this computer could not decrypt, for which no readable copy came (see
+   * unreadable-watch.ts): recorded in the activity log in plain words, never answered. Not
+   * marked seen: should a readable copy come after all, it is handled as usual and its decision
+   * takes the record's place.
+   */
+  async unreadable(received: ReceivedMessage): Promise<void> {
+    const msg = this.withKnownNumber(received.message);
+    if (ignoredReason(msg) || this.isKnown(received.keys)) return;
+    await this.recordActivity(msg, received.keys[0]!, this.chatKeyOf(msg), {
+      outcome: 'skipped',
+      reason: 'unreadable',
+      explanation: UNREADABLE_WORDS,
+    });
   }
 
   /** Send the rule's reply to a missed message (the person chose to). A second click while the first is handled does nothing. */

@@ -56,6 +56,27 @@ describe('activity log', () => {
     await again.close();
   });
 
+  it('a record of a message that could not be read gives way to its real decision, should a readable copy come after all', async () => {
+    const dir = tempDir('activity-');
+    const log = await ActivityLog.open({ dir, now: () => T0 });
+    const first = await log.add(record('c|U1', { kind: 'other', preview: '[message]', reason: 'unreadable', explanation: 'could not be read' }));
+    await log.add(record('c|OTHER'));
+    // A second unreadable record keeps the first; the real decision replaces it, same id, moved to its own place.
+    expect((await log.add(record('c|U1', { reason: 'unreadable', explanation: 'again' }))).explanation).toBe('could not be read');
+    const real = await log.add(record('c|U1', { outcome: 'replied', reason: undefined, explanation: 'Answered by rule “Away”.', replyId: 'R1' }));
+    expect(real).toMatchObject({ id: first.id, outcome: 'replied', explanation: 'Answered by rule “Away”.' });
+    expect(real.reason).toBeUndefined();
+    expect(log.query().map((e) => e.key)).toEqual(['c|U1', 'c|OTHER']);
+    // And a decided record is never replaced.
+    expect((await log.add(record('c|U1', { reason: 'disabled' }))).outcome).toBe('replied');
+    await log.close();
+    const again = await ActivityLog.open({ dir, now: () => T0 });
+    expect(again.get('c|U1')).toMatchObject({ outcome: 'replied', replyId: 'R1' });
+    expect(again.findByReply('R1')?.key).toBe('c|U1');
+    expect(again.query().map((e) => e.key)).toEqual(['c|U1', 'c|OTHER']);
+    await again.close();
+  });
+
   it('is bounded: records older than 30 days go, and the oldest beyond the count', async () => {
     const dir = tempDir('activity-');
     let now = T0;
