@@ -20,7 +20,8 @@ import type { FakeWaServer } from '../fake-wa/index.js';
 import { kinds } from '../fake-wa/index.js';
 import type { Core } from '../../main/core/app/create-core.js';
 import type { ActivityView, CommandArgs, CommandName, CommandResults } from '../../main/contract/api.js';
-import { CANCEL_WORDS } from '../../main/core/inbound/reply-pipeline.js';
+import { CANCEL_WORDS, SAME_SECOND_CANCEL_WORDS } from '../../main/core/inbound/reply-pipeline.js';
+import { SAME_SECOND_WORDS } from '../../main/core/autoreply/index.js';
 import { REASON_WORDS } from '../../main/contract/conversation.js';
 import { toActivityView } from '../../main/core/activity/index.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -60,6 +61,12 @@ async function ok<C extends CommandName>(core: Core, command: C, args?: CommandA
   if (!r.ok) throw new Error(`${command}: ${JSON.stringify(r.error)}`);
   return r.value;
 }
+
+/**
+ * The owner's answer, stamped a second after what the contact wrote just before: message times
+ * are whole seconds, and the same second counts as a tie (its own test), not a later answer.
+ */
+const afterContact = () => Math.floor(now() / 1000) + 1;
 
 /** A contact writes (at the core's clock, so a shifted clock does not make it look late). */
 async function write(contact: Contact, text: string): Promise<string> {
@@ -106,7 +113,7 @@ describe('you are here: takeover', () => {
 
     const own = 'Yes, I am here — calling you now.';
     registerSecret(own);
-    await server.ownerPhone().sendText(dana, own);
+    await server.ownerPhone().sendText(dana, own, { t: afterContact() });
     const cancelled = await waitForReply(core, (r) => r.id === waiting.id && r.status === 'cancelled', 15_000, 'the reply cancelled');
     expect(cancelled.lastError).toBe(CANCEL_WORDS['owner-answered']);
     expect(await decisionFor(core, first, (a) => a.outcome === 'cancelled')).toMatchObject({
@@ -134,6 +141,33 @@ describe('you are here: takeover', () => {
     expectDeliveredOnce(server, dana, sent.id, 'Away: Still there?');
     expect(dana.received.map((m) => m.text)).toEqual(['Away: Still there?']);
   }, 120_000);
+
+  it('your message in the same second as the contact’s counts as you answering it, in either order', async () => {
+    const { core } = await pairedCore();
+    await useRules(core, [replyRule({ delay: { minMs: 30_000, maxMs: 30_000, typing: false } })]);
+    const second = Math.floor(now() / 1000);
+    // The contact's message first, its reply waiting; then yours, stamped the same second.
+    const gil = server.createContact({ name: 'Gil' });
+    registerSecret('same second from Gil');
+    const first = await gil.sendText(server.defaultAccount, 'same second from Gil', { timestamp: second });
+    const waiting = await waitForReply(core, (r) => r.status === 'queued' && r.inboundId === first, 15_000, 'a waiting reply');
+    await server.ownerPhone().sendText(gil, 'mine, same second', { t: second });
+    await waitForReply(core, (r) => r.id === waiting.id && r.status === 'cancelled', 15_000, 'the reply cancelled');
+    expect(await decisionFor(core, first, (a) => a.outcome === 'cancelled')).toMatchObject({
+      reason: 'owner-answered',
+      explanation: `${SAME_SECOND_CANCEL_WORDS}.`,
+    });
+    // Yours first; then the contact's, stamped the same second.
+    const hana = server.createContact({ name: 'Hana' });
+    await server.ownerPhone().sendText(hana, 'mine first', { t: second });
+    // (Baileys handles one stanza at a time, in the order the server writes them.)
+    await server.waitFor(() => server.pendingDeliveries().length === 0, 5_000, 'your message taken');
+    registerSecret('same second from Hana');
+    const later = await hana.sendText(server.defaultAccount, 'same second from Hana', { timestamp: second });
+    expect(await decisionFor(core, later)).toMatchObject({ outcome: 'skipped', reason: 'owner-answered', explanation: SAME_SECOND_WORDS });
+    expect(gil.received).toEqual([]);
+    expect(hana.received).toEqual([]);
+  });
 
   it("Replyline's own replies, echoed back as the account's messages, are not you answering", async () => {
     const { core } = await pairedCore();
@@ -194,7 +228,7 @@ describe('grace period: reply only if I don’t', () => {
 
     const own = 'Yes, from 9.';
     registerSecret(own);
-    await server.ownerPhone().sendText(ida, own, { offline: true });
+    await server.ownerPhone().sendText(ida, own, { offline: true, t: afterContact() });
     const again = await startCore(server, dir, { now, socketConfig });
     cores.push(again);
     await waitForState(again.controller, 'open');
@@ -215,7 +249,7 @@ describe('grace period: reply only if I don’t', () => {
 
     const own = 'It did, it is at the front desk.';
     registerSecret(own);
-    await server.ownerPhone().sendText(kim, own, { offline: true });
+    await server.ownerPhone().sendText(kim, own, { offline: true, t: afterContact() });
     await new Promise((r) => setTimeout(r, 1_200)); // the grace period is over before the restart
     const again = await startCore(server, dir, { now, socketConfig });
     cores.push(again);

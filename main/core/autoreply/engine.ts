@@ -31,6 +31,11 @@ import { conversationKey, inScope, isGroupMessage, senderKeys } from './scope.js
 import { renderTemplate, type TemplateContext } from './template.js';
 
 /** Remembers which contacts have ever written, and when last (persisted elsewhere). */
+
+/** Why a message in the same second as the owner's own message in that chat is not answered. */
+export const SAME_SECOND_WORDS =
+  'You wrote in this chat in the same second as this message; Replyline counts that as you answering it.';
+
 export interface ContactMemory {
   hasSeen(contactKey: string): boolean;
   /** `at`: the message's time (default: now). */
@@ -348,7 +353,13 @@ export class AutoReplyEngine {
     }
     if (chat?.ownerWroteAt !== undefined) {
       const resumeAt = chat.ownerWroteAt + (settings.takeoverPauseMs ?? 0);
-      // Strictly later: message times are whole seconds, and one in the same second is no answer to it.
+      // Message times are whole seconds, so which of two messages in the same second came first
+      // cannot be known. The rule (the reply pipeline's cancel follows it too): the same second
+      // counts as the owner answering it, whatever order they arrive in; nobody gets an
+      // auto-reply on top of the person's own answer.
+      if (chat.ownerWroteAt === msg.timestamp) {
+        return this.skip(msg, 'owner-answered', 'owner-answered', SAME_SECOND_WORDS);
+      }
       if (chat.ownerWroteAt > msg.timestamp) {
         return this.skip(msg, 'owner-answered', 'owner-answered', 'You answered this chat yourself after this message.');
       }

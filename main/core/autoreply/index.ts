@@ -27,6 +27,7 @@ export { selectContext, type ChatTurn, type ContextMessage } from './context.js'
 export {
   AutoReplyEngine,
   ruleKinds,
+  SAME_SECOND_WORDS,
   type ChatState,
   type ContactMemory,
   type Decision,

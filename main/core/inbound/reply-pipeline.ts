@@ -78,6 +78,10 @@ export type PipelineSettings = Pick<ReplyPipelineOptions, 'catchUpWindowMs' | 'r
 /** Why a waiting reply is called back. */
 export type CancelReason = Extract<DecisionReason, 'owner-answered' | 'owner-read' | 'muted'>;
 
+/** A reply cancelled because the owner wrote in the same second as the message it answers. */
+export const SAME_SECOND_CANCEL_WORDS =
+  'Cancelled: you wrote in this chat in the same second as this message, which counts as you answering it';
+
 export const CANCEL_WORDS: Record<CancelReason, string> = {
   'owner-answered': 'Cancelled: you answered this chat yourself before it went out',
   'owner-read': 'Cancelled: you read the message on another device during its grace period',
@@ -518,7 +522,10 @@ export class ReplyPipeline<D extends Decision = Decision> {
     this.log.debug({ kind }, 'you wrote in a chat from another device');
     // In memory at once, so a message decided right after this one already sees the pause.
     const noted = conversations.ownerWrote(chatKey, msg.timestamp);
-    const cancelled = this.cancelWhere(chatKey, (e) => (e.inboundAt ?? e.at) <= msg.timestamp, 'owner-answered');
+    // The same second counts as an answer (message times are whole seconds; see the engine).
+    const cancelled = this.cancelWhere(chatKey, (e) => (e.inboundAt ?? e.at) <= msg.timestamp, 'owner-answered', (e) =>
+      (e.inboundAt ?? e.at) === msg.timestamp ? SAME_SECOND_CANCEL_WORDS : undefined,
+    );
     await Promise.all([noted, cancelled, this.answeredWhileMissed(chatKey, msg.timestamp)]);
   }
 
@@ -548,12 +555,18 @@ export class ReplyPipeline<D extends Decision = Decision> {
    * reply to the outbox; in the outbox, by `outbox.cancel`, which refuses a reply that is on its
    * way or may have arrived (that one is delivered, once, and the log says so).
    */
-  private async cancelWhere(chatKey: string, which: (e: ReplyLogEntry) => boolean, reason: CancelReason): Promise<number> {
-    const words = CANCEL_WORDS[reason];
-    const error: DeliveryError = { kind: 'cancelled', message: words };
+  private async cancelWhere(
+    chatKey: string,
+    which: (e: ReplyLogEntry) => boolean,
+    reason: CancelReason,
+    /** Other words for one reply (undefined: the reason's own). */
+    wordsFor: (e: ReplyLogEntry) => string | undefined = () => undefined,
+  ): Promise<number> {
     const pending: Array<Promise<boolean>> = [];
     for (const e of this.o.replyLog.open()) {
       if (this.entryChatKey(e) !== chatKey || !which(e)) continue;
+      const words = wordsFor(e) ?? CANCEL_WORDS[reason];
+      const error: DeliveryError = { kind: 'cancelled', message: words };
       let called: Promise<boolean> | undefined;
       if (this.phase.get(e.id) === 'enqueuing' || this.o.outbox.get(e.id)) {
         called = this.o.outbox.cancel(e.id, error).then((r) => r.ok);

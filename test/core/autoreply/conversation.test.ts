@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  SAME_SECOND_WORDS,
   validateRules,
   type Decision,
   type DecideSettings,
@@ -143,6 +144,19 @@ describe('held back before the rules', () => {
     expect(skip(engine.decide(inbound({ timestamp: ownerWroteAt - 1_000 }), settings(0))).message).toBe(
       'You answered this chat yourself after this message.',
     );
+  });
+
+  it('a message in the same second as the owner’s own counts as answered by the owner, even with no pause', () => {
+    const { engine, clock } = makeEngine();
+    const ownerWroteAt = Math.floor(clock.now / 1000) * 1000 - 5_000;
+    const settings: DecideSettings = { ...on(rule()), takeoverPauseMs: 0, chatState: () => ({ ownerWroteAt }) };
+    expect(skip(engine.decide(inbound({ timestamp: ownerWroteAt }), settings))).toMatchObject({
+      decisionReason: 'owner-answered',
+      message: 'You wrote in this chat in the same second as this message; Replyline counts that as you answering it.',
+    });
+    expect(SAME_SECOND_WORDS).toMatch(/same second/);
+    // One second later is a new message, answered when no pause holds it back.
+    expect(reply(engine.decide(inbound({ timestamp: ownerWroteAt + 1_000 }), settings)).kind).toBe('reply');
   });
 
   it('the chat is looked up by its conversation key (a number, whatever address the message came by)', () => {
