@@ -176,6 +176,15 @@ export interface MutedChatView {
 }
 
 /**
+ * Something that would stop a matching reply right now (`tryRules`), in a sentence, and until
+ * when it holds: a time as a number, which the window shows in the person's locale.
+ */
+export interface TryRulesNote {
+  text: string;
+  until?: number;
+}
+
+/**
  * What `tryRules` found, using the engine's dry run (nothing sent, no cooldown counted, no
  * contact remembered). `notes` says what would stop the reply right now although the rule
  * matches (auto-reply off, paused, the chat muted or in its pause after you answered).
@@ -192,7 +201,7 @@ export type TryRulesResult =
       delayMs: { min: number; max: number };
       /** "Reply only if I don't": how long it waits for you first. */
       graceMs: number;
-      notes: string[];
+      notes: TryRulesNote[];
     }
   | {
       outcome: 'no-reply';
@@ -200,7 +209,7 @@ export type TryRulesResult =
       explanation: string;
       /** Why each rule did not answer, in plain words. */
       rules: Array<{ id: string; name: string; why: string }>;
-      notes: string[];
+      notes: TryRulesNote[];
     };
 
 /** Rules as a file to save (`exportRules`) or load (`importRules`). */

@@ -128,7 +128,8 @@ describe('you are here: takeover', () => {
     const second = await write(dana, 'Thanks! One more thing…');
     const paused = await decisionFor(core, second);
     expect(paused).toMatchObject({ outcome: 'skipped', reason: 'owner-answered' });
-    expect(paused.explanation).toMatch(/^You wrote in this chat yourself at \d{1,2}:\d{2} [AP]M; auto-replies here resume after \d{1,2}:\d{2} [AP]M\.$/);
+    expect(paused.explanation).toBe('You wrote in this chat yourself, so auto-replies here pause for a while.');
+    expect(paused.until).toBeGreaterThan(now());
     // Another chat is not paused.
     const erik = server.createContact({ name: 'Erik' });
     const other = await write(erik, 'Hello? Erik asking about the order');
@@ -273,7 +274,7 @@ describe('muting a chat', () => {
     shift += 11_000;
     const second = await write(jo, 'hello? anybody home?');
     expect(await decisionFor(core, second)).toMatchObject({ outcome: 'skipped', reason: 'muted' });
-    expect((await decisionFor(core, second)).explanation).toMatch(/^You muted this chat until \d{1,2}:\d{2} [AP]M\.$/);
+    expect(await decisionFor(core, second)).toMatchObject({ explanation: 'You muted this chat.', until: expect.any(Number) });
     expect(jo.received.map((m) => m.text)).toEqual(['Away: hi there, are you in today?']);
   });
 });
@@ -390,7 +391,7 @@ describe('why no reply', () => {
     expect((await decide([replyRule()], 'is auto-reply off today?')).a).toMatchObject({ reason: 'disabled', explanation: 'Auto-reply is off.' });
     await ok(core, 'setAutoReply', { enabled: true });
     await ok(core, 'pauseAutoReply', { until: now() + 60 * MIN });
-    expect((await decide([replyRule()], 'is it paused right now?')).a.explanation).toMatch(/^Auto-reply is paused until \d{1,2}:\d{2} [AP]M\.$/);
+    expect((await decide([replyRule()], 'is it paused right now?')).a.explanation).toBe('Auto-reply is paused.');
     await ok(core, 'pauseAutoReply', { until: null });
 
     // No rule matched; outside the schedule; contact not in scope.
@@ -422,12 +423,12 @@ describe('why no reply', () => {
     const { contact: quinn } = await decide([replyRule()], 'first question from Quinn');
     const cooled = (await decide([replyRule()], 'second question from Quinn', { contact: quinn })).a;
     expect(cooled).toMatchObject({ reason: 'cooldown', ruleName: 'Away' });
-    expect(cooled.explanation).toMatch(/^Rule “Away” answered this chat a short while ago; it can answer again after \d{1,2}:\d{2} [AP]M\.$/);
+    expect(cooled.explanation).toBe('Rule “Away” answered this chat a short while ago, so it waits before answering again.');
     expect(cooled.until).toBeGreaterThan(now());
     await decide([replyRule()], 'third question, another person');
     const limited = (await decide([replyRule()], 'fourth question, one more person')).a;
     expect(limited).toMatchObject({ reason: 'rate-limit' });
-    expect(limited.explanation).toMatch(/^Auto-replies are going out too fast \(2 in the last minute\); the next one can go after \d{1,2}:\d{2} [AP]M\.$/);
+    expect(limited.explanation).toBe('Auto-replies are going out too fast (2 in the last minute), so the next one waits.');
 
     // Too old (it waited while Replyline was offline): to "missed while offline".
     shift += 2 * MIN; // the rate window is over
@@ -454,7 +455,7 @@ describe('why no reply', () => {
     // Handled once try-a-rule notes it for that chat.
     for (let i = 0; ; i++) {
       const tried = await ok(core, 'tryRules', { text: 'x', contactNumber: `+${tess.phoneNumber}` });
-      if (tried.notes.some((n) => n.startsWith('You wrote in this chat yourself'))) break;
+      if (tried.notes.some((n) => n.text.startsWith('You wrote in this chat yourself'))) break;
       if (i > 500) throw new Error('the owner message never arrived');
       await new Promise((r) => setTimeout(r, 10));
     }

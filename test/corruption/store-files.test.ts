@@ -392,7 +392,7 @@ beforeAll(async () => {
     await until(
       async () => {
         const r = await core.handle('tryRules', { text: 'x', contactNumber: `+${c.phoneNumber}` });
-        return r.ok && r.value.notes.some((n) => n.startsWith('You wrote in this chat yourself'));
+        return r.ok && r.value.notes.some((n) => n.text.startsWith('You wrote in this chat yourself'));
       },
       10_000,
       'the owner message to be seen',

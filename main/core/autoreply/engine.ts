@@ -312,13 +312,13 @@ export class AutoReplyEngine {
       const verdict = this.limiter.check(now, conversation, rule.id);
       if (!verdict.ok) {
         const ref = { id: rule.id, name: rule.name };
-        const when = this.moment(verdict.until);
+        // Until when travels as a number (`until`): the window shows it in the person's locale.
         const text =
           verdict.reason === 'cooldown'
-            ? `Rule “${rule.name}” answered this chat a short while ago; it can answer again after ${when}.`
+            ? `Rule “${rule.name}” answered this chat a short while ago, so it waits before answering again.`
             : verdict.reason === 'conversation-limit'
-              ? `This chat already had ${verdict.limit!.max} auto-replies in the last ${windowWords(verdict.limit!)}; the next one can go after ${when}.`
-              : `Auto-replies are going out too fast (${verdict.limit!.max} in the last ${windowWords(verdict.limit!)}); the next one can go after ${when}.`;
+              ? `This chat already had ${verdict.limit!.max} auto-replies in the last ${windowWords(verdict.limit!)}, so the next one waits.`
+              : `Auto-replies are going out too fast (${verdict.limit!.max} in the last ${windowWords(verdict.limit!)}), so the next one waits.`;
         return this.skip(msg, verdict.reason, verdict.reason === 'cooldown' ? 'cooldown' : 'rate-limit', text, {
           rule: ref,
           until: verdict.until,
@@ -340,14 +340,14 @@ export class AutoReplyEngine {
   private heldBack(msg: InboundMessage, settings: DecideSettings, conversation: string, now: number): Skip | undefined {
     if (!settings.enabled) return this.skip(msg, 'disabled', 'disabled', 'Auto-reply is off.');
     if (isPaused(settings, now)) {
-      return this.skip(msg, 'paused', 'paused', `Auto-reply is paused until ${this.moment(settings.pausedUntil!, now)}.`, {
+      return this.skip(msg, 'paused', 'paused', 'Auto-reply is paused.', {
         until: settings.pausedUntil!,
       });
     }
     const chat = settings.chatState?.(conversation);
     if (chat?.mutedUntil === null) return this.skip(msg, 'muted', 'muted', 'You muted this chat until you unmute it.');
     if (chat?.mutedUntil !== undefined && chat.mutedUntil > now) {
-      return this.skip(msg, 'muted', 'muted', `You muted this chat until ${this.moment(chat.mutedUntil, now)}.`, {
+      return this.skip(msg, 'muted', 'muted', 'You muted this chat.', {
         until: chat.mutedUntil,
       });
     }
@@ -368,7 +368,7 @@ export class AutoReplyEngine {
           msg,
           'owner-answered',
           'owner-answered',
-          `You wrote in this chat yourself at ${this.moment(chat.ownerWroteAt, now)}; auto-replies here resume after ${this.moment(resumeAt, now)}.`,
+          'You wrote in this chat yourself, so auto-replies here pause for a while.',
           { until: resumeAt },
         );
       }
@@ -511,14 +511,6 @@ export class AutoReplyEngine {
     extra: Partial<Skip> = {},
   ): Skip {
     return { kind: 'skip', messageId: msg.id, reason, decisionReason, message, ...extra };
-  }
-
-  /** "14:30" on the day of `now`, else "21 Nov 2025, 14:30" (engine zone and locale). */
-  moment(at: number, now: number = this.clock()): string {
-    const day = (t: number) =>
-      new Intl.DateTimeFormat(this.locale, { timeZone: this.timeZone, dateStyle: 'medium' }).format(t);
-    const time = new Intl.DateTimeFormat(this.locale, { timeZone: this.timeZone, timeStyle: 'short' }).format(at);
-    return day(at) === day(now) ? time : `${day(at)}, ${time}`;
   }
 
   /** The placeholders' values for a message: `{message}` of media without a caption is a label. */

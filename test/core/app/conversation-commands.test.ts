@@ -132,7 +132,7 @@ describe('muting a chat', () => {
     clock.now += 60_000;
     await core.pipeline.handle(message(ANNA, 'second', { timestamp: clock.now }));
     const [record] = await ok(core.handle('listActivity', { limit: 1 }));
-    expect(record).toMatchObject({ outcome: 'skipped', reason: 'muted', explanation: 'You muted this chat until 11:00 AM.', until: T0 + 3_600_000 });
+    expect(record).toMatchObject({ outcome: 'skipped', reason: 'muted', explanation: 'You muted this chat.', until: T0 + 3_600_000 });
 
     // An hour later the mute has run out by itself.
     clock.now = T0 + 3_600_000;
@@ -206,7 +206,7 @@ describe('tryRules', () => {
       responder: { type: 'webhook', target: 'https://bot.example.com/hook', fallback: 'The bot is away, Ben.' },
       delayMs: { min: 0, max: 0 },
       graceMs: 300_000,
-      notes: ['Auto-reply is off, so nothing would be sent now.'],
+      notes: [{ text: 'Auto-reply is off, so nothing would be sent now.' }],
     });
 
     // Why none would: the rule that got furthest explains.
