@@ -23,7 +23,7 @@ import {
   type InboundKind,
 } from './conversation.js';
 
-import { MAX_DATE_MS, MAX_RULES, SETTINGS_BOUNDS } from './bounds.js';
+import { MAX_DATE_MS, MAX_RULES, MAX_RULES_FILE_BYTES, rulesFileBytes, SETTINGS_BOUNDS } from './bounds.js';
 
 // The connection's states, close causes and their plain words (a pure module of its own).
 export * from './connection.js';
@@ -439,7 +439,16 @@ export const commandSchemas = {
    * Rules from a JSON file's text (what `exportRules` wrote, or a bare array): validated whole,
    * all or nothing, with a message per problem. `replace` (default) or `append` to the saved rules.
    */
-  importRules: z.object({ json: z.string().min(1).max(900_000), mode: z.enum(['replace', 'append']).optional() }).strict(),
+  importRules: z
+    .object({
+      json: z
+        .string()
+        .min(1)
+        .max(MAX_RULES_FILE_BYTES)
+        .refine((json) => rulesFileBytes(json) <= MAX_RULES_FILE_BYTES, 'The file is too large to be a rules file.'),
+      mode: z.enum(['replace', 'append']).optional(),
+    })
+    .strict(),
   dismissStoreReset: idArg,
   listSecrets: none,
   setSecret: z.object({ name: secretName, value: z.string().min(1).max(16_384) }).strict(),
