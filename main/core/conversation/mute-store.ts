@@ -1,7 +1,8 @@
 /**
  * Muted chats: auto-replies stay quiet in a muted chat for an hour, eight hours, or until the
- * person unmutes it. Durable (an encrypted record log: the store holds chat addresses), and a
- * mute that has run out is dropped the next time it is looked at.
+ * person unmutes it. Durable (an encrypted record log: the store holds chat addresses). A mute
+ * that has run out is dropped, and the change announced, when it runs out: one timer, armed for
+ * the next mute to end, so the window's lists follow without a reload.
  */
 import path from 'node:path';
 import { z } from 'zod';
@@ -9,6 +10,7 @@ import type { Unsubscribe } from '../connection/link.js';
 import type { ByteCipher } from '../storage/cipher.js';
 import { Journal } from '../storage/journal.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
+import { WakeTimer } from '../outbox/wake-timer.js';
 
 export interface MuteEntry {
   /** The conversation key (see `chatKeyOf`). */
@@ -54,6 +56,8 @@ export class MuteStore {
   private readonly events = new TypedEmitter<MuteStoreEvents>();
   private readonly now: () => number;
   private readonly maxEntries: number;
+  /** Wakes when the next mute ends. */
+  private readonly expiry: WakeTimer;
 
   private constructor(
     private readonly journal: Journal<MuteRecord>,
@@ -61,6 +65,7 @@ export class MuteStore {
   ) {
     this.now = options.now ?? (() => Date.now());
     this.maxEntries = options.maxEntries ?? 5_000;
+    this.expiry = new WakeTimer(() => this.expired(), this.now);
   }
 
   static async open(options: MuteStoreOptions): Promise<MuteStore> {
@@ -83,6 +88,7 @@ export class MuteStore {
     store.dropExpired();
     store.trim();
     store.maybeCompact();
+    store.armExpiry();
     return store;
   }
 
@@ -139,11 +145,33 @@ export class MuteStore {
   }
 
   close(): Promise<void> {
+    this.expiry.disarm();
     return this.journal.close();
   }
 
+  /** When the next mute in force ends (Infinity: none does). */
+  get nextExpiry(): number {
+    let next = Infinity;
+    for (const e of this.entries.values()) if (e.until !== null && e.until < next) next = e.until;
+    return next;
+  }
+
   private changed(): void {
-    this.events.emit('change', this.list());
+    const list = this.list();
+    this.armExpiry();
+    this.events.emit('change', list);
+  }
+
+  private armExpiry(): void {
+    this.expiry.armAt(this.nextExpiry);
+  }
+
+  /** The timer woke: mutes that ran out go, and the change is announced (the timer re-arms). */
+  private expired(): void {
+    const before = this.entries.size;
+    this.dropExpired();
+    if (this.entries.size !== before) this.changed();
+    else this.armExpiry();
   }
 
   private dropExpired(): void {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RecordLog } from '../../../main/core/storage/record-log.js';
 import { passphraseKeyWrapper, loadOrCreateDataKey } from '../../../main/core/storage/cipher.js';
 import { ActivityLog, type NewActivityEntry } from '../../../main/core/activity/index.js';
@@ -122,6 +122,44 @@ describe('muted chats', () => {
     const third = await MuteStore.open({ dir, now: () => now });
     expect(third.list()).toEqual([]);
     await third.close();
+  });
+
+  it('announces a mute running out when it does, from one timer armed for the next one to end', async () => {
+    vi.useFakeTimers({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const HOUR = 3_600_000;
+      const store = await MuteStore.open({ dir: tempDir('mutes-'), now: () => Date.now() });
+      const changes: string[][] = [];
+      store.on('change', (list) => changes.push(list.map((m) => m.chatKey)));
+      const who = { name: '', masked: '', isGroup: false, mutedAt: T0 };
+      await store.mute({ chatKey: 'p:8h', ...who, until: T0 + 8 * HOUR });
+      await store.mute({ chatKey: 'p:1h', ...who, until: T0 + HOUR });
+      await store.mute({ chatKey: 'p:ever', ...who, until: null });
+      changes.length = 0;
+      expect(vi.getTimerCount()).toBe(1);
+      expect(store.nextExpiry).toBe(T0 + HOUR);
+
+      vi.advanceTimersByTime(HOUR - 1);
+      expect(changes).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(changes).toEqual([['p:ever', 'p:8h']]);
+      expect(vi.getTimerCount()).toBe(1); // now armed for the 8-hour mute
+
+      // Unmuting that one leaves no mute that ends, and no timer.
+      await store.unmute('p:8h');
+      expect(vi.getTimerCount()).toBe(0);
+      changes.length = 0;
+      vi.advanceTimersByTime(10 * HOUR);
+      expect(changes).toEqual([]);
+
+      // A new mute re-arms it; closing the store disarms it.
+      await store.mute({ chatKey: 'p:again', ...who, until: Date.now() + HOUR });
+      expect(vi.getTimerCount()).toBe(1);
+      await store.close();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
