@@ -27,6 +27,7 @@ import { Journal } from '../storage/journal.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { getLogger } from '../logging/logger.js';
 import { toCsv } from '../util/csv.js';
+import { queryNewestFirst, type LogQuery } from '../util/log-query.js';
 
 /** Longest preview kept (the view shows at most 200 characters of it; search uses all of it). */
 export const MAX_PREVIEW = 1_000;
@@ -65,18 +66,12 @@ export type NewActivityEntry = Omit<ActivityEntry, 'id'>;
 /** What can change after the decision: a missed message sent after all, a reply called back. */
 export type ActivityPatch = Partial<Pick<ActivityEntry, 'outcome' | 'reason' | 'explanation' | 'rule' | 'until' | 'replyId'>>;
 
-export interface ActivityQuery {
-  /** Case-insensitive, in the preview and the explanation. */
-  search?: string;
-  /** Name, masked number or 3+ digits of the number. */
-  contact?: string;
+/** `search` looks in the preview and the explanation; `since` compares the decision's time. */
+export interface ActivityQuery extends Omit<LogQuery, 'until'> {
   outcome?: ActivityOutcome;
   reason?: DecisionReason;
   kind?: InboundKind;
   chatKey?: string;
-  since?: number;
-  /** Newest first; default: all. */
-  limit?: number;
 }
 
 export interface ActivityLogOptions {
@@ -225,23 +220,16 @@ export class ActivityLog {
 
   /** Newest first. */
   query(q: ActivityQuery = {}): ActivityEntry[] {
-    const text = q.search?.trim().toLowerCase() || undefined;
-    const contact = q.contact ? contactMatcher(q.contact) : undefined;
-    const out: ActivityEntry[] = [];
-    const all = [...this.entries.values()];
-    for (let i = all.length - 1; i >= 0; i--) {
-      const e = all[i]!;
-      if (q.outcome !== undefined && e.outcome !== q.outcome) continue;
-      if (q.reason !== undefined && e.reason !== q.reason) continue;
-      if (q.kind !== undefined && e.kind !== q.kind) continue;
-      if (q.chatKey !== undefined && e.chatKey !== q.chatKey) continue;
-      if (q.since !== undefined && e.decidedAt < q.since) continue;
-      if (text && !e.preview.toLowerCase().includes(text) && !e.explanation.toLowerCase().includes(text)) continue;
-      if (contact && !contact(e)) continue;
-      out.push(copy(e));
-      if (q.limit !== undefined && out.length >= q.limit) break;
-    }
-    return out;
+    return queryNewestFirst(this.entries.values(), q, {
+      time: (e) => e.decidedAt,
+      texts: (e) => [e.preview, e.explanation],
+      accept: (e) =>
+        (q.outcome === undefined || e.outcome === q.outcome) &&
+        (q.reason === undefined || e.reason === q.reason) &&
+        (q.kind === undefined || e.kind === q.kind) &&
+        (q.chatKey === undefined || e.chatKey === q.chatKey),
+      copy,
+    });
   }
 
   /** The records as CSV (RFC 4180, injection-guarded), oldest first. */
@@ -344,13 +332,4 @@ function cut(text: string): string {
 
 function copy(e: ActivityEntry): ActivityEntry {
   return { ...e, ...(e.rule ? { rule: { ...e.rule } } : {}) };
-}
-
-function contactMatcher(query: string): (e: ActivityEntry) => boolean {
-  const q = query.trim().toLowerCase();
-  const digits = q.replace(/\D/g, '');
-  return (e) =>
-    e.contactName.toLowerCase().includes(q) ||
-    e.contactMasked.toLowerCase().includes(q) ||
-    (digits.length >= 3 && (e.contactJid.split('@')[0] ?? '').includes(digits));
 }

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Unsubscribe } from '../connection/link.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { ByteCipher } from '../storage/cipher.js';
-import { Journal } from '../storage/journal.js';
+import { KeyedJournal } from '../storage/keyed-journal.js';
 
 export interface MissedEntry {
   /** The inbound's dedupe key (chat + id). */
@@ -60,35 +60,33 @@ const recordSchema = z.discriminatedUnion('t', [
 type MissedRecord = z.infer<typeof recordSchema>;
 
 export class MissedStore {
-  private readonly entries = new Map<string, MissedEntry>();
   private readonly events = new TypedEmitter<MissedEvents>();
   private readonly now: () => number;
-  private readonly maxEntries: number;
 
   private constructor(
-    private readonly journal: Journal<MissedRecord>,
-    options: MissedStoreOptions,
+    private readonly store: KeyedJournal<MissedEntry, MissedRecord>,
+    now: () => number,
   ) {
-    this.now = options.now ?? (() => Date.now());
-    this.maxEntries = options.maxEntries ?? 1_000;
+    this.now = now;
   }
 
   static async open(options: MissedStoreOptions): Promise<MissedStore> {
-    const { journal, records } = await Journal.open(path.join(options.dir, 'missed.log'), {
-      parse: (v) => {
-        const r = recordSchema.safeParse(v);
-        return r.success ? r.data : undefined;
-      },
+    const store = await KeyedJournal.open<MissedEntry, MissedRecord>({
+      file: path.join(options.dir, 'missed.log'),
+      record: recordSchema,
       cipher: options.cipher,
+      maxEntries: options.maxEntries ?? 1_000,
+      apply: (entries, r) => {
+        if (r.t === 'add') entries.set(r.e.id, r.e);
+        else entries.delete(r.id);
+      },
+      snapshot: (entries) => [...entries.values()].map((e) => ({ t: 'add' as const, e })),
     });
-    const store = new MissedStore(journal, options);
-    for (const r of records) {
-      if (r.t === 'add') store.entries.set(r.e.id, r.e);
-      else store.entries.delete(r.id);
-    }
-    store.trim();
-    store.maybeCompact();
-    return store;
+    return new MissedStore(store, options.now ?? (() => Date.now()));
+  }
+
+  private get entries(): Map<string, MissedEntry> {
+    return this.store.entries;
   }
 
   on<E extends keyof MissedEvents>(event: E, listener: (payload: MissedEvents[E]) => void): Unsubscribe {
@@ -112,48 +110,30 @@ export class MissedStore {
   /** Add an entry; resolves once durable. A known id is left as it is. */
   async add(entry: MissedEntry): Promise<void> {
     if (this.entries.has(entry.id)) return;
-    this.entries.set(entry.id, entry);
-    this.trim();
+    const written = this.store.write({ t: 'add', e: entry });
     this.changed();
-    await this.write({ t: 'add', e: entry });
+    await written;
   }
 
   /** Take an entry off the list (sent or skipped); resolves once durable. False if unknown. */
   async resolve(id: string, how: MissedResolution): Promise<boolean> {
-    if (!this.entries.delete(id)) return false;
+    if (!this.entries.has(id)) return false;
+    const written = this.store.write({ t: 'done', id, how, at: this.now() });
     this.changed();
-    await this.write({ t: 'done', id, how, at: this.now() });
+    await written;
     return true;
   }
 
   flush(): Promise<void> {
-    return this.journal.flush();
+    return this.store.flush();
   }
 
   close(): Promise<void> {
-    return this.journal.close();
+    return this.store.close();
   }
 
   private changed(): void {
     this.events.emit('change', this.list());
-  }
-
-  private trim(): void {
-    for (const id of this.entries.keys()) {
-      if (this.entries.size <= this.maxEntries) break;
-      this.entries.delete(id);
-    }
-  }
-
-  private async write(record: MissedRecord): Promise<void> {
-    const written = this.journal.append(record);
-    this.maybeCompact();
-    await written;
-  }
-
-  private maybeCompact(): void {
-    if (this.journal.compacting || this.journal.recordCount < Math.max(200, 3 * this.entries.size)) return;
-    void this.journal.compact([...this.entries.values()].map((e) => ({ t: 'add' as const, e })));
   }
 }
 
