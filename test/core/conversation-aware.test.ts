@@ -238,6 +238,29 @@ describe('grace period: reply only if I don’t', () => {
     expect(cancelled.lastError).toBe(CANCEL_WORDS['owner-answered']); // … and the offline message cancelled it
     expect(ida.received).toEqual([]);
   });
+  it('after a restart, a read on your phone that names the chat by its LID alone still finds the reply waiting there', async () => {
+    const socketConfig = { shouldSyncHistoryMessage: () => false };
+    const { core, dir } = await pairedCore({ socketConfig });
+    await useRules(core, [replyRule({ graceMs: 10 * MIN })]);
+    const lia = server.createContact({ name: 'Lia' });
+    // By LID, with the number beside it: the link is learned (and kept on disk).
+    registerSecret('Lia here, writing by LID');
+    const id = await lia.sendText(server.defaultAccount, 'Lia here, writing by LID', { timestamp: Math.floor(now() / 1000), addressing: 'lid' });
+    const waiting = await waitForReply(core, (r) => r.inboundId === id && r.status === 'queued');
+    await core.close();
+    cores.splice(cores.indexOf(core), 1);
+
+    const again = await startCore(server, dir, { now, socketConfig });
+    cores.push(again);
+    await waitForState(again.controller, 'open');
+    // The phone's read receipt names the chat by its LID only; the link from before the restart
+    // makes it the chat the waiting reply belongs to.
+    await server.ownerPhone().readSelf(lia.lid, [id]);
+    const cancelled = await waitForReply(again, (r) => r.id === waiting.id && r.status === 'cancelled', 15_000, 'cancelled by the read');
+    expect(cancelled.lastError).toBe(CANCEL_WORDS['owner-read']);
+    expect(lia.received).toEqual([]);
+  });
+
   it('a grace period that ran out while Replyline was closed: your answer from that time, in the offline backlog, still cancels the reply', async () => {
     const socketConfig = { shouldSyncHistoryMessage: () => false };
     const { core, dir } = await pairedCore({ socketConfig });

@@ -24,6 +24,7 @@ import { ReplyLog, toReplyViewInChat, type ReplyLogEntry } from '../replylog/ind
 import { ActivityLog, toActivityView, type ActivityEntry } from '../activity/index.js';
 import { ChatIds } from '../conversation/chat-ids.js';
 import { Conversations } from '../conversation/conversations.js';
+import { LidLinks } from '../conversation/lid-links.js';
 import { MuteStore } from '../conversation/mute-store.js';
 import { OwnerActivity } from '../conversation/owner-activity.js';
 import { parseJid } from '../connection/jid.js';
@@ -143,7 +144,9 @@ async function openCore(
   await fs.mkdir(paths.conversation, { recursive: true, mode: 0o700 });
   const mutes = await MuteStore.open({ dir: paths.conversation, cipher, now });
   const ownerActivity = await OwnerActivity.open({ dir: paths.conversation, cipher, now });
+  const lidLinks = await LidLinks.open({ dir: paths.conversation, cipher });
   const conversations = new Conversations({
+    links: lidLinks,
     chatIds: await ChatIds.open(path.join(paths.conversation, 'chat-id.salt')),
     mutes,
     owner: ownerActivity,
@@ -380,6 +383,7 @@ async function openCore(
           activity.close(),
           mutes.close(),
           ownerActivity.close(),
+          lidLinks.close(),
           chatMemory.close(),
           secretStore.flush(),
         ]);

@@ -12,6 +12,8 @@ import { ActivityLog, type NewActivityEntry } from '../../../main/core/activity/
 import { MuteStore } from '../../../main/core/conversation/mute-store.js';
 import { OwnerActivity } from '../../../main/core/conversation/owner-activity.js';
 import { ChatIds } from '../../../main/core/conversation/chat-ids.js';
+import { Conversations } from '../../../main/core/conversation/conversations.js';
+import { LidLinks } from '../../../main/core/conversation/lid-links.js';
 import { PersistedContactMemory } from '../../../main/core/app/contact-memory.js';
 import { registerSecret } from '../../setup/log-capture.js';
 import { tempDir } from '../../support/temp-dir.js';
@@ -160,6 +162,27 @@ describe('muted chats', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('LID links', () => {
+  it('are kept across a restart, encrypted, and make a LID the same chat as its number', async () => {
+    const dir = tempDir('lid-links-');
+    const cipher = await loadOrCreateDataKey(path.join(dir, 'data.key'), passphraseKeyWrapper(Buffer.alloc(32, 4)));
+    const links = await LidLinks.open({ dir, cipher });
+    const conversations = new Conversations({ chatIds: ChatIds.withSalt(Buffer.alloc(32, 2)), mutes: await MuteStore.open({ dir }), owner: await OwnerActivity.open({ dir }), links });
+    const byNumber = conversations.chatKey('4915112345678@s.whatsapp.net');
+    expect(conversations.chatKey('88001122334455@lid')).not.toBe(byNumber);
+    conversations.learnAlias('88001122334455:3@lid', '4915112345678');
+    expect(conversations.chatKey('88001122334455@lid')).toBe(byNumber);
+    await links.close();
+    registerSecret('4915112345678');
+    expect(readFileSync(path.join(dir, 'lid-links.log')).toString('latin1')).not.toContain('4915112345678');
+    const again = await LidLinks.open({ dir, cipher });
+    expect(again.phoneOf('88001122334455@lid')).toBe('4915112345678');
+    const after = new Conversations({ chatIds: ChatIds.withSalt(Buffer.alloc(32, 2)), mutes: await MuteStore.open({ dir: tempDir('m-') }), owner: await OwnerActivity.open({ dir: tempDir('o-') }), links: again });
+    expect(after.chatKey('88001122334455@lid')).toBe(byNumber);
+    await again.close();
   });
 });
 
