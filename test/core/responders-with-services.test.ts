@@ -23,6 +23,7 @@ import { expectDeliveredOnce, pairCore, say, startCore, useRules, waitForReply }
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { registerSecret } from '../setup/log-capture.js';
+import { filesHolding } from '../support/files-holding.js';
 
 const API_KEY = 'sk-proj-core-e2e-8d7c6b5a4f3e2d1c';
 const HOOK_SECRET = 'whsec_core-e2e-0f1e2d3c4b5a6978';
@@ -86,19 +87,6 @@ const aiRule = (over: Record<string, unknown> = {}) => ({
   delay: { minMs: 0, maxMs: 0, typing: false },
   cooldownMs: 10_000,
 });
-
-/** Files under `dir` that hold `secret` in plain text, base64 or hex. */
-async function filesHolding(dir: string, secret: string): Promise<string[]> {
-  const forms = [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('hex')];
-  const found: string[] = [];
-  for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const file = path.join(entry.parentPath, entry.name);
-    const bytes = await fs.readFile(file).catch(() => Buffer.alloc(0));
-    if (forms.some((f) => bytes.includes(f))) found.push(path.relative(dir, file));
-  }
-  return found;
-}
 
 describe('secrets through the contract', () => {
   it('a key entered is listed as set (never shown), kept across a restart, used by the AI responder, and can be removed', async () => {
