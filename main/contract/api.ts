@@ -246,6 +246,9 @@ export type ResetStore =
   | 'missed'
   | 'contacts'
   | 'chat-memory'
+  | 'activity'
+  | 'mutes'
+  | 'owner-activity'
   | 'other';
 
 /**

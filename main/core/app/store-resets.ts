@@ -65,6 +65,20 @@ const WORDS: Record<ResetStore, { title: string; message: string }> = {
     title: 'The chats remembered for AI replies were damaged',
     message: 'Replyline kept what it could read; AI replies may know less of earlier messages for a while. The damaged file was kept as {copy}.',
   },
+  activity: {
+    title: 'The activity list ("why no reply?") was damaged',
+    message: 'Replyline kept every entry it could read; earlier decisions may be missing from Activity. Replies are not affected. The damaged file was kept as {copy}.',
+  },
+  mutes: {
+    title: 'The list of muted chats was damaged',
+    message:
+      'Replyline kept what it could read; a chat you muted may get auto-replies again. Check the muted chats under Chats. The damaged file was kept as {copy}.',
+  },
+  'owner-activity': {
+    title: 'The record of your own recent messages was damaged',
+    message:
+      'A chat where you wrote yourself in the last minutes may get an auto-reply before its pause is over. The damaged file was kept as {copy}.',
+  },
   other: {
     title: 'A data file was damaged and set aside',
     message: 'Replyline started that part afresh. The damaged file was kept as {copy}.',
@@ -96,6 +110,12 @@ function storeOf(fileName: string): ResetStore {
       return 'contacts';
     case 'chat-memory.log':
       return 'chat-memory';
+    case 'activity.log':
+      return 'activity';
+    case 'mutes.log':
+      return 'mutes';
+    case 'owner-activity.log':
+      return 'owner-activity';
     default:
       return 'other';
   }

@@ -89,6 +89,25 @@ describe('any other store that had to be reset', () => {
     expect(outbox!.message).toContain(outbox!.copies[0]);
   });
 
+  it.each([
+    ['activity/activity.log', 'activity', /activity list/],
+    ['conversation/mutes.log', 'mutes', /muted chats/],
+    ['conversation/owner-activity.log', 'owner-activity', /your own recent messages/],
+  ] as const)('%s damaged in the middle: told, in its own words', async (file, store, title) => {
+    const dataDir = tempDir();
+    await open(dataDir);
+    await closeAll();
+    const log = path.join(dataDir, file);
+    writeFileSync(log, Buffer.concat([Buffer.from([0, 0, 0, 4, 9, 9, 9, 9, 1, 2, 3, 4]), Buffer.alloc(64, 7)]));
+
+    const core = await open(dataDir);
+    const notice = core.snapshot().storeResets.find((n) => n.store === store);
+    expect(notice, JSON.stringify(core.snapshot().storeResets)).toBeDefined();
+    expect(notice!.title).toMatch(title);
+    expect(path.dirname(notice!.copies[0]!)).toBe(path.dirname(log));
+    expect(notice!.message).toContain(notice!.copies[0]);
+  });
+
   it('the chat memory log damaged in the middle: told at the start that set it aside', async () => {
     const dataDir = tempDir();
     await open(dataDir);
