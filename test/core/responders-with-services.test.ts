@@ -207,6 +207,42 @@ describe('an AI reply in a chat with history', () => {
     await waitForReply(core, (r) => r.status === 'sent' && r.text.includes('second'));
     expect(await ok(core, 'listChatMemory')).toEqual([]);
   });
+
+  it('in a group chat each earlier turn, and the message answered, say who wrote it', async () => {
+    const { core } = await pairedCore();
+    await ok(core, 'setSecret', { name: 'openai', value: API_KEY });
+    const aiGroups = aiRule({ contextTurns: 10, contextChars: 2_000 });
+    await useRules(core, [{ ...aiGroups, groups: 'all' }]);
+    const me = server.defaultAccount;
+    const ada = server.createContact({ name: 'Ada' });
+    const ben = server.createContact({ name: 'Ben' });
+    const group = server.createGroup({ subject: 'Picnic', members: [ada, me, ben] });
+    const texts = ['Who brings the snacks?', 'I can bring chips'];
+    texts.forEach((t) => registerSecret(t));
+    const seconds = () => Math.floor(now() / 1000);
+
+    await group.sendText(ada, texts[0]!, { t: seconds() });
+    const first = await waitForReply(core, (r) => r.status === 'sent' && r.text.includes('snacks'));
+    expect(first.text).toBe(`Echo: Ada: ${texts[0]}`);
+    expect(ai.completions[0]!.messages.map((m) => [m.role, m.content])).toEqual([
+      ['system', 'You answer for Max.'],
+      ['user', `Ada: ${texts[0]}`],
+    ]);
+
+    shift += 15_000; // past the rule's cooldown
+    await group.sendText(ben, texts[1]!, { t: seconds() });
+    await waitForReply(core, (r) => r.status === 'sent' && r.text.includes('chips'));
+    expect(ai.completions[1]!.messages.map((m) => [m.role, m.content])).toEqual([
+      ['system', 'You answer for Max.'],
+      ['user', `Ada: ${texts[0]}`],
+      ['assistant', `Echo: Ada: ${texts[0]}`],
+      ['user', `Ben: ${texts[1]}`],
+    ]);
+    // Both messages and both replies; the window lists the group without a number (the app is not told its name).
+    expect(await ok(core, 'listChatMemory')).toEqual([
+      { id: expect.any(String), contactName: 'A group chat', contactMasked: '', turns: 4, lastAt: expect.any(Number) },
+    ]);
+  });
 });
 
 describe('webhook and Test', () => {
