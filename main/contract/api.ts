@@ -323,8 +323,14 @@ export const DEFAULT_SETTINGS: Settings = {
 export interface SecretView {
   name: string;
   set: boolean;
-  /** Where the value comes from: kept by Replyline (encrypted), or headless mode's environment or secrets file. */
+  /**
+   * Where the value in use comes from: kept by Replyline (encrypted), or headless mode's
+   * environment or secrets file. Where several hold one, the environment wins, then the file,
+   * then the stored value (the core's SECRET_PRECEDENCE).
+   */
   source: 'stored' | 'environment' | 'file' | 'none';
+  /** The other places that hold a value for this name, not used while `source` has one. */
+  overridden?: Array<'file' | 'stored'>;
   /** Names of the rules whose responder uses it. */
   usedBy: string[];
 }

@@ -30,12 +30,12 @@ import { OwnerActivity } from '../conversation/owner-activity.js';
 import { parseJid } from '../connection/jid.js';
 import { attachInbound, DedupeStore, fromAutoReplyEngine, MissedStore, ReplyPipeline, toMissedView } from '../inbound/index.js';
 import { OfflineBacklog } from '../inbound/offline-backlog.js';
-import { AutoReplyEngine, validateRules, type InboundMessage, type OpenAiReply, type ResponderSample, type Rule, type WebhookReply } from '../autoreply/index.js';
+import { AutoReplyEngine, speakerOf, validateRules, type InboundMessage, type OpenAiReply, type ResponderSample, type Rule, type WebhookReply } from '../autoreply/index.js';
 import { redactSecrets } from '../autoreply/responders/http.js';
 import { isConfirmed } from '../outbox/types.js';
 import { maskPhone } from '../replylog/mask.js';
 import { SecretStore, Secrets, type SecretSource } from '../secrets/index.js';
-import { ChatMemory } from '../chat-memory/index.js';
+import { ChatMemory, GROUP_CHAT_CONTACT } from '../chat-memory/index.js';
 import type { RateLimits } from '../autoreply/limits.js';
 import { CipherError, loadOrCreateDataKey, type ByteCipher, type KeyWrapper } from '../storage/cipher.js';
 import { quarantineFile, writeFileAtomic } from '../storage/atomic-file.js';
@@ -195,27 +195,27 @@ async function openCore(
   };
   loadRules();
 
-  // Chats are remembered only while an AI rule uses earlier messages, and never group chats.
-  const remembering = (chatJid?: string) =>
-    !chatJid?.endsWith('@g.us') && rules.some((r) => r.enabled && r.reply.type === 'openai' && r.reply.contextTurns > 0);
+  // Chats are remembered only while an AI rule uses earlier messages. In a group each turn keeps
+  // who wrote it, since several people speak there.
+  const remembering = () => rules.some((r) => r.enabled && r.reply.type === 'openai' && r.reply.contextTurns > 0);
   const remember = (what: string, write: Promise<void>) =>
     void write.catch((err: unknown) => log.error({ err }, `chat memory: keeping ${what} failed`));
   const observe = {
     message: (msg: InboundMessage) => {
-      if (!remembering(msg.chatJid) || msg.isGroup) return;
+      if (!remembering()) return;
       const phoneJid = msg.senderPhone ? `${msg.senderPhone}@s.whatsapp.net` : msg.senderJid;
       remember(
         'a message',
         chatMemory.record(
           msg.chatJid,
-          { role: 'contact', text: msg.text, at: msg.timestamp, ref: msg.id },
-          { name: msg.senderName ?? '', masked: maskPhone(phoneJid) },
+          { role: 'contact', text: msg.text, at: msg.timestamp, ref: msg.id, ...(msg.isGroup ? { from: speakerOf(msg) } : {}) },
+          msg.isGroup ? GROUP_CHAT_CONTACT : { name: msg.senderName ?? '', masked: maskPhone(phoneJid) },
         ),
       );
     },
     // The owner's own messages; the replies Replyline sent come back this way too and are kept as replies.
     own: (msg: InboundMessage) => {
-      if (!remembering(msg.chatJid) || msg.isGroup || outbox.get(msg.id) || replyLog.has(msg.id)) return;
+      if (!remembering() || outbox.get(msg.id) || replyLog.has(msg.id)) return;
       remember('an own message', chatMemory.recordOwnerMessage({ chatJid: msg.chatJid, id: msg.id, text: msg.text, timestamp: msg.timestamp }));
     },
   };
@@ -266,7 +266,7 @@ async function openCore(
     outbox.on('change', ({ entry, previous }) => {
       void replyLog.applyOutbox(entry).catch((err: unknown) => log.error({ err }, 'reply log update failed'));
       // A reply the server confirmed is part of the conversation from now on.
-      if (isConfirmed(entry.state) && !(previous && isConfirmed(previous)) && remembering(entry.chatJid)) {
+      if (isConfirmed(entry.state) && !(previous && isConfirmed(previous)) && remembering()) {
         remember('a reply', chatMemory.record(entry.chatJid, { role: 'reply', text: entry.text, at: entry.sentAt ?? now(), ref: entry.id }));
       }
     }),

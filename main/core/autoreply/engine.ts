@@ -16,7 +16,7 @@ import {
   type MessageKind,
 } from '../../contract/conversation.js';
 import { isPaused } from '../../contract/api.js';
-import { selectContext, type ChatTurn } from './context.js';
+import { selectContext, speakerOf, type ChatTurn } from './context.js';
 import { replyError, type ReplyError } from './errors.js';
 import type { InboundMessage } from './inbound.js';
 import { DEFAULT_RATE_LIMITS, ReplyLimiter, type LimiterState, type RateLimits, type WindowLimit } from './limits.js';
@@ -610,7 +610,8 @@ export class AutoReplyEngine {
         {
           systemPrompt: renderTemplate(reply.systemPrompt, context),
           history: selectContext(turns, reply.contextTurns, reply.contextChars),
-          userText: [...context.message].slice(0, MAX_LLM_INPUT).join(''),
+          // In a group the model is told who is speaking, as it is for the earlier turns.
+          userText: (inbound.isGroup ? `${speakerOf(inbound)}: ` : '') + [...context.message].slice(0, MAX_LLM_INPUT).join(''),
         },
         responderDeps,
       );
