@@ -25,6 +25,7 @@ import { tempDir } from '../support/temp-dir.js';
 import { startFakeWa } from '../support/wa-harness.js';
 import { registerSecret } from '../setup/log-capture.js';
 import { HeadlessProcess, REPO_ROOT } from '../support/headless-process.js';
+import { writeKeyFile } from '../support/key-file.js';
 import { buildRenderer, cspViolations, HAS_CHROMIUM, launchChromiumWithProfile, warnIfNoChromium, watchCspViolations } from '../support/browser.js';
 
 const SCREENSHOTS = path.join(
@@ -55,7 +56,9 @@ describe.skipIf(!HAS_CHROMIUM)('the window, end to end: try a rule, why no reply
     for (const secret of [QUESTION, SECOND, THIRD, FOURTH, OWNER]) registerSecret(secret);
     server = await startFakeWa();
     const rendererDir = await buildRenderer();
-    hp = await HeadlessProcess.start({ dataDir: tempDir('e2e-conv-data-'), server, rendererDir });
+    // With a key file, as the README advises for a server: the session is encrypted, and the window
+    // shows what a person who followed that advice sees (no unencrypted-session warning).
+    hp = await HeadlessProcess.start({ dataDir: tempDir('e2e-conv-data-'), server, rendererDir, extraArgs: ['--key-file', writeKeyFile()] });
     // Linked through the QR headless mode printed (the window's pairing is window.e2e.test.ts's).
     await server.scanQr(await hp.nextQr());
     await hp.waitForState('open', 0, 20_000);

@@ -5,9 +5,8 @@
  * in no file (the sealed store holds them encrypted), no log line and no API answer. Without a key
  * file, storing is refused with the note that says what to do instead.
  */
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeWaServer } from '../fake-wa/index.js';
 import type { ReplyView, Result, SecretsView, SecretView, Snapshot } from '../../main/contract/api.js';
@@ -20,6 +19,7 @@ import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { registerSecret } from '../setup/log-capture.js';
 import { HeadlessProcess } from '../support/headless-process.js';
+import { writeKeyFile } from '../support/key-file.js';
 import { until } from '../support/poll.js';
 
 const AI_KEY = 'sk-proj-keyfile-window-7f6e5d4c3b2a';
@@ -42,13 +42,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-function keyFile(): string {
-  const file = path.join(tempDir('replyline-key-'), 'replyline.key');
-  writeFileSync(file, randomBytes(32).toString('base64') + '\n');
-  chmodSync(file, 0o600);
-  return file;
-}
-
 /** POST /api/rpc/<command>, keeping every answer's text to check it for secrets. */
 function rpcOf(hp: HeadlessProcess, answers: string[]) {
   return async <T>(command: string, body?: unknown): Promise<Result<T>> => {
@@ -62,7 +55,7 @@ function rpcOf(hp: HeadlessProcess, answers: string[]) {
 describe.skipIf(process.platform === 'win32')('keys entered in the window of headless mode with --key-file', () => {
   it('are stored sealed, survive a restart, and the AI and webhook rules use them; no file, log or answer holds them', async () => {
     const dataDir = tempDir('headless-keyfile-secrets-');
-    const key = keyFile();
+    const key = writeKeyFile();
     const answers: string[] = [];
     const rules = [
       {
