@@ -23,7 +23,7 @@ import {
   type InboundKind,
 } from './conversation.js';
 
-import { MAX_DATE_MS, MAX_RULES, SETTINGS_BOUNDS } from './bounds.js';
+import { MAX_DATE_MS, MAX_RULES, MAX_RULES_FILE_BYTES, rulesFileBytes, SETTINGS_BOUNDS } from './bounds.js';
 
 // The connection's states, close causes and their plain words (a pure module of its own).
 export * from './connection.js';
@@ -176,6 +176,15 @@ export interface MutedChatView {
 }
 
 /**
+ * Something that would stop a matching reply right now (`tryRules`), in a sentence, and until
+ * when it holds: a time as a number, which the window shows in the person's locale.
+ */
+export interface TryRulesNote {
+  text: string;
+  until?: number;
+}
+
+/**
  * What `tryRules` found, using the engine's dry run (nothing sent, no cooldown counted, no
  * contact remembered). `notes` says what would stop the reply right now although the rule
  * matches (auto-reply off, paused, the chat muted or in its pause after you answered).
@@ -192,7 +201,7 @@ export type TryRulesResult =
       delayMs: { min: number; max: number };
       /** "Reply only if I don't": how long it waits for you first. */
       graceMs: number;
-      notes: string[];
+      notes: TryRulesNote[];
     }
   | {
       outcome: 'no-reply';
@@ -200,7 +209,7 @@ export type TryRulesResult =
       explanation: string;
       /** Why each rule did not answer, in plain words. */
       rules: Array<{ id: string; name: string; why: string }>;
-      notes: string[];
+      notes: TryRulesNote[];
     };
 
 /** Rules as a file to save (`exportRules`) or load (`importRules`). */
@@ -315,8 +324,14 @@ export const DEFAULT_SETTINGS: Settings = {
 export interface SecretView {
   name: string;
   set: boolean;
-  /** Where the value comes from: kept by Replyline (encrypted), or headless mode's environment or secrets file. */
+  /**
+   * Where the value in use comes from: kept by Replyline (encrypted), or headless mode's
+   * environment or secrets file. Where several hold one, the environment wins, then the file,
+   * then the stored value (the core's SECRET_PRECEDENCE).
+   */
   source: 'stored' | 'environment' | 'file' | 'none';
+  /** The other places that hold a value for this name, not used while `source` has one. */
+  overridden?: Array<'file' | 'stored'>;
   /** Names of the rules whose responder uses it. */
   usedBy: string[];
 }
@@ -431,7 +446,16 @@ export const commandSchemas = {
    * Rules from a JSON file's text (what `exportRules` wrote, or a bare array): validated whole,
    * all or nothing, with a message per problem. `replace` (default) or `append` to the saved rules.
    */
-  importRules: z.object({ json: z.string().min(1).max(900_000), mode: z.enum(['replace', 'append']).optional() }).strict(),
+  importRules: z
+    .object({
+      json: z
+        .string()
+        .min(1)
+        .max(MAX_RULES_FILE_BYTES)
+        .refine((json) => rulesFileBytes(json) <= MAX_RULES_FILE_BYTES, 'The file is too large to be a rules file.'),
+      mode: z.enum(['replace', 'append']).optional(),
+    })
+    .strict(),
   dismissStoreReset: idArg,
   listSecrets: none,
   setSecret: z.object({ name: secretName, value: z.string().min(1).max(16_384) }).strict(),

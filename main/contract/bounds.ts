@@ -24,6 +24,22 @@ export const SETTINGS_BOUNDS = {
 /** The most rules there may be: what the window may send, the store keeps and the engine runs. */
 export const MAX_RULES = 100;
 
+/** The largest request body the headless HTTP API reads (bytes); a larger one gets 413. */
+export const MAX_REQUEST_BODY_BYTES = 256 * 1024;
+
+/**
+ * The largest rules file `importRules` takes: its text, written as the JSON string it travels in
+ * (escapes included), in UTF-8 bytes. It leaves room for the rest of the request
+ * (`{"json":…,"mode":"append"}`) within `MAX_REQUEST_BODY_BYTES`, so a file the window accepts is
+ * never refused by the headless HTTP API, whichever way the window talks to the core.
+ */
+export const MAX_RULES_FILE_BYTES = MAX_REQUEST_BODY_BYTES - 1024;
+
+/** The size `MAX_RULES_FILE_BYTES` limits: the text as a JSON string, in UTF-8 bytes. */
+export function rulesFileBytes(text: string): number {
+  return new TextEncoder().encode(JSON.stringify(text)).length;
+}
+
 /** The latest moment a JavaScript Date can hold (8.64e15 ms); later ones break every clock and date format. */
 export const MAX_DATE_MS = 8_640_000_000_000_000;
 

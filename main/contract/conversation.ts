@@ -88,6 +88,7 @@ export const DECISION_REASONS = [
   'cooldown',
   'rate-limit',
   'too-old',
+  'unreadable',
   'error',
 ] as const;
 export type DecisionReason = (typeof DECISION_REASONS)[number];
@@ -107,6 +108,7 @@ export const REASON_WORDS: Record<DecisionReason, string> = {
   cooldown: 'cooldown',
   'rate-limit': 'rate limit',
   'too-old': 'too old (missed while offline)',
+  unreadable: 'could not be read on this computer',
   error: 'something went wrong',
 };
 

@@ -17,7 +17,8 @@
  *                    file (or REPLYLINE_KEY_FILE=PATH); without it they are stored unencrypted
  *   --version        print the version and exit
  * Secrets also come from environment variables REPLYLINE_SECRET_<NAME> (the name in upper case,
- * other characters as `_`); they win over the file.
+ * other characters as `_`); they win over the file, which wins over a value entered in the window
+ * (stored only with a key file).
  * Logs go to DATA_DIR/logs/replyline.N.log (rotated, info level) and, from warn up, to stderr;
  * REPLYLINE_LOG_LEVEL sets both. SIGINT / SIGTERM flush the stores and exit 0.
  */
@@ -40,9 +41,14 @@ import { startHeadlessServer } from './http-server.js';
 import { KeyFileError, keyFileWrapper } from './key-file.js';
 import { envSecretSource, fileSecretSource, type SecretSource } from '../core/secrets/index.js';
 
-/** What the window says where secrets cannot be entered (no key to encrypt them with). */
+/**
+ * What the window says when headless mode was started without a key file, so the keys and secrets
+ * entered there could not be encrypted: the two ways to give it one. With a key file the window
+ * stores them like the desktop app, and this is not shown.
+ */
 export const HEADLESS_SECRETS_NOTE =
-  'Headless mode keeps no secrets of its own: set REPLYLINE_SECRET_<NAME> in its environment, or pass --secrets-file.';
+  'To enter keys and secrets here, start headless mode with --key-file PATH (or REPLYLINE_KEY_FILE=PATH): they are then kept encrypted with that key. ' +
+  'Or give them to it at start: REPLYLINE_SECRET_<NAME> in its environment, or --secrets-file PATH.';
 
 export interface HeadlessArgs {
   dataDir: string;

@@ -16,12 +16,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { commandSchemas, EVENT_NAMES, type CommandName, type Result } from '../contract/api.js';
+import { commandSchemas, EVENT_NAMES, MAX_REQUEST_BODY_BYTES, type CommandName, type Result } from '../contract/api.js';
 import type { CoreService } from '../core/app/core-service.js';
 import { getLogger } from '../core/logging/logger.js';
 import { readWindowFile } from '../core/app/window-files.js';
 
-const MAX_BODY_BYTES = 256 * 1024;
+/** One limit with the window's rules import (see `MAX_RULES_FILE_BYTES`). */
+const MAX_BODY_BYTES = MAX_REQUEST_BODY_BYTES;
 
 export interface HeadlessServerOptions {
   core: CoreService;

@@ -13,8 +13,8 @@
 import type { ActivityOutcome, ActivityView, DecisionReason, InboundKind } from '../../main/contract/api.js';
 import { ACTIVITY_OUTCOMES, DECISION_REASONS, INBOUND_KINDS, KIND_WORDS, REASON_WORDS } from '../../main/contract/conversation.js';
 import { h, nextId, options, replaceChildren } from '../lib/dom.js';
-import { downloadText } from '../lib/download.js';
-import { contactLabel, exportName, formatFull, formatWhen } from '../lib/format.js';
+import { exportOnClick, reloadOnFilters } from '../lib/filtered-list.js';
+import { contactLabel, formatFull, formatWhen } from '../lib/format.js';
 import type { View, ViewContext } from './context.js';
 import { focusMuteControl, muteControl } from './mute.js';
 import { statusWord } from './replies.js';
@@ -207,28 +207,15 @@ export function createActivity(ctx: ViewContext): View {
     render();
   };
 
-  let debounce: ReturnType<typeof setTimeout> | undefined;
-  const reloadSoon = (ms = 200) => {
-    clearTimeout(debounce);
-    debounce = setTimeout(() => void load(), ms);
-  };
-  search.addEventListener('input', () => reloadSoon());
-  contact.addEventListener('input', () => reloadSoon());
-  for (const select of [outcome, reason, kind]) select.addEventListener('change', () => reloadSoon(0));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    reloadSoon(0);
-  });
-
-  exportButton.addEventListener('click', () => {
-    exportButton.disabled = true;
-    const { limit: _limit, ...q } = query();
-    void ctx.run('exportActivity', q).then((r) => {
-      exportButton.disabled = false;
-      if (!r.ok) return;
-      downloadText(exportName('activity'), r.value);
-      ctx.notify.info('Activity exported.');
-    });
+  const reload = reloadOnFilters({ load, typed: [search, contact], picked: [outcome, reason, kind], form });
+  const reloadSoon = reload.soon;
+  exportOnClick(exportButton, {
+    what: 'activity',
+    run: () => {
+      const { limit: _limit, ...q } = query();
+      return ctx.run('exportActivity', q);
+    },
+    done: () => ctx.notify.info('Activity exported.'),
   });
 
   ctx.api.on('activity', (record) => {

@@ -7,8 +7,8 @@
  */
 import type { ReplyStatus, ReplyView } from '../../main/contract/api.js';
 import { h, nextId, options, replaceChildren } from '../lib/dom.js';
-import { downloadText } from '../lib/download.js';
-import { contactLabel, exportName, formatFull, formatWhen } from '../lib/format.js';
+import { exportOnClick, reloadOnFilters } from '../lib/filtered-list.js';
+import { contactLabel, formatFull, formatWhen } from '../lib/format.js';
 import type { View, ViewContext } from './context.js';
 import { focusMuteControl, muteControl } from './mute.js';
 
@@ -147,28 +147,15 @@ export function createReplies(ctx: ViewContext): View & { reveal(id: string): vo
     return true;
   };
 
-  let debounce: ReturnType<typeof setTimeout> | undefined;
-  const reloadSoon = (ms = 200) => {
-    clearTimeout(debounce);
-    debounce = setTimeout(() => void load(), ms);
-  };
-  search.addEventListener('input', () => reloadSoon());
-  contact.addEventListener('input', () => reloadSoon());
-  status.addEventListener('change', () => reloadSoon(0));
-  root.querySelector('form')?.addEventListener('submit', (e) => {
-    e.preventDefault();
-    reloadSoon(0);
-  });
-
-  exportButton.addEventListener('click', () => {
-    exportButton.disabled = true;
-    const { limit: _limit, ...q } = query();
-    void ctx.run('exportReplies', q).then((r) => {
-      exportButton.disabled = false;
-      if (!r.ok) return;
-      downloadText(exportName('replies'), r.value);
-      ctx.notify.info('Reply log exported.');
-    });
+  const reload = reloadOnFilters({ load, typed: [search, contact], picked: [status], form: root.querySelector('form') });
+  const reloadSoon = reload.soon;
+  exportOnClick(exportButton, {
+    what: 'replies',
+    run: () => {
+      const { limit: _limit, ...q } = query();
+      return ctx.run('exportReplies', q);
+    },
+    done: () => ctx.notify.info('Reply log exported.'),
   });
 
   ctx.api.on('reply', (reply) => {
@@ -190,7 +177,7 @@ export function createReplies(ctx: ViewContext): View & { reveal(id: string): vo
 
   /** Show one reply: the filters are cleared so it is in the list, then it is marked and focused. */
   const reveal = (id: string) => {
-    clearTimeout(debounce);
+    reload.cancel();
     search.value = '';
     contact.value = '';
     status.value = '';

@@ -5,12 +5,11 @@
  * A refused file shows each problem, per rule, in the core's words.
  */
 import type { ApiError } from '../../main/contract/api.js';
+import { MAX_RULES_FILE_BYTES, rulesFileBytes } from '../../main/contract/bounds.js';
 import { h, nextId, replaceChildren } from '../lib/dom.js';
 import { downloadText } from '../lib/download.js';
 import type { ViewContext } from './context.js';
 
-/** The contract's limit on the file's text (`importRules.json`). */
-const MAX_FILE_CHARS = 900_000;
 
 export interface RulesFileHooks {
   /** Unsaved changes in the editor (an import replaces them). */
@@ -92,8 +91,9 @@ export function createRulesFileCard(ctx: ViewContext, hooks: RulesFileHooks): { 
       file.focus();
       return;
     }
-    // In UTF-8 no character of the text takes more than 3 bytes: a larger file cannot fit the limit.
-    if (chosen.size > MAX_FILE_CHARS * 3) {
+    // The limit counts the text as it travels: its quotes and escapes only add to the file's bytes
+    // (a byte-order mark of 3 bytes aside), so a larger file cannot fit.
+    if (chosen.size > MAX_RULES_FILE_BYTES + 1) {
       showErrors('The file could not be imported.', [{ path: '', message: 'The file is too large to be a rules file.' }]);
       return;
     }
@@ -102,7 +102,7 @@ export function createRulesFileCard(ctx: ViewContext, hooks: RulesFileHooks): { 
     void chosen
       .text()
       .then(async (json) => {
-        if (json.length > MAX_FILE_CHARS) {
+        if (rulesFileBytes(json) > MAX_RULES_FILE_BYTES) {
           showErrors('The file could not be imported.', [{ path: '', message: 'The file is too large to be a rules file.' }]);
           status.textContent = 'Nothing was imported.';
           return;

@@ -58,10 +58,12 @@ export function secretEntry(ctx: ViewContext, name: string): HTMLElement {
     status.textContent = s.set ? 'Set' : 'Not set';
     status.dataset.state = s.set ? 'set' : 'not-set';
     status.className = `badge ${s.set ? 'status-sent' : 'status-failed'}`;
-    where.textContent = SOURCE_WORDS[s.source];
+    const storedUnused = s.overridden?.includes('stored') === true;
+    where.textContent = SOURCE_WORDS[s.source] + (storedUnused ? '; the value entered here is not used' : '');
     const editable = view?.canStore === true && (s.source === 'stored' || s.source === 'none');
     editor.hidden = !editable;
-    remove.hidden = !(editable && s.source === 'stored');
+    // A stored value the environment or the secrets file overrides can still be removed.
+    remove.hidden = !(view?.canStore === true && (s.source === 'stored' || storedUnused));
     save.textContent = s.set ? 'Replace' : 'Save';
     input.placeholder = s.set ? 'Enter a new value to replace it' : 'Paste the key or secret';
   };
@@ -110,7 +112,7 @@ export function createSecretsCard(ctx: ViewContext): { element: HTMLElement; onS
   const add = h('button', { type: 'button', class: 'secondary', 'data-testid': 'secret-add' }, 'Add');
   const adder = h('div', { class: 'row' }, field('New secret name', newName, 'For example: openai, webhook-shop'), add);
   const headingId = nextId('secrets');
-  const intro = h('p', { class: 'hint' });
+  const intro = h('p', { class: 'hint', 'data-testid': 'secrets-intro' });
   const element = h(
     'section',
     { class: 'card', 'aria-labelledby': headingId, 'data-testid': 'secrets-card' },
@@ -124,8 +126,12 @@ export function createSecretsCard(ctx: ViewContext): { element: HTMLElement; onS
   const extra = new Set<string>();
 
   const render = (view: SecretsView | undefined) => {
-    const keychain = ctx.store.get().encryption === 'os-keychain';
-    intro.textContent = `A value you enter is encrypted${keychain ? ' with your system keychain' : ' on this computer'} and never shown again. Rules refer to it by its name.`;
+    const encryption = ctx.store.get().encryption;
+    const how = encryption === 'os-keychain' ? ' with your system keychain' : encryption === 'key-file' ? ' with the key file' : ' on this computer';
+    // Where nothing can be entered (headless mode without a key file), the note below says why.
+    intro.textContent = view?.canStore === false
+      ? 'Rules refer to keys and secrets by their names.'
+      : `A value you enter is encrypted${how} and never shown again. Rules refer to it by its name.`;
     note.hidden = !view || view.canStore;
     note.textContent = view?.note ?? '';
     adder.hidden = !view?.canStore;

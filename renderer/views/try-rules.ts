@@ -5,10 +5,10 @@
  * what would hold the reply back right now (auto-reply off, the chat muted, …). It runs on the
  * rules as edited here, saved or not, or on the saved ones. Nothing is sent.
  */
-import type { ApiError, MessageKind, TryRulesResult } from '../../main/contract/api.js';
+import type { ApiError, MessageKind, TryRulesNote, TryRulesResult } from '../../main/contract/api.js';
 import { KIND_WORDS, MESSAGE_KINDS, REASON_WORDS } from '../../main/contract/conversation.js';
 import { checkbox, h, nextId, options, replaceChildren } from '../lib/dom.js';
-import { formatDuration } from '../lib/format.js';
+import { formatDuration, formatFull, formatWhen } from '../lib/format.js';
 import type { Json } from '../lib/paths.js';
 import type { ViewContext } from './context.js';
 
@@ -164,8 +164,18 @@ export function createTryPanel(ctx: ViewContext, source: TryPanelSource): { elem
     return a;
   };
 
-  const notesList = (notes: string[]) =>
-    notes.length ? h('ul', { class: 'try-notes', 'data-testid': 'try-notes' }, ...notes.map((n) => h('li', undefined, n))) : null;
+  /** A note, and until when it holds, in this computer's locale. */
+  const note = (n: TryRulesNote) =>
+    h(
+      'li',
+      undefined,
+      n.text,
+      n.until !== undefined
+        ? h('span', { 'data-testid': 'try-note-until' }, ' Until ', h('time', { datetime: new Date(n.until).toISOString(), title: formatFull(n.until) }, formatWhen(n.until)), '.')
+        : null,
+    );
+  const notesList = (notes: TryRulesNote[]) =>
+    notes.length ? h('ul', { class: 'try-notes', 'data-testid': 'try-notes' }, ...notes.map(note)) : null;
 
   /** Which rules were tried, when it makes a difference. */
   let triedOn = '';

@@ -23,6 +23,7 @@ import { expectDeliveredOnce, pairCore, say, startCore, useRules, waitForReply }
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { registerSecret } from '../setup/log-capture.js';
+import { filesHolding } from '../support/files-holding.js';
 
 const API_KEY = 'sk-proj-core-e2e-8d7c6b5a4f3e2d1c';
 const HOOK_SECRET = 'whsec_core-e2e-0f1e2d3c4b5a6978';
@@ -86,19 +87,6 @@ const aiRule = (over: Record<string, unknown> = {}) => ({
   delay: { minMs: 0, maxMs: 0, typing: false },
   cooldownMs: 10_000,
 });
-
-/** Files under `dir` that hold `secret` in plain text, base64 or hex. */
-async function filesHolding(dir: string, secret: string): Promise<string[]> {
-  const forms = [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('hex')];
-  const found: string[] = [];
-  for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const file = path.join(entry.parentPath, entry.name);
-    const bytes = await fs.readFile(file).catch(() => Buffer.alloc(0));
-    if (forms.some((f) => bytes.includes(f))) found.push(path.relative(dir, file));
-  }
-  return found;
-}
 
 describe('secrets through the contract', () => {
   it('a key entered is listed as set (never shown), kept across a restart, used by the AI responder, and can be removed', async () => {
@@ -218,6 +206,42 @@ describe('an AI reply in a chat with history', () => {
     await write(dan, 'second message to Dan');
     await waitForReply(core, (r) => r.status === 'sent' && r.text.includes('second'));
     expect(await ok(core, 'listChatMemory')).toEqual([]);
+  });
+
+  it('in a group chat each earlier turn, and the message answered, say who wrote it', async () => {
+    const { core } = await pairedCore();
+    await ok(core, 'setSecret', { name: 'openai', value: API_KEY });
+    const aiGroups = aiRule({ contextTurns: 10, contextChars: 2_000 });
+    await useRules(core, [{ ...aiGroups, groups: 'all' }]);
+    const me = server.defaultAccount;
+    const ada = server.createContact({ name: 'Ada' });
+    const ben = server.createContact({ name: 'Ben' });
+    const group = server.createGroup({ subject: 'Picnic', members: [ada, me, ben] });
+    const texts = ['Who brings the snacks?', 'I can bring chips'];
+    texts.forEach((t) => registerSecret(t));
+    const seconds = () => Math.floor(now() / 1000);
+
+    await group.sendText(ada, texts[0]!, { t: seconds() });
+    const first = await waitForReply(core, (r) => r.status === 'sent' && r.text.includes('snacks'));
+    expect(first.text).toBe(`Echo: Ada: ${texts[0]}`);
+    expect(ai.completions[0]!.messages.map((m) => [m.role, m.content])).toEqual([
+      ['system', 'You answer for Max.'],
+      ['user', `Ada: ${texts[0]}`],
+    ]);
+
+    shift += 15_000; // past the rule's cooldown
+    await group.sendText(ben, texts[1]!, { t: seconds() });
+    await waitForReply(core, (r) => r.status === 'sent' && r.text.includes('chips'));
+    expect(ai.completions[1]!.messages.map((m) => [m.role, m.content])).toEqual([
+      ['system', 'You answer for Max.'],
+      ['user', `Ada: ${texts[0]}`],
+      ['assistant', `Echo: Ada: ${texts[0]}`],
+      ['user', `Ben: ${texts[1]}`],
+    ]);
+    // Both messages and both replies; the window lists the group without a number (the app is not told its name).
+    expect(await ok(core, 'listChatMemory')).toEqual([
+      { id: expect.any(String), contactName: 'A group chat', contactMasked: '', turns: 4, lastAt: expect.any(Number) },
+    ]);
   });
 });
 

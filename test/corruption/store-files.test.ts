@@ -43,7 +43,7 @@
  * | data.key                  | key wrapper | BUG (failing tests): createCoreService throws CipherError "the stored data   |
  * |                           |             | key could not be unlocked with this keychain" on every start; Electron's     |
  * |                           |             | main shows "could not start" and exits, every launch: a crash loop. Expected |
- * |                           |             | (what the tests assert): set aside, a new key made, the five logs it sealed  |
+ * |                           |             | (what the tests assert): set aside, a new key made, the six logs it sealed   |
  * |                           |             | set aside by their own open; the session (own key) survives                  |
  * | commit.log                | data.key    | torn tail cut off, no quarantine (a   | quarantined, good prefix kept: the       |
  * | (outbox, reply log, dedupe|             | torn last frame is a whole write: all | reply-log, missed and activity entries   |
@@ -54,6 +54,8 @@
  * | conversation/mutes.log    | data.key    | torn tail cut off                     | quarantined (the chats are unmuted)      |
  * | conversation/owner-       | data.key    | torn tail cut off                     | quarantined (no chat is paused for your  |
  * |   activity.log            |             |                                       | own messages any more)                   |
+ * | conversation/lid-links.log| data.key    | torn tail cut off                     | quarantined (LIDs are learned again from |
+ * |                           |             |                                       | the next message that carries the number)|
  * | conversation/chat-id.salt | — (plain)   | not 64 hex digits: a new salt is written in its place (the window's chat     |
  * |                           |             | ids change: a stale one is refused as "not known"); never quarantined        |
  * | history.log               | — (plain)   | torn tail cut off                     | quarantined                              |
@@ -112,6 +114,7 @@ const SEALED_LOGS = [
   'chat-memory/chat-memory.log',
   'conversation/mutes.log',
   'conversation/owner-activity.log',
+  'conversation/lid-links.log',
 ];
 
 /** Every file a paired core that has answered, missed and reconnected keeps (checked in beforeAll). */
@@ -149,6 +152,7 @@ function expected(file: string, how: Damage, damaged: Buffer): Expected {
     case 'chat-memory/chat-memory.log':
     case 'conversation/mutes.log':
     case 'conversation/owner-activity.log':
+    case 'conversation/lid-links.log':
     case 'history.log':
       return open(recordLogVerdict(damaged) === 'damage' ? [file] : []);
     case 'conversation/chat-id.salt':
@@ -373,15 +377,16 @@ beforeAll(async () => {
     'three replies and three missed entries',
     20,
   );
-  // The owner writes in the answered chats from the phone (their last message per chat), and one
-  // chat is muted, unmuted and muted again (the muted chats).
+  // The owner writes in the answered chats from the phone (their last message per chat; the
+  // first by LID, with the number beside it: the LID links), and one chat is muted, unmuted and
+  // muted again (the muted chats).
   for (const [i, c] of answeredContacts.entries()) {
     registerSecret(`golden own message ${i}`);
-    await server.ownerPhone().sendText(c, `golden own message ${i}`);
+    await server.ownerPhone().sendText(c, `golden own message ${i}`, { addressing: i === 0 ? 'lid' : 'pn' });
     await until(
       async () => {
         const r = await core.handle('tryRules', { text: 'x', contactNumber: `+${c.phoneNumber}` });
-        return r.ok && r.value.notes.some((n) => n.startsWith('You wrote in this chat yourself'));
+        return r.ok && r.value.notes.some((n) => n.text.startsWith('You wrote in this chat yourself'));
       },
       10_000,
       'the owner message to be seen',

@@ -21,6 +21,7 @@ import { tempDir } from '../support/temp-dir.js';
 import { startFakeWa } from '../support/wa-harness.js';
 import { registerSecret } from '../setup/log-capture.js';
 import { HeadlessProcess, REPO_ROOT } from '../support/headless-process.js';
+import { writeKeyFile } from '../support/key-file.js';
 import {
   buildRenderer,
   cspViolations,
@@ -58,7 +59,9 @@ describe.skipIf(!HAS_CHROMIUM)('the window, end to end (headless mode + Chromium
     registerSecret(REPLY);
     server = await startFakeWa();
     const [rendererDir] = await Promise.all([buildRenderer()]);
-    hp = await HeadlessProcess.start({ dataDir: tempDir('e2e-data-'), server, rendererDir });
+    // With a key file, as the README advises for a server: the session is encrypted, and the window
+    // shows what a person who followed that advice sees (no unencrypted-session warning).
+    hp = await HeadlessProcess.start({ dataDir: tempDir('e2e-data-'), server, rendererDir, extraArgs: ['--key-file', writeKeyFile()] });
     // A new, empty profile: nothing from an earlier run (storage, cache) can help.
     userDataDir = mkdtempSync(path.join(os.tmpdir(), 'replyline-e2e-chromium-'));
     context = await launchChromiumWithProfile(userDataDir, {

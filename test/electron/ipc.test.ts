@@ -4,6 +4,9 @@ import {
   EVENT_NAMES,
   IPC_COMMAND_PREFIX,
   IPC_EVENT_CHANNEL,
+  type CommandArgs,
+  type CommandName,
+  type CommandResults,
   type Result,
 } from '../../main/contract/api.js';
 import { COMMAND_NAMES, setupIpc } from '../../main/electron/ipc.js';
@@ -21,6 +24,94 @@ function setup() {
   const dispose = setupIpc({ core, getWindow: () => win as unknown as Electron.BrowserWindow });
   const fromWindow = { sender: win.webContents, senderFrame: win.webContents.mainFrame };
   return { core, win, dispose, fromWindow };
+}
+
+/** One well-formed payload per command: a new command in the contract does not compile until it is here. */
+const WELL_FORMED: { [C in CommandName]: CommandArgs[C] } = {
+  getSnapshot: undefined,
+  listReplies: { limit: 10 },
+  exportReplies: undefined,
+  getHistory: { limit: 10 },
+  exportHistory: undefined,
+  getSettings: undefined,
+  updateSettings: { replyTtlMinutes: 30 },
+  getRules: undefined,
+  setRules: { rules: [] },
+  setAutoReply: { enabled: true },
+  pauseAutoReply: { until: null },
+  reconnectNow: undefined,
+  useHere: undefined,
+  relink: undefined,
+  requestQr: undefined,
+  listMissed: undefined,
+  sendMissed: { id: 'missed-1' },
+  skipMissed: { id: 'missed-1' },
+  listActivity: { limit: 10 },
+  exportActivity: undefined,
+  tryRules: { text: 'Are you open today?' },
+  listChats: undefined,
+  listMutedChats: undefined,
+  muteChat: { chatId: 'chat-1', minutes: 60 },
+  unmuteChat: { chatId: 'chat-1' },
+  exportRules: undefined,
+  importRules: { json: '[]' },
+  dismissStoreReset: { id: 'settings' },
+  listSecrets: undefined,
+  setSecret: { name: 'openai', value: 'sk-ipc-test-value-1' },
+  removeSecret: { name: 'openai' },
+  testResponder: { reply: { type: 'webhook', url: 'http://127.0.0.1:1/hook' }, message: 'Hello?' },
+  listChatMemory: undefined,
+  forgetChat: { id: 'memory-1' },
+  forgetAllChats: undefined,
+};
+
+/** Whether the contract promises null as a command's result: tsc checks each entry against `CommandResults`. */
+const RESULT_IS_NULL: { [C in CommandName]: [CommandResults[C]] extends [null] ? true : false } = {
+  getSnapshot: false,
+  listReplies: false,
+  exportReplies: false,
+  getHistory: false,
+  exportHistory: false,
+  getSettings: false,
+  updateSettings: false,
+  getRules: false,
+  setRules: false,
+  setAutoReply: false,
+  pauseAutoReply: false,
+  reconnectNow: true,
+  useHere: true,
+  relink: true,
+  requestQr: true,
+  listMissed: false,
+  sendMissed: true,
+  skipMissed: true,
+  listActivity: false,
+  exportActivity: false,
+  tryRules: false,
+  listChats: false,
+  listMutedChats: false,
+  muteChat: false,
+  unmuteChat: true,
+  exportRules: false,
+  importRules: false,
+  dismissStoreReset: false,
+  listSecrets: false,
+  setSecret: false,
+  removeSecret: true,
+  testResponder: false,
+  listChatMemory: false,
+  forgetChat: true,
+  forgetAllChats: true,
+};
+
+/** What the commands above act on: a missed message, a muted chat, a reset, a secret, a kept chat. */
+function seed(core: FakeCore): void {
+  core.missed = [{ id: 'missed-1', at: 1, contactName: 'Ana', contactMasked: '+49 ••• 12', text: 'hi' }];
+  core.chats = [{ chatId: 'chat-1', name: 'Ana', masked: '+49 ••• 12', isGroup: false, lastAt: 1 }];
+  core.muted = [{ chatId: 'chat-1', name: 'Ana', masked: '+49 ••• 12', isGroup: false, mutedAt: 1, until: null }];
+  core.snap.storeResets = [{ id: 'settings', store: 'settings', title: 'Settings were reset', message: 'm', copies: [], at: 1 }];
+  core.secretNames.add('openai');
+  core.chatMemory = [{ id: 'memory-1', contactName: 'Ana', contactMasked: '+49 ••• 12', turns: 2, lastAt: 1 }];
 }
 
 const invoke = (channel: string, from: Parameters<typeof ipcMain.invoke>[1], args?: unknown) =>
@@ -43,6 +134,17 @@ describe('IPC registrar', () => {
     expect(result).toEqual({ ok: true, value: { enabled: true } });
     expect(core.handle).toHaveBeenCalledWith('setAutoReply', { enabled: true });
     expect(await invoke('getSnapshot', fromWindow)).toMatchObject({ ok: true, value: { state: { kind: 'idle' } } });
+  });
+
+  it.each(Object.entries(WELL_FORMED))('%s: a well-formed command reaches the core and its answer comes back as is', async (command, args) => {
+    const { core, fromWindow } = setup();
+    seed(core);
+    const result = await invoke(command, fromWindow, args);
+    expect(core.handle).toHaveBeenCalledTimes(1);
+    expect(result).toEqual(await core.handle.mock.results[0]!.value);
+    // The fake answers with the contract's result type: null only where the contract promises null.
+    expect(result).toMatchObject({ ok: true });
+    if (result.ok) expect(result.value === null).toBe(RESULT_IS_NULL[command as CommandName]);
   });
 
   it.each([

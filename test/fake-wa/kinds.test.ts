@@ -135,6 +135,39 @@ describe('calls', () => {
     expect(upserted(c, callId)).toBeUndefined();
   });
 
+  it('a call the owner answers on the phone: offer, accept from the phone, then terminate; no missed-call message', async () => {
+    const server = await wa.start();
+    const { c } = await wa.pairAndLogin();
+    const calls = collect(c, 'call');
+    const gus = server.createContact({ name: 'Gus' });
+    const callId = await gus.callOffer(server.defaultAccount);
+    await server.ownerPhone().acceptCall(gus, callId);
+    await gus.endCall(server.defaultAccount, callId, { reason: 'hangup' });
+    await server.waitFor(() => calls.flat().length === 3, 5000, 'three call events');
+    expect(calls.flat().map((x) => [x.id, x.status, x.from, x.chatId])).toEqual([
+      [callId, 'offer', gus.phoneJid, gus.phoneJid],
+      [callId, 'accept', gus.phoneJid, server.defaultAccount.phoneJid],
+      [callId, 'terminate', gus.phoneJid, gus.phoneJid],
+    ]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(upserted(c, callId)).toBeUndefined();
+    await server.waitFor(() => server.pendingStanzas('call').length === 0, 5000, 'calls acked');
+  });
+
+  it('a call the owner declines on the phone: offer, then reject from the phone', async () => {
+    const server = await wa.start();
+    const { c } = await wa.pairAndLogin();
+    const calls = collect(c, 'call');
+    const hal = server.createContact({ name: 'Hal' });
+    const callId = await hal.callOffer(server.defaultAccount);
+    await server.ownerPhone().rejectCall(hal, callId);
+    await server.waitFor(() => calls.flat().length === 2, 5000, 'two call events');
+    expect(calls.flat().map((x) => [x.id, x.status, x.from])).toEqual([
+      [callId, 'offer', hal.phoneJid],
+      [callId, 'reject', hal.phoneJid],
+    ]);
+  });
+
   it('a missed video call while offline: delivered at login (offline), the stub is an append', async () => {
     const server = await wa.start();
     const { auth, c } = await wa.pairAndLogin();

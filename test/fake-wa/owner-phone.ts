@@ -3,9 +3,12 @@
  * and groups itself, and reads chats. Its linked devices (the Baileys clients) see both, as on
  * WhatsApp: a message the phone sent arrives as the device-sent copy (Baileys: `fromMe: true`),
  * and reading on the phone sends `<receipt type="read-self">` (Baileys: status READ in
- * `messages.update`, or `message-receipt.update` in a group).
+ * `messages.update`, or `message-receipt.update` in a group). It also answers or declines a
+ * contact's call: the linked devices, which rang too, get `<call><accept>` or `<call><reject>`
+ * from the phone (Baileys: `call` events with status `accept` / `reject`).
  */
 import { generateMessageID, type proto } from '@whiskeysockets/baileys';
+import { node, unixNow, type BinaryNode } from './binary.js';
 import type { FakeContact } from './contact.js';
 import type { AccountInfo } from './directory.js';
 import type { FakeGroup } from './group.js';
@@ -32,6 +35,8 @@ export interface ReadSelfOptions {
 export interface OwnerPhoneHost {
   sendFromPhone(account: AccountInfo, to: FakeContact, message: proto.IMessage, opts: PhoneSendOptions): Promise<void>;
   readSelf(account: AccountInfo, chat: string, ids: string[], opts: ReadSelfOptions): Promise<void>;
+  /** A call stanza from the phone to each linked device. */
+  callFromPhone(account: AccountInfo, call: BinaryNode, opts: { offline?: boolean }): Promise<void>;
 }
 
 export class FakeOwnerPhone {
@@ -69,5 +74,24 @@ export class FakeOwnerPhone {
   readSelf(chat: FakeContact | FakeGroup | string, ids: string[], opts: ReadSelfOptions = {}): Promise<void> {
     const jid = typeof chat === 'string' ? chat : 'phoneJid' in chat ? chat.phoneJid : chat.jid;
     return this.host.readSelf(this.account, jid, ids, opts);
+  }
+
+  /**
+   * The owner answers a contact's call (`callId`, from `FakeContact.callOffer`) on the phone:
+   * `<call from="OWN_PN"><accept call-id call-creator="CALLER"/></call>` to each linked device.
+   * The call goes on; the caller ends it later with `endCall(..., { reason: 'hangup' })`.
+   */
+  acceptCall(caller: FakeContact, callId: string, opts: { offline?: boolean } = {}): Promise<void> {
+    return this.host.callFromPhone(this.account, this.callStanza('accept', caller, callId), opts);
+  }
+
+  /** The owner declines a contact's ringing call on the phone: `<call><reject call-id call-creator/>`. */
+  rejectCall(caller: FakeContact, callId: string, opts: { offline?: boolean } = {}): Promise<void> {
+    return this.host.callFromPhone(this.account, this.callStanza('reject', caller, callId), opts);
+  }
+
+  private callStanza(tag: 'accept' | 'reject', caller: FakeContact, callId: string): BinaryNode {
+    const info = node(tag, { 'call-id': callId, 'call-creator': caller.phoneJid });
+    return node('call', { from: this.account.phoneJid, id: generateMessageID(), t: unixNow() }, [info]);
   }
 }

@@ -102,6 +102,13 @@ export class Router implements ContactHost, GroupHost, OwnerPhoneHost {
     );
   }
 
+  /** The owner's phone answered or declined a call: the stanza goes to each linked device, cleared by its ack. */
+  async callFromPhone(accountInfo: AccountInfo, call: BinaryNode, opts: { offline?: boolean }): Promise<void> {
+    const account = this.account(accountInfo);
+    const held = opts.offline ?? false;
+    await this.toEveryDevice(account, held, true, () => stanzaDelivery({ id: call.attrs.id!, cls: 'call', held, node: call }));
+  }
+
   /**
    * The owner's phone sent `message` to `chat` (a contact): each linked device gets the
    * device-sent copy, `deviceSentMessage{destinationJid, message}` encrypted by the phone, in

@@ -3,7 +3,7 @@
  * data-key wrapping, so a server install keeps its session encrypted; a key file others can read
  * is refused; a folder encrypted that way is never opened (and so never set aside) without it.
  */
-import { chmodSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,13 +13,9 @@ import { keyFileWrapper, KeyFileError } from '../../main/headless/key-file.js';
 import { tempDir } from '../support/temp-dir.js';
 import { startFakeWa } from '../support/wa-harness.js';
 import { headlessArgs, HeadlessProcess, runCli } from '../support/headless-process.js';
+import { writeKeyFile } from '../support/key-file.js';
 
-function keyFile(mode: number): string {
-  const file = path.join(tempDir('replyline-key-'), 'replyline.key');
-  writeFileSync(file, randomBytes(32).toString('base64') + '\n');
-  chmodSync(file, mode);
-  return file;
-}
+const keyFile = writeKeyFile;
 
 describe.skipIf(process.platform === 'win32')('the key file', () => {
   it('wraps and unwraps the data key; the same file opens what it sealed, another does not', async () => {

@@ -3,7 +3,7 @@
  * with the reason, when others can read it), passed to the core: the AI responder uses the key,
  * `POST /api/rpc/testResponder` tries a responder, the window's list says "set" without the value,
  * and no answer of the API holds a secret. Without a key to encrypt with, the window cannot store
- * secrets and says what to do instead.
+ * secrets and says what to do instead (with a key file it can: secrets-key-file.test.ts).
  */
 import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,12 +15,15 @@ import { startFakeWa } from '../support/wa-harness.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 import { registerSecret } from '../setup/log-capture.js';
 import { HeadlessProcess, runCli } from '../support/headless-process.js';
+import { HEADLESS_SECRETS_NOTE } from '../../main/headless/cli.js';
 import { until } from '../support/poll.js';
 
 const ENV_KEY = 'sk-proj-headless-env-5e4d3c2b1a09';
 const FILE_KEY = 'sk-proj-headless-file-99887766aa';
 registerSecret(ENV_KEY);
 registerSecret(FILE_KEY);
+const LOSING_KEY = 'sk-proj-headless-file-loses-4455ff';
+registerSecret(LOSING_KEY);
 
 let server: FakeWaServer;
 let ai: FakeOpenAi;
@@ -56,7 +59,8 @@ describe.skipIf(process.platform === 'win32')('--secrets-file permissions', () =
 
 describe('secrets from the environment and a file', () => {
   it('the AI responder uses the environment key; Test works over HTTP; the list says set, never the value', async () => {
-    const file = secretsFile({ 'hook-secret': FILE_KEY }, 0o600);
+    // The file also has a value for "openai": the environment's wins (and the list says so).
+    const file = secretsFile({ 'hook-secret': FILE_KEY, openai: LOSING_KEY }, 0o600);
     const hp = await HeadlessProcess.start({
       dataDir: tempDir('headless-secrets-data-'),
       server,
@@ -88,10 +92,10 @@ describe('secrets from the environment and a file', () => {
         ok: true,
         value: {
           canStore: false,
-          note: 'Headless mode keeps no secrets of its own: set REPLYLINE_SECRET_<NAME> in its environment, or pass --secrets-file.',
+          note: HEADLESS_SECRETS_NOTE,
           secrets: [
             { name: 'hook-secret', set: true, source: 'file', usedBy: [] },
-            { name: 'openai', set: true, source: 'environment', usedBy: ['Assistant'] },
+            { name: 'openai', set: true, source: 'environment', overridden: ['file'], usedBy: ['Assistant'] },
           ],
         },
       });
@@ -113,7 +117,7 @@ describe('secrets from the environment and a file', () => {
       expect(ai.requests.at(-1)!.headers.authorization).toBe(`Bearer ${ENV_KEY}`);
 
       answers.push((await hp.api('GET', '/api/state')).text, (await hp.api('GET', '/api/rules')).text, (await hp.api('GET', '/api/replies')).text);
-      for (const secret of [ENV_KEY, FILE_KEY]) expect(answers.filter((a) => a.includes(secret))).toEqual([]);
+      for (const secret of [ENV_KEY, FILE_KEY, LOSING_KEY]) expect(answers.filter((a) => a.includes(secret))).toEqual([]);
       expect(hp.lines.some((l) => JSON.stringify(l).includes(ENV_KEY))).toBe(false);
       expect(await hp.stop()).toBe(0);
       expect(hp.stderr).not.toContain(ENV_KEY);

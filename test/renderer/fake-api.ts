@@ -138,7 +138,14 @@ export function installFakeApi(data: FakeData): void {
         const name = String(args?.name);
         fake.data.secrets = {
           ...fake.data.secrets,
-          secrets: fake.data.secrets.secrets.map((x) => (x.name === name ? { ...x, set: false, source: 'none' as const } : x)),
+          // A stored value the environment or the file overrides goes; theirs stays in use.
+          secrets: fake.data.secrets.secrets.map((x) => {
+            if (x.name !== name) return x;
+            const rest = (x.overridden ?? []).filter((o) => o !== 'stored');
+            if (x.source === 'stored' || rest.length === (x.overridden ?? []).length) return { name, set: false, source: 'none' as const, usedBy: x.usedBy };
+            const { overridden: _was, ...kept } = x;
+            return rest.length ? { ...kept, overridden: rest } : kept;
+          }),
         };
         return ok(null);
       }

@@ -72,7 +72,7 @@ export const ACTIVITY: ActivityView[] = [
     contactMasked: '+49 ••• ••• 12 34',
     preview: 'Hello??',
     reason: 'cooldown',
-    explanation: 'Rule “Away” answered this chat a short while ago; it can answer again after 09:40.',
+    explanation: 'Rule “Away” answered this chat a short while ago, so it waits before answering again.',
     ruleName: 'Away',
     until: T0 + 10 * MIN,
   }),
@@ -92,7 +92,7 @@ export const ACTIVITY: ActivityView[] = [
     kind: 'image',
     preview: 'the broken one',
     reason: 'muted',
-    explanation: 'You muted this chat until 12:00.',
+    explanation: 'You muted this chat.',
     until: T0 + 150 * MIN,
   }),
   record(5, {

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { HAS_CHROMIUM, warnIfNoChromium } from '../support/browser.js';
 import type { FakeData } from './fake-api.js';
-import { T0 } from './fixtures.js';
+import { fakeData, T0 } from './fixtures.js';
+import { HEADLESS_SECRETS_NOTE } from '../../main/headless/cli.js';
 import { poll, useWindow } from './harness.js';
 import { registerSecret } from '../setup/log-capture.js';
 
@@ -15,6 +16,7 @@ warnIfNoChromium('renderer UI tests');
 
 describe.skipIf(!HAS_CHROMIUM)('renderer: responders, keys and chat memory', () => {
   const { open, calls, respond, shot, unnamedControls } = useWindow();
+  const base = fakeData();
 
   const AI_KEY = 'sk-proj-window-test-1a2b3c4d5e6f';
   registerSecret(AI_KEY);
@@ -190,17 +192,59 @@ describe.skipIf(!HAS_CHROMIUM)('renderer: responders, keys and chat memory', () 
     expect(await unnamedControls(page)).toEqual([]);
   });
 
-  it('where secrets cannot be kept (headless mode without a key), the window says what to do instead and offers no field', async () => {
-    const note = 'Headless mode keeps no secrets of its own: set REPLYLINE_SECRET_<NAME> in its environment, or pass --secrets-file.';
+  it('where secrets cannot be kept (headless mode without a key file), the window says what to do instead and offers no field', async () => {
     const page = await open({
-      data: { ...responderData(), secrets: { canStore: false, note, secrets: [{ name: 'openai', set: true, source: 'environment', usedBy: ['Assistant'] }] } },
+      data: {
+        ...responderData(),
+        snapshot: { ...base.snapshot, encryption: 'none' },
+        secrets: { canStore: false, note: HEADLESS_SECRETS_NOTE, secrets: [{ name: 'openai', set: true, source: 'environment', usedBy: ['Assistant'] }] },
+      },
     });
     await page.click('[data-testid=tab-settings]');
-    await poll(() => page.locator('[data-testid=secrets-note]').innerText()).toBe(note);
-    const openai = page.locator('[data-testid=secrets-card] [data-secret=openai]');
+    await poll(() => page.locator('[data-testid=secrets-note]').innerText()).toBe(HEADLESS_SECRETS_NOTE);
+    const card = page.locator('[data-testid=secrets-card]');
+    // The intro claims no encryption for values that cannot be entered.
+    expect(await card.locator('[data-testid=secrets-intro]').innerText()).toBe('Rules refer to keys and secrets by their names.');
+    const openai = card.locator('[data-secret=openai]');
     expect(await openai.locator('[data-testid=secret-status]').innerText()).toBe('Set');
     expect(await openai.innerText()).toContain('from the environment');
     expect(await openai.locator('[data-testid=secret-input]').isHidden()).toBe(true);
     expect(await page.locator('[data-testid=secret-new-name]').isHidden()).toBe(true);
+  });
+
+  it('headless mode with a key file: no note, values are entered and encrypted with the key file; an overridden stored value can be removed', async () => {
+    const page = await open({
+      data: {
+        ...responderData(),
+        snapshot: { ...base.snapshot, encryption: 'key-file' },
+        secrets: {
+          canStore: true,
+          secrets: [
+            { name: 'openai', set: true, source: 'environment', overridden: ['stored'], usedBy: ['Assistant'] },
+            { name: 'shop-hook', set: false, source: 'none', usedBy: ['Shop'] },
+          ],
+        },
+      },
+    });
+    await page.click('[data-testid=tab-settings]');
+    const card = page.locator('[data-testid=secrets-card]');
+    await poll(() => card.locator('[data-testid=secret-entry]').count()).toBe(2);
+    expect(await page.locator('[data-testid=secrets-note]').isHidden()).toBe(true);
+    expect(await card.locator('[data-testid=secrets-intro]').innerText()).toBe(
+      'A value you enter is encrypted with the key file and never shown again. Rules refer to it by its name.',
+    );
+    expect(await page.locator('[data-testid=secret-new-name]').isVisible()).toBe(true);
+    const shop = card.locator('[data-secret=shop-hook]');
+    expect(await shop.locator('[data-testid=secret-input]').isVisible()).toBe(true);
+
+    // The environment's value is in use; the one entered earlier is not, and can go.
+    const openai = card.locator('[data-secret=openai]');
+    expect(await openai.innerText()).toContain('from the environment (headless mode); the value entered here is not used');
+    expect(await openai.locator('[data-testid=secret-input]').isHidden()).toBe(true);
+    await openai.locator('[data-testid=secret-remove]').click();
+    await poll(() => openai.innerText()).not.toContain('not used');
+    expect((await calls(page, 'removeSecret')).map((c) => c.args)).toEqual([{ name: 'openai' }]);
+    expect(await openai.locator('[data-testid=secret-status]').innerText()).toBe('Set');
+    expect(await openai.locator('[data-testid=secret-remove]').isHidden()).toBe(true);
   });
 });

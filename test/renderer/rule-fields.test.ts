@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_KINDS } from '../../main/contract/conversation.js';
+import { MAX_RULES_FILE_BYTES, rulesFileBytes } from '../../main/contract/bounds.js';
 import { HAS_CHROMIUM, warnIfNoChromium } from '../support/browser.js';
 import { tempDir } from '../support/temp-dir.js';
 import { fakeData } from './fixtures.js';
@@ -168,5 +169,30 @@ describe.skipIf(!HAS_CHROMIUM)('renderer: rule fields for conversations, rules f
     // The editor kept the person's unsaved edit.
     expect(await page.locator('[data-testid=rule-card]').first().locator('[data-field=name]').inputValue()).toBe('Changed');
     expect((await calls(page, 'importRules')).at(-1)!.args).toMatchObject({ mode: 'replace' });
+  });
+
+  it('imports a file up to the size the headless API carries too, and refuses a larger one itself, in plain words', async () => {
+    const page = await open();
+    await page.click('[data-testid=tab-rules]');
+    await page.locator('[data-testid=rule-card]').first().waitFor();
+    const dir = tempDir('rules-file-size-');
+    const base = JSON.stringify({ format: 'replyline-rules', version: 1, rules: [{ id: 'w', name: 'Wochenende “Ω”', match: { type: 'any' }, reply: { type: 'template', text: 'Back on Monday.' } }] }, null, 2);
+    const sized = (bytes: number) => {
+      const file = path.join(dir, `rules-${bytes}.json`);
+      writeFileSync(file, base + ' '.repeat(bytes - rulesFileBytes(base)));
+      return file;
+    };
+    // The largest: sent to the core as it is.
+    await page.setInputFiles('[data-testid=rules-import-file]', sized(MAX_RULES_FILE_BYTES));
+    await page.click('[data-testid=rules-import]');
+    await poll(async () => (await calls(page, 'importRules')).length).toBe(1);
+    expect(rulesFileBytes((((await calls(page, 'importRules'))[0]!.args) as { json: string }).json)).toBe(MAX_RULES_FILE_BYTES);
+    // One byte more: refused here, never sent.
+    await page.setInputFiles('[data-testid=rules-import-file]', sized(MAX_RULES_FILE_BYTES + 1));
+    await page.click('[data-testid=rules-import]');
+    const errors = page.locator('[data-testid=rules-import-errors]');
+    await errors.waitFor();
+    expect(await errors.locator('[data-testid=rules-import-error]').allInnerTexts()).toEqual(['The file is too large to be a rules file.']);
+    expect(await calls(page, 'importRules')).toHaveLength(1);
   });
 });

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { TryRulesResult } from '../../main/contract/api.js';
 import { HAS_CHROMIUM, warnIfNoChromium } from '../support/browser.js';
 import { poll, useWindow } from './harness.js';
+import { T0 } from './fixtures.js';
 
 warnIfNoChromium('renderer UI tests');
 
@@ -39,7 +40,7 @@ describe.skipIf(!HAS_CHROMIUM)('renderer: try a message', () => {
         text: 'Hi Maria, thanks for the photo!',
         delayMs: { min: 1000, max: 3000 },
         graceMs: 10 * 60_000,
-        notes: ['You muted this chat until 12:00.'],
+        notes: [{ text: 'You muted this chat, so nothing would be sent there for now.', until: T0 + 150 * 60_000 }],
       } satisfies TryRulesResult,
     });
     await panel.locator('[data-testid=try-run]').click();
@@ -62,7 +63,9 @@ describe.skipIf(!HAS_CHROMIUM)('renderer: try a message', () => {
     expect(await result.locator('[data-testid=try-rule]').innerText()).toBe('Rule “Away” would answer');
     expect(await result.locator('[data-testid=try-reply-text]').innerText()).toBe('Hi Maria, thanks for the photo!');
     expect(await result.innerText()).toContain('It would wait 10 min first, and not be sent if you answer or read the chat meanwhile; then go out after 1–3 s.');
-    expect(await result.locator('[data-testid=try-notes]').innerText()).toBe('You muted this chat until 12:00.');
+    // Until when: the core sends the number, the window writes it in this computer's locale (en-GB, UTC here).
+    expect(await result.locator('[data-testid=try-notes]').innerText()).toBe('You muted this chat, so nothing would be sent there for now. Until 12:00.');
+    expect(await result.locator('[data-testid=try-note-until] time').getAttribute('datetime')).toBe(new Date(T0 + 150 * 60_000).toISOString());
     expect(await result.locator('[data-testid=try-on]').innerText()).toBe('Tried on the rules as edited here (not saved yet).');
     // Nothing was saved or sent by trying.
     expect(await calls(page, 'setRules')).toEqual([]);
@@ -90,7 +93,7 @@ describe.skipIf(!HAS_CHROMIUM)('renderer: try a message', () => {
         { id: 'away', name: 'Away', why: 'only answers outside its schedule' },
         { id: 'prices', name: 'Prices', why: 'the message does not match its pattern' },
       ],
-      notes: ['Auto-reply is off, so nothing would be sent now.'],
+      notes: [{ text: 'Auto-reply is off, so nothing would be sent now.' }],
     };
     const page = await open({ data: { tryResult: noReply } });
     await page.click('[data-testid=tab-rules]');

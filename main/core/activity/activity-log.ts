@@ -28,6 +28,7 @@ import { openStoreLog } from '../storage/open-store-log.js';
 import type { StoreLog, Transaction } from '../storage/store-log.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { toCsv } from '../util/csv.js';
+import { queryNewestFirst, type LogQuery } from '../util/log-query.js';
 
 /** Longest preview kept (the view shows at most 200 characters of it; search uses all of it). */
 export const MAX_PREVIEW = 1_000;
@@ -66,18 +67,12 @@ export type NewActivityEntry = Omit<ActivityEntry, 'id'>;
 /** What can change after the decision: a missed message sent after all, a reply called back. */
 export type ActivityPatch = Partial<Pick<ActivityEntry, 'outcome' | 'reason' | 'explanation' | 'rule' | 'until' | 'replyId'>>;
 
-export interface ActivityQuery {
-  /** Case-insensitive, in the preview and the explanation. */
-  search?: string;
-  /** Name, masked number or 3+ digits of the number. */
-  contact?: string;
+/** `search` looks in the preview and the explanation; `since` compares the decision's time. */
+export interface ActivityQuery extends Omit<LogQuery, 'until'> {
   outcome?: ActivityOutcome;
   reason?: DecisionReason;
   kind?: InboundKind;
   chatKey?: string;
-  since?: number;
-  /** Newest first; default: all. */
-  limit?: number;
 }
 
 export interface ActivityLogOptions {
@@ -189,12 +184,13 @@ export class ActivityLog {
 
   /**
    * Record a decision; resolves once durable (with `tx`: once it commits). A key already recorded
-   * keeps its record (returned).
+   * keeps its record (returned), except a message recorded as unreadable: its real decision, once
+   * a readable copy came after all, takes that record's place.
    */
   async add(input: NewActivityEntry, tx?: Transaction): Promise<ActivityEntry> {
     const known = this.entries.get(input.key);
-    if (known) return copy(known);
-    const entry: ActivityEntry = { ...input, id: randomBytes(9).toString('base64url'), preview: cut(input.preview) };
+    if (known && !(known.reason === 'unreadable' && input.reason !== 'unreadable')) return copy(known);
+    const entry: ActivityEntry = { ...input, id: known?.id ?? randomBytes(9).toString('base64url'), preview: cut(input.preview) };
     this.insert(entry);
     this.trim();
     this.events.emit('change', copy(entry));
@@ -236,23 +232,16 @@ export class ActivityLog {
 
   /** Newest first. */
   query(q: ActivityQuery = {}): ActivityEntry[] {
-    const text = q.search?.trim().toLowerCase() || undefined;
-    const contact = q.contact ? contactMatcher(q.contact) : undefined;
-    const out: ActivityEntry[] = [];
-    const all = [...this.entries.values()];
-    for (let i = all.length - 1; i >= 0; i--) {
-      const e = all[i]!;
-      if (q.outcome !== undefined && e.outcome !== q.outcome) continue;
-      if (q.reason !== undefined && e.reason !== q.reason) continue;
-      if (q.kind !== undefined && e.kind !== q.kind) continue;
-      if (q.chatKey !== undefined && e.chatKey !== q.chatKey) continue;
-      if (q.since !== undefined && e.decidedAt < q.since) continue;
-      if (text && !e.preview.toLowerCase().includes(text) && !e.explanation.toLowerCase().includes(text)) continue;
-      if (contact && !contact(e)) continue;
-      out.push(copy(e));
-      if (q.limit !== undefined && out.length >= q.limit) break;
-    }
-    return out;
+    return queryNewestFirst(this.entries.values(), q, {
+      time: (e) => e.decidedAt,
+      texts: (e) => [e.preview, e.explanation],
+      accept: (e) =>
+        (q.outcome === undefined || e.outcome === q.outcome) &&
+        (q.reason === undefined || e.reason === q.reason) &&
+        (q.kind === undefined || e.kind === q.kind) &&
+        (q.chatKey === undefined || e.chatKey === q.chatKey),
+      copy,
+    });
   }
 
   /** The records as CSV (RFC 4180, injection-guarded), oldest first. */
@@ -300,6 +289,8 @@ export class ActivityLog {
   // ---- internals ------------------------------------------------------------------------------
 
   private insert(e: ActivityEntry): void {
+    // A record that takes another's place moves to its own decision's place in the order.
+    this.entries.delete(e.key);
     this.entries.set(e.key, e);
     if (e.replyId) this.byReply.set(e.replyId, e.key);
   }
@@ -340,13 +331,4 @@ function cut(text: string): string {
 
 function copy(e: ActivityEntry): ActivityEntry {
   return { ...e, ...(e.rule ? { rule: { ...e.rule } } : {}) };
-}
-
-function contactMatcher(query: string): (e: ActivityEntry) => boolean {
-  const q = query.trim().toLowerCase();
-  const digits = q.replace(/\D/g, '');
-  return (e) =>
-    e.contactName.toLowerCase().includes(q) ||
-    e.contactMasked.toLowerCase().includes(q) ||
-    (digits.length >= 3 && (e.contactJid.split('@')[0] ?? '').includes(digits));
 }

@@ -24,17 +24,18 @@ import { ReplyLog, toReplyViewInChat, type ReplyLogEntry } from '../replylog/ind
 import { ActivityLog, toActivityView, type ActivityEntry } from '../activity/index.js';
 import { ChatIds } from '../conversation/chat-ids.js';
 import { Conversations } from '../conversation/conversations.js';
+import { LidLinks } from '../conversation/lid-links.js';
 import { MuteStore } from '../conversation/mute-store.js';
 import { OwnerActivity } from '../conversation/owner-activity.js';
 import { parseJid } from '../connection/jid.js';
 import { attachInbound, DedupeStore, fromAutoReplyEngine, MissedStore, ReplyPipeline, toMissedView } from '../inbound/index.js';
 import { OfflineBacklog } from '../inbound/offline-backlog.js';
-import { AutoReplyEngine, validateRules, type InboundMessage, type OpenAiReply, type ResponderSample, type Rule, type WebhookReply } from '../autoreply/index.js';
+import { AutoReplyEngine, speakerOf, validateRules, type InboundMessage, type OpenAiReply, type ResponderSample, type Rule, type WebhookReply } from '../autoreply/index.js';
 import { redactSecrets } from '../autoreply/responders/http.js';
 import { isConfirmed } from '../outbox/types.js';
 import { maskPhone } from '../replylog/mask.js';
 import { SecretStore, Secrets, type SecretSource } from '../secrets/index.js';
-import { ChatMemory } from '../chat-memory/index.js';
+import { ChatMemory, GROUP_CHAT_CONTACT } from '../chat-memory/index.js';
 import type { RateLimits } from '../autoreply/limits.js';
 import { CipherError, loadOrCreateDataKey, type ByteCipher, type KeyWrapper } from '../storage/cipher.js';
 import { quarantineFile, writeFileAtomic } from '../storage/atomic-file.js';
@@ -54,6 +55,8 @@ export interface CreateCoreOptions {
   socketConfig?: Partial<UserFacingSocketConfig>;
   /** Extra controller options (tests: scheduler, clock, backoff). */
   controller?: Partial<Omit<ControllerOptions, 'sessionDir' | 'keyWrapper' | 'history' | 'socketConfig' | 'lock'>>;
+  /** Inbound tuning (tests: how long a message that could not be decrypted waits for a readable copy). */
+  inbound?: { unreadableWaitMs?: number };
   /** Outbox tuning (tests: short ack timeouts). */
   outbox?: { ackTimeoutMs?: number; maxAttempts?: number };
   /**
@@ -150,7 +153,7 @@ async function openCore(
   await fs.mkdir(paths.conversation, { recursive: true, mode: 0o700 });
   // One log for the stores a decision writes to (outbox, reply log, dedupe set, missed list,
   // decision records), so a decision's records share one write and one fsync.
-  const [commitLog, contacts, engineState, mutes, ownerActivity, chatIds, secretStore] = await Promise.all([
+  const [commitLog, contacts, engineState, mutes, ownerActivity, lidLinks, chatIds, secretStore] = await Promise.all([
     CommitLog.open(paths.commitLog, {
       cipher,
       legacy: [
@@ -165,6 +168,7 @@ async function openCore(
     fs.readFile(enginePath, 'utf8').catch(() => undefined),
     MuteStore.open({ dir: paths.conversation, cipher, now }),
     OwnerActivity.open({ dir: paths.conversation, cipher, now }),
+    LidLinks.open({ dir: paths.conversation, cipher }),
     ChatIds.open(path.join(paths.conversation, 'chat-id.salt')),
     SecretStore.open(paths.dataDir, cipher, now),
   ]);
@@ -174,7 +178,7 @@ async function openCore(
   const dedupe = await DedupeStore.open({ dir: paths.inbound, commitLog, cipher, now });
   const missed = await MissedStore.open({ dir: paths.inbound, commitLog, cipher, now });
   const activity = await ActivityLog.open({ dir: paths.activity, commitLog, cipher, now });
-  const conversations = new Conversations({ chatIds, mutes, owner: ownerActivity, now });
+  const conversations = new Conversations({ links: lidLinks, chatIds, mutes, owner: ownerActivity, now });
   const takeoverPauseMs = () => settings.getSettings().takeoverPauseMinutes * 60_000;
   const secrets = new Secrets({
     store: secretStore,
@@ -216,27 +220,27 @@ async function openCore(
   };
   loadRules();
 
-  // Chats are remembered only while an AI rule uses earlier messages, and never group chats.
-  const remembering = (chatJid?: string) =>
-    !chatJid?.endsWith('@g.us') && rules.some((r) => r.enabled && r.reply.type === 'openai' && r.reply.contextTurns > 0);
+  // Chats are remembered only while an AI rule uses earlier messages. In a group each turn keeps
+  // who wrote it, since several people speak there.
+  const remembering = () => rules.some((r) => r.enabled && r.reply.type === 'openai' && r.reply.contextTurns > 0);
   const remember = (what: string, write: Promise<void>) =>
     void write.catch((err: unknown) => log.error({ err }, `chat memory: keeping ${what} failed`));
   const observe = {
     message: (msg: InboundMessage) => {
-      if (!remembering(msg.chatJid) || msg.isGroup) return;
+      if (!remembering()) return;
       const phoneJid = msg.senderPhone ? `${msg.senderPhone}@s.whatsapp.net` : msg.senderJid;
       remember(
         'a message',
         chatMemory.record(
           msg.chatJid,
-          { role: 'contact', text: msg.text, at: msg.timestamp, ref: msg.id },
-          { name: msg.senderName ?? '', masked: maskPhone(phoneJid) },
+          { role: 'contact', text: msg.text, at: msg.timestamp, ref: msg.id, ...(msg.isGroup ? { from: speakerOf(msg) } : {}) },
+          msg.isGroup ? GROUP_CHAT_CONTACT : { name: msg.senderName ?? '', masked: maskPhone(phoneJid) },
         ),
       );
     },
     // The owner's own messages; the replies Replyline sent come back this way too and are kept as replies.
     own: (msg: InboundMessage) => {
-      if (!remembering(msg.chatJid) || msg.isGroup || outbox.get(msg.id) || replyLog.has(msg.id)) return;
+      if (!remembering() || outbox.get(msg.id) || replyLog.has(msg.id)) return;
       remember('an own message', chatMemory.recordOwnerMessage({ chatJid: msg.chatJid, id: msg.id, text: msg.text, timestamp: msg.timestamp }));
     },
   };
@@ -288,7 +292,7 @@ async function openCore(
     // (The pipeline mirrors each outbox change into the reply log.)
     outbox.on('change', ({ entry, previous }) => {
       // A reply the server confirmed is part of the conversation from now on.
-      if (isConfirmed(entry.state) && !(previous && isConfirmed(previous)) && remembering(entry.chatJid)) {
+      if (isConfirmed(entry.state) && !(previous && isConfirmed(previous)) && remembering()) {
         remember('a reply', chatMemory.record(entry.chatJid, { role: 'reply', text: entry.text, at: entry.sentAt ?? now(), ref: entry.id }));
       }
     }),
@@ -307,7 +311,7 @@ async function openCore(
       if (state.kind !== 'needs-relink' && state.kind !== 'awaiting-qr') return;
       void storeResets.rescan().then((changed) => changed && events.emit('store-resets', storeResets.list()));
     }),
-    attachInbound(controller, pipeline, now),
+    attachInbound(controller, pipeline, now, { unreadableWaitMs: options.inbound?.unreadableWaitMs }),
   );
   await pipeline.start();
 
@@ -407,6 +411,7 @@ async function openCore(
           activity.close(),
           mutes.close(),
           ownerActivity.close(),
+          lidLinks.close(),
           chatMemory.close(),
           secretStore.flush(),
         ]);

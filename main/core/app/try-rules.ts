@@ -4,7 +4,7 @@
  * remembered, no responder called). What would stop the reply right now although a rule matches
  * — auto-reply off or paused, the chat muted or paused after you wrote there — comes back as notes.
  */
-import type { CommandPayloads, TryRulesResult } from '../../contract/api.js';
+import type { CommandPayloads, TryRulesNote, TryRulesResult } from '../../contract/api.js';
 import type { AutoReplyEngine, ChatState, DecideSettings } from '../autoreply/engine.js';
 import type { InboundMessage } from '../autoreply/inbound.js';
 import { chatKeyOf, normalizePhone } from '../autoreply/scope.js';
@@ -18,7 +18,7 @@ export interface KnownContact {
 }
 
 export interface TryRulesDeps {
-  engine: Pick<AutoReplyEngine, 'decide' | 'previewReply' | 'missText' | 'moment'>;
+  engine: Pick<AutoReplyEngine, 'decide' | 'previewReply' | 'missText'>;
   autoReply: () => AutoReplyState;
   /** The chat's mute and your last message there (for the notes). */
   chatState: (chatKey: string) => ChatState | undefined;
@@ -99,23 +99,24 @@ function contactOf(args: CommandPayloads['tryRules'], deps: TryRulesDeps): Known
 }
 
 /** What would hold a matching reply back right now. */
-function stateNotes(msg: InboundMessage, at: number, knownContact: boolean, deps: TryRulesDeps): string[] {
-  const notes: string[] = [];
+function stateNotes(msg: InboundMessage, at: number, knownContact: boolean, deps: TryRulesDeps): TryRulesNote[] {
+  // Until when travels as a number: the window shows it in the person's locale.
+  const notes: TryRulesNote[] = [];
   const autoReply = deps.autoReply();
-  if (!autoReply.enabled) notes.push('Auto-reply is off, so nothing would be sent now.');
+  if (!autoReply.enabled) notes.push({ text: 'Auto-reply is off, so nothing would be sent now.' });
   else if (autoReply.pausedUntil !== undefined && autoReply.pausedUntil > at) {
-    notes.push(`Auto-reply is paused until ${deps.engine.moment(autoReply.pausedUntil, at)}, so nothing would be sent before then.`);
+    notes.push({ text: 'Auto-reply is paused, so nothing would be sent before it resumes.', until: autoReply.pausedUntil });
   }
   if (!knownContact && !msg.isGroup) return notes;
   if (msg.isGroup && msg.chatJid === A_GROUP) return notes;
   const chat = deps.chatState(chatKeyOf(msg.chatJid, msg.isGroup ? undefined : msg.senderPhone));
-  if (chat?.mutedUntil === null) notes.push('You muted this chat, so nothing would be sent there until you unmute it.');
+  if (chat?.mutedUntil === null) notes.push({ text: 'You muted this chat, so nothing would be sent there until you unmute it.' });
   else if (chat?.mutedUntil !== undefined && chat.mutedUntil > at) {
-    notes.push(`You muted this chat until ${deps.engine.moment(chat.mutedUntil, at)}.`);
+    notes.push({ text: 'You muted this chat, so nothing would be sent there for now.', until: chat.mutedUntil });
   }
   if (chat?.ownerWroteAt !== undefined) {
     const resume = chat.ownerWroteAt + deps.takeoverPauseMs();
-    if (resume > at) notes.push(`You wrote in this chat yourself; auto-replies there resume after ${deps.engine.moment(resume, at)}.`);
+    if (resume > at) notes.push({ text: 'You wrote in this chat yourself, so auto-replies there pause for a while.', until: resume });
   }
   return notes;
 }

@@ -4,6 +4,7 @@
  * goes back from the newest turn and stops at the first one that does not fit, so what is sent is
  * always an unbroken stretch that ends just before the message.
  */
+import { maskPhone } from '../replylog/mask.js';
 
 /** One earlier message in a chat: the contact's, a reply of ours, or one the owner wrote themselves. */
 export interface ChatTurn {
@@ -11,6 +12,13 @@ export interface ChatTurn {
   text: string;
   /** Ms since epoch. */
   at: number;
+  /** Who wrote it, in a group chat (a name, or a masked number): the model must know who is speaking. */
+  from?: string;
+}
+
+/** How a group turn names who wrote it: their name, else their number masked (never in full). */
+export function speakerOf(msg: { senderName?: string; senderPhone?: string; senderJid: string }): string {
+  return msg.senderName || maskPhone(msg.senderPhone ? `${msg.senderPhone}@s.whatsapp.net` : msg.senderJid);
 }
 
 /** As the chat-completions API names them: the contact is the user; our replies and the owner's own messages are the assistant's side. */
@@ -21,8 +29,9 @@ export function selectContext(turns: readonly ChatTurn[], maxTurns: number, maxC
   let chars = 0;
   for (let i = turns.length - 1; i >= 0 && picked.length < maxTurns; i--) {
     const turn = turns[i]!;
-    const text = turn.text.trim();
-    if (!text) continue;
+    const said = turn.text.trim();
+    if (!said) continue;
+    const text = turn.from ? `${turn.from}: ${said}` : said;
     if (chars + text.length > maxChars) break;
     chars += text.length;
     picked.push({ role: turn.role === 'contact' ? 'user' : 'assistant', content: text });

@@ -16,7 +16,7 @@ import {
   type MessageKind,
 } from '../../contract/conversation.js';
 import { isPaused } from '../../contract/api.js';
-import { selectContext, type ChatTurn } from './context.js';
+import { selectContext, speakerOf, type ChatTurn } from './context.js';
 import { replyError, type ReplyError } from './errors.js';
 import type { InboundMessage } from './inbound.js';
 import { DEFAULT_RATE_LIMITS, ReplyLimiter, type LimiterState, type RateLimits, type WindowLimit } from './limits.js';
@@ -31,6 +31,11 @@ import { conversationKey, inScope, isGroupMessage, senderKeys } from './scope.js
 import { renderTemplate, type TemplateContext } from './template.js';
 
 /** Remembers which contacts have ever written, and when last (persisted elsewhere). */
+
+/** Why a message in the same second as the owner's own message in that chat is not answered. */
+export const SAME_SECOND_WORDS =
+  'You wrote in this chat in the same second as this message; Replyline counts that as you answering it.';
+
 export interface ContactMemory {
   hasSeen(contactKey: string): boolean;
   /** `at`: the message's time (default: now). */
@@ -319,13 +324,13 @@ export class AutoReplyEngine {
       const verdict = this.limiter.check(now, conversation, rule.id);
       if (!verdict.ok) {
         const ref = { id: rule.id, name: rule.name };
-        const when = this.moment(verdict.until);
+        // Until when travels as a number (`until`): the window shows it in the person's locale.
         const text =
           verdict.reason === 'cooldown'
-            ? `Rule “${rule.name}” answered this chat a short while ago; it can answer again after ${when}.`
+            ? `Rule “${rule.name}” answered this chat a short while ago, so it waits before answering again.`
             : verdict.reason === 'conversation-limit'
-              ? `This chat already had ${verdict.limit!.max} auto-replies in the last ${windowWords(verdict.limit!)}; the next one can go after ${when}.`
-              : `Auto-replies are going out too fast (${verdict.limit!.max} in the last ${windowWords(verdict.limit!)}); the next one can go after ${when}.`;
+              ? `This chat already had ${verdict.limit!.max} auto-replies in the last ${windowWords(verdict.limit!)}, so the next one waits.`
+              : `Auto-replies are going out too fast (${verdict.limit!.max} in the last ${windowWords(verdict.limit!)}), so the next one waits.`;
         return this.skip(msg, verdict.reason, verdict.reason === 'cooldown' ? 'cooldown' : 'rate-limit', text, {
           rule: ref,
           until: verdict.until,
@@ -347,20 +352,26 @@ export class AutoReplyEngine {
   private heldBack(msg: InboundMessage, settings: DecideSettings, conversation: string, now: number): Skip | undefined {
     if (!settings.enabled) return this.skip(msg, 'disabled', 'disabled', 'Auto-reply is off.');
     if (isPaused(settings, now)) {
-      return this.skip(msg, 'paused', 'paused', `Auto-reply is paused until ${this.moment(settings.pausedUntil!, now)}.`, {
+      return this.skip(msg, 'paused', 'paused', 'Auto-reply is paused.', {
         until: settings.pausedUntil!,
       });
     }
     const chat = settings.chatState?.(conversation);
     if (chat?.mutedUntil === null) return this.skip(msg, 'muted', 'muted', 'You muted this chat until you unmute it.');
     if (chat?.mutedUntil !== undefined && chat.mutedUntil > now) {
-      return this.skip(msg, 'muted', 'muted', `You muted this chat until ${this.moment(chat.mutedUntil, now)}.`, {
+      return this.skip(msg, 'muted', 'muted', 'You muted this chat.', {
         until: chat.mutedUntil,
       });
     }
     if (chat?.ownerWroteAt !== undefined) {
       const resumeAt = chat.ownerWroteAt + (settings.takeoverPauseMs ?? 0);
-      // Strictly later: message times are whole seconds, and one in the same second is no answer to it.
+      // Message times are whole seconds, so which of two messages in the same second came first
+      // cannot be known. The rule (the reply pipeline's cancel follows it too): the same second
+      // counts as the owner answering it, whatever order they arrive in; nobody gets an
+      // auto-reply on top of the person's own answer.
+      if (chat.ownerWroteAt === msg.timestamp) {
+        return this.skip(msg, 'owner-answered', 'owner-answered', SAME_SECOND_WORDS);
+      }
       if (chat.ownerWroteAt > msg.timestamp) {
         return this.skip(msg, 'owner-answered', 'owner-answered', 'You answered this chat yourself after this message.');
       }
@@ -369,7 +380,7 @@ export class AutoReplyEngine {
           msg,
           'owner-answered',
           'owner-answered',
-          `You wrote in this chat yourself at ${this.moment(chat.ownerWroteAt, now)}; auto-replies here resume after ${this.moment(resumeAt, now)}.`,
+          'You wrote in this chat yourself, so auto-replies here pause for a while.',
           { until: resumeAt },
         );
       }
@@ -514,14 +525,6 @@ export class AutoReplyEngine {
     return { kind: 'skip', messageId: msg.id, reason, decisionReason, message, ...extra };
   }
 
-  /** "14:30" on the day of `now`, else "21 Nov 2025, 14:30" (engine zone and locale). */
-  moment(at: number, now: number = this.clock()): string {
-    const day = (t: number) =>
-      new Intl.DateTimeFormat(this.locale, { timeZone: this.timeZone, dateStyle: 'medium' }).format(t);
-    const time = new Intl.DateTimeFormat(this.locale, { timeZone: this.timeZone, timeStyle: 'short' }).format(at);
-    return day(at) === day(now) ? time : `${day(at)}, ${time}`;
-  }
-
   /** The placeholders' values for a message: `{message}` of media without a caption is a label. */
   private templateContext(inbound: InboundSummary, decidedAt: number): TemplateContext {
     const kind = inbound.messageKind ?? 'text';
@@ -610,7 +613,8 @@ export class AutoReplyEngine {
         {
           systemPrompt: renderTemplate(reply.systemPrompt, context),
           history: selectContext(turns, reply.contextTurns, reply.contextChars),
-          userText: [...context.message].slice(0, MAX_LLM_INPUT).join(''),
+          // In a group the model is told who is speaking, as it is for the earlier turns.
+          userText: (inbound.isGroup ? `${speakerOf(inbound)}: ` : '') + [...context.message].slice(0, MAX_LLM_INPUT).join(''),
         },
         responderDeps,
       );

@@ -23,10 +23,11 @@
  * schedule (weekly windows in a zone), scope (contacts, JIDs), template (placeholders),
  * limits (cooldown and rate limits), responders/{webhook,openai,http}, engine.
  */
-export { selectContext, type ChatTurn, type ContextMessage } from './context.js';
+export { selectContext, speakerOf, type ChatTurn, type ContextMessage } from './context.js';
 export {
   AutoReplyEngine,
   ruleKinds,
+  SAME_SECOND_WORDS,
   type ChatState,
   type ContactMemory,
   type Decision,

@@ -43,6 +43,9 @@ export interface ChatContact {
   masked: string;
 }
 
+/** A group chat as the window lists it: the app is not told a group's name with its messages. */
+export const GROUP_CHAT_CONTACT: ChatContact = { name: 'A group chat', masked: '' };
+
 export interface StoredTurn extends ChatTurn {
   /** The WhatsApp message id, so one message is never kept twice. */
   ref?: string;
@@ -53,6 +56,7 @@ const turnSchema = z.object({
   text: z.string(),
   at: z.number(),
   ref: z.string().optional(),
+  from: z.string().optional(),
 });
 const recordSchema = z.discriminatedUnion('t', [
   z.object({
@@ -138,7 +142,13 @@ export class ChatMemory {
     const record: MemoryRecord = {
       t: 'turn',
       chat,
-      turn: { role: turn.role, text, at: turn.at, ...(turn.ref !== undefined ? { ref: turn.ref } : {}) },
+      turn: {
+        role: turn.role,
+        text,
+        at: turn.at,
+        ...(turn.ref !== undefined ? { ref: turn.ref } : {}),
+        ...(turn.from !== undefined ? { from: turn.from } : {}),
+      },
       ...(contact ? { contact } : {}),
     };
     this.apply(record);

@@ -4,6 +4,7 @@ export {
   ChatMemory,
   DEFAULT_MAX_CHATS,
   DEFAULT_MAX_TURNS_PER_CHAT,
+  GROUP_CHAT_CONTACT,
   MAX_TURN_CHARS,
   type ChatContact,
   type ChatMemoryOptions,

@@ -12,7 +12,9 @@ import type { ChatState } from '../autoreply/engine.js';
 import { chatKeyOf } from '../autoreply/scope.js';
 import { normalizeJid, parseJid } from '../connection/jid.js';
 import type { Unsubscribe } from '../connection/link.js';
+import { getLogger } from '../logging/logger.js';
 import type { ChatIds } from './chat-ids.js';
+import { lidBookInMemory, type LidBook } from './lid-links.js';
 import type { MuteEntry, MuteStore } from './mute-store.js';
 import type { OwnerActivity } from './owner-activity.js';
 
@@ -20,18 +22,18 @@ export interface ConversationsOptions {
   chatIds: ChatIds;
   mutes: MuteStore;
   owner: OwnerActivity;
+  /** LID → phone number links; durable in the app (`LidLinks`), in memory by default. */
+  links?: LidBook;
   now?: () => number;
 }
 
-/** LID → phone number pairs remembered in memory (the address book of this run). */
-const MAX_ALIASES = 20_000;
-
 export class Conversations {
-  private readonly aliases = new Map<string, string>();
+  private readonly links: LidBook;
   private readonly now: () => number;
 
   constructor(private readonly o: ConversationsOptions) {
     this.now = o.now ?? (() => Date.now());
+    this.links = o.links ?? lidBookInMemory();
   }
 
   // ---- chat keys and ids --------------------------------------------------------------------
@@ -41,16 +43,15 @@ export class Conversations {
     const p = parseJid(jid);
     if (!p || p.server !== 'lid' || !phone || !/^\d{5,20}$/.test(phone)) return;
     const lid = `${p.user}@lid`;
-    if (this.aliases.get(lid) === phone) return;
-    this.aliases.delete(lid);
-    this.aliases.set(lid, phone);
-    if (this.aliases.size > MAX_ALIASES) this.aliases.delete(this.aliases.keys().next().value!);
+    if (this.links.phoneOf(lid) === phone) return;
+    // In memory at once; on disk soon (a link lost to a crash is learned again from the next message).
+    this.links.learn(lid, phone).catch((err: unknown) => getLogger('conversations').error({ err }, 'remembering a LID link failed'));
   }
 
   /** The phone number of a LID, when a message told it. */
   phoneOf(jid: string): string | undefined {
     const p = parseJid(jid);
-    return p?.server === 'lid' ? this.aliases.get(`${p.user}@lid`) : undefined;
+    return p?.server === 'lid' ? this.links.phoneOf(`${p.user}@lid`) : undefined;
   }
 
   /** The conversation key of a chat, with a LID resolved to its number when known. */

@@ -1,14 +1,16 @@
 /**
  * Muted chats: auto-replies stay quiet in a muted chat for an hour, eight hours, or until the
- * person unmutes it. Durable (an encrypted record log: the store holds chat addresses), and a
- * mute that has run out is dropped the next time it is looked at.
+ * person unmutes it. Durable (an encrypted record log: the store holds chat addresses). A mute
+ * that has run out is dropped, and the change announced, when it runs out: one timer, armed for
+ * the next mute to end, so the window's lists follow without a reload.
  */
 import path from 'node:path';
 import * as z from 'zod';
 import type { Unsubscribe } from '../connection/link.js';
 import type { ByteCipher } from '../storage/cipher.js';
-import { Journal } from '../storage/journal.js';
+import { KeyedJournal } from '../storage/keyed-journal.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
+import { WakeTimer } from '../outbox/wake-timer.js';
 
 export interface MuteEntry {
   /** The conversation key (see `chatKeyOf`). */
@@ -50,40 +52,45 @@ const recordSchema = z.discriminatedUnion('t', [
 type MuteRecord = z.infer<typeof recordSchema>;
 
 export class MuteStore {
-  private readonly entries = new Map<string, MuteEntry>();
   private readonly events = new TypedEmitter<MuteStoreEvents>();
   private readonly now: () => number;
-  private readonly maxEntries: number;
+  /** Wakes when the next mute ends. */
+  private readonly expiry: WakeTimer;
 
   private constructor(
-    private readonly journal: Journal<MuteRecord>,
-    options: MuteStoreOptions,
+    private readonly store: KeyedJournal<MuteEntry, MuteRecord>,
+    now: () => number,
   ) {
-    this.now = options.now ?? (() => Date.now());
-    this.maxEntries = options.maxEntries ?? 5_000;
+    this.now = now;
+    this.expiry = new WakeTimer(() => this.expired(), this.now);
   }
 
   static async open(options: MuteStoreOptions): Promise<MuteStore> {
-    const { journal, records } = await Journal.open(path.join(options.dir, 'mutes.log'), {
-      parse: (v) => {
-        const r = recordSchema.safeParse(v);
-        return r.success ? r.data : undefined;
-      },
+    const now = options.now ?? (() => Date.now());
+    const inForce = (e: MuteEntry) => e.until === null || e.until > now();
+    const store = await KeyedJournal.open<MuteEntry, MuteRecord>({
+      file: path.join(options.dir, 'mutes.log'),
+      record: recordSchema,
       cipher: options.cipher,
+      maxEntries: options.maxEntries ?? 5_000,
+      apply: (entries, r) => {
+        if (r.t === 'mute') {
+          entries.delete(r.e.chatKey);
+          entries.set(r.e.chatKey, { ...r.e });
+        } else {
+          entries.delete(r.chatKey);
+        }
+      },
+      snapshot: (entries) => [...entries.values()].filter(inForce).map((e) => ({ t: 'mute' as const, e: { ...e } })),
     });
-    const store = new MuteStore(journal, options);
-    for (const r of records) {
-      if (r.t === 'mute') {
-        store.entries.delete(r.e.chatKey);
-        store.entries.set(r.e.chatKey, r.e);
-      } else {
-        store.entries.delete(r.chatKey);
-      }
-    }
-    store.dropExpired();
-    store.trim();
-    store.maybeCompact();
-    return store;
+    const mutes = new MuteStore(store, now);
+    mutes.dropExpired();
+    mutes.armExpiry();
+    return mutes;
+  }
+
+  private get entries(): Map<string, MuteEntry> {
+    return this.store.entries;
   }
 
   on<E extends keyof MuteStoreEvents>(event: E, listener: (payload: MuteStoreEvents[E]) => void): Unsubscribe {
@@ -117,56 +124,58 @@ export class MuteStore {
 
   /** Mute (or re-mute) a chat; resolves once durable. */
   async mute(entry: MuteEntry): Promise<MuteEntry> {
-    this.entries.delete(entry.chatKey);
-    this.entries.set(entry.chatKey, { ...entry });
-    this.trim();
+    const written = this.store.write({ t: 'mute', e: { ...entry } });
     this.changed();
-    await this.write({ t: 'mute', e: { ...entry } });
+    await written;
     return { ...entry };
   }
 
   /** Unmute; false when the chat was not muted. Resolves once durable. */
   async unmute(chatKey: string): Promise<boolean> {
     const was = this.mutedUntil(chatKey) !== undefined;
-    if (!this.entries.delete(chatKey)) return false;
+    if (!this.entries.has(chatKey)) return false;
+    const written = this.store.write({ t: 'unmute', chatKey, at: this.now() });
     this.changed();
-    await this.write({ t: 'unmute', chatKey, at: this.now() });
+    await written;
     return was;
   }
 
   flush(): Promise<void> {
-    return this.journal.flush();
+    return this.store.flush();
   }
 
   close(): Promise<void> {
-    return this.journal.close();
+    this.expiry.disarm();
+    return this.store.close();
+  }
+
+  /** When the next mute in force ends (Infinity: none does). */
+  get nextExpiry(): number {
+    let next = Infinity;
+    for (const e of this.entries.values()) if (e.until !== null && e.until < next) next = e.until;
+    return next;
   }
 
   private changed(): void {
-    this.events.emit('change', this.list());
+    const list = this.list();
+    this.armExpiry();
+    this.events.emit('change', list);
+  }
+
+  private armExpiry(): void {
+    this.expiry.armAt(this.nextExpiry);
+  }
+
+  /** The timer woke: mutes that ran out go, and the change is announced (the timer re-arms). */
+  private expired(): void {
+    const before = this.entries.size;
+    this.dropExpired();
+    if (this.entries.size !== before) this.changed();
+    else this.armExpiry();
   }
 
   private dropExpired(): void {
     const now = this.now();
     for (const [key, e] of this.entries) if (e.until !== null && e.until <= now) this.entries.delete(key);
-  }
-
-  private trim(): void {
-    for (const key of this.entries.keys()) {
-      if (this.entries.size <= this.maxEntries) break;
-      this.entries.delete(key);
-    }
-  }
-
-  private async write(record: MuteRecord): Promise<void> {
-    const written = this.journal.append(record);
-    this.maybeCompact();
-    await written;
-  }
-
-  private maybeCompact(): void {
-    if (this.journal.compacting || this.journal.recordCount < Math.max(200, 3 * this.entries.size)) return;
-    this.dropExpired();
-    void this.journal.compact([...this.entries.values()].map((e) => ({ t: 'mute' as const, e: { ...e } })));
   }
 }

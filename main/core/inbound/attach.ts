@@ -1,7 +1,7 @@
 /**
  * Wire the link's events to the reply pipeline: `notify` (live) and `append` (offline sync)
- * upserts become `ReceivedMessage`s, handled in arrival order; missed calls become messages of
- * their own; and the owner reading a chat on another device (WhatsApp's read-self receipts) is
+ * upserts become `ReceivedMessage`s, handled in arrival order; calls that ended without being
+ * accepted anywhere become messages of their own (`calls.ts`); and the owner reading a chat on another device (WhatsApp's read-self receipts) is
  * passed on, so replies still in their grace period there can be called back.
  *
  * Read-self receipts as Baileys reports them: in a 1:1 chat a `messages.update` with status READ
@@ -12,20 +12,39 @@ import { proto } from '@whiskeysockets/baileys';
 import type { Link, Unsubscribe } from '../connection/link.js';
 import { sameUser } from '../connection/jid.js';
 import { getLogger } from '../logging/logger.js';
-import { missedCall } from './calls.js';
-import { toInbound } from './to-inbound.js';
+import { CallTracker } from './calls.js';
+import { toInbound, undecryptedPlaceholder } from './to-inbound.js';
+import { UnreadableWatch } from './unreadable-watch.js';
 import type { ReceivedMessage } from './types.js';
 
 export interface InboundSink {
   handle(received: ReceivedMessage): Promise<unknown>;
   /** The owner read these messages of a chat on another device at `at`. */
   ownerRead?(chatJid: string, messageIds: readonly string[], at: number): Promise<unknown>;
+  /** A message that could not be decrypted here, and no readable copy came (see unreadable-watch.ts). */
+  unreadable?(received: ReceivedMessage): Promise<unknown>;
+}
+
+export interface AttachOptions {
+  /** How long a message that could not be decrypted waits for a readable copy (default 2 min). */
+  unreadableWaitMs?: number;
 }
 
 const READ = proto.WebMessageInfo.Status.READ;
 
-export function attachInbound(link: Link, sink: InboundSink, now: () => number = () => Date.now()): Unsubscribe {
+export function attachInbound(
+  link: Link,
+  sink: InboundSink,
+  now: () => number = () => Date.now(),
+  options: AttachOptions = {},
+): Unsubscribe {
   const log = getLogger('inbound');
+  const unreadable = new UnreadableWatch({
+    waitMs: options.unreadableWaitMs,
+    onUnreadable: (received) => {
+      sink.unreadable?.(received).catch((err: unknown) => log.error({ err }, 'recording an unreadable message failed'));
+    },
+  });
   const handle = (received: ReceivedMessage) =>
     sink.handle(received).catch((err: unknown) => log.error({ err }, 'handling an inbound message failed'));
   const reads = (byChat: Map<string, { ids: string[]; at: number }>) => {
@@ -34,18 +53,28 @@ export function attachInbound(link: Link, sink: InboundSink, now: () => number =
       sink.ownerRead(chatJid, ids, at).catch((err: unknown) => log.error({ err }, 'handling a read on another device failed'));
     }
   };
+  const calls = new CallTracker();
   const offs = [
     link.on('messages', ({ upsert }) => {
       if (upsert.type !== 'notify' && upsert.type !== 'append') return;
       const me = link.account();
       for (const m of upsert.messages) {
         const received = toInbound(m, me, upsert.type, now());
-        if (received) void handle(received);
+        if (received) {
+          unreadable.readable(received.keys);
+          void handle(received);
+          continue;
+        }
+        const placeholder = undecryptedPlaceholder(m, me, upsert.type, now());
+        if (placeholder && placeholder.message.kind !== 'status' && placeholder.message.kind !== 'broadcast' && placeholder.message.kind !== 'newsletter') {
+          unreadable.placeholder(placeholder);
+        }
       }
     }),
-    link.on('calls', ({ calls }) => {
-      for (const call of calls) {
-        const received = missedCall(call, now());
+    link.on('calls', ({ calls: list }) => {
+      const me = link.account();
+      for (const call of list) {
+        const received = calls.observe(call, me, now());
         if (received) void handle(received);
       }
     }),
@@ -73,6 +102,7 @@ export function attachInbound(link: Link, sink: InboundSink, now: () => number =
     }),
   ];
   return () => {
+    unreadable.stop();
     for (const off of offs) off();
   };
 }

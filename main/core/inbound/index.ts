@@ -5,7 +5,7 @@ export { DedupeStore } from './dedupe-store.js';
 export type { DedupeStoreOptions } from './dedupe-store.js';
 export { MissedStore, toMissedView } from './missed-store.js';
 export type { MissedListView, MissedEntry, MissedResolution, MissedStoreOptions, MissedEvents } from './missed-store.js';
-export { ReplyPipeline, REASONS, CANCEL_WORDS } from './reply-pipeline.js';
+export { ReplyPipeline, REASONS, CANCEL_WORDS, SAME_SECOND_CANCEL_WORDS } from './reply-pipeline.js';
 export type { CancelReason } from './reply-pipeline.js';
 export type { ReplyPipelineOptions, PipelineSettings, HandleOutcome, GenerateOutcome, MissedActionResult } from './reply-pipeline.js';
 export { attachInbound } from './attach.js';

@@ -90,6 +90,10 @@ export type PipelineSettings = Pick<ReplyPipelineOptions, 'catchUpWindowMs' | 'r
 /** Why a waiting reply is called back. */
 export type CancelReason = Extract<DecisionReason, 'owner-answered' | 'owner-read' | 'muted'>;
 
+/** A reply cancelled because the owner wrote in the same second as the message it answers. */
+export const SAME_SECOND_CANCEL_WORDS =
+  'Cancelled: you wrote in this chat in the same second as this message, which counts as you answering it';
+
 export const CANCEL_WORDS: Record<CancelReason, string> = {
   'owner-answered': 'Cancelled: you answered this chat yourself before it went out',
   'owner-read': 'Cancelled: you read the message on another device during its grace period',
@@ -159,6 +163,10 @@ const notMissed: MissedActionResult = {
   ok: false,
   error: { kind: 'not-found', message: 'This message is no longer in the missed list' },
 };
+
+/** What the activity log says about a message this computer could not read. */
+export const UNREADABLE_WORDS =
+  'This message could not be read on this computer — open WhatsApp on your phone to see it. It was not answered.';
 
 export const REASONS = {
   tooOld: 'Replyline stopped while this reply was being written, and it is now too old to send',
@@ -318,6 +326,22 @@ export class ReplyPipeline<D extends Decision = Decision> {
     } finally {
       for (const k of keys) this.handling.delete(k);
     }
+  }
+
+  /**
+   * A message this computer could not decrypt, for which no readable copy came (see
+   * unreadable-watch.ts): recorded in the activity log in plain words, never answered. Not
+   * marked seen: should a readable copy come after all, it is handled as usual and its decision
+   * takes the record's place.
+   */
+  async unreadable(received: ReceivedMessage): Promise<void> {
+    const msg = this.withKnownNumber(received.message);
+    if (ignoredReason(msg) || this.isKnown(received.keys)) return;
+    await this.recordActivity(msg, received.keys[0]!, this.chatKeyOf(msg), {
+      outcome: 'skipped',
+      reason: 'unreadable',
+      explanation: UNREADABLE_WORDS,
+    });
   }
 
   /** Send the rule's reply to a missed message (the person chose to). A second click while the first is handled does nothing. */
@@ -630,7 +654,10 @@ export class ReplyPipeline<D extends Decision = Decision> {
     this.log.debug({ kind }, 'you wrote in a chat from another device');
     // In memory at once, so a message decided right after this one already sees the pause.
     const noted = conversations.ownerWrote(chatKey, msg.timestamp);
-    const cancelled = this.cancelWhere(chatKey, (e) => (e.inboundAt ?? e.at) <= msg.timestamp, 'owner-answered');
+    // The same second counts as an answer (message times are whole seconds; see the engine).
+    const cancelled = this.cancelWhere(chatKey, (e) => (e.inboundAt ?? e.at) <= msg.timestamp, 'owner-answered', (e) =>
+      (e.inboundAt ?? e.at) === msg.timestamp ? SAME_SECOND_CANCEL_WORDS : undefined,
+    );
     await Promise.all([noted, cancelled, this.answeredWhileMissed(chatKey, msg.timestamp)]);
   }
 
@@ -660,12 +687,18 @@ export class ReplyPipeline<D extends Decision = Decision> {
    * reply to the outbox; in the outbox, by `outbox.cancel`, which refuses a reply that is on its
    * way or may have arrived (that one is delivered, once, and the log says so).
    */
-  private async cancelWhere(chatKey: string, which: (e: ReplyLogEntry) => boolean, reason: CancelReason): Promise<number> {
-    const words = CANCEL_WORDS[reason];
-    const error: DeliveryError = { kind: 'cancelled', message: words };
+  private async cancelWhere(
+    chatKey: string,
+    which: (e: ReplyLogEntry) => boolean,
+    reason: CancelReason,
+    /** Other words for one reply (undefined: the reason's own). */
+    wordsFor: (e: ReplyLogEntry) => string | undefined = () => undefined,
+  ): Promise<number> {
     const pending: Array<Promise<boolean>> = [];
     for (const e of this.o.replyLog.open()) {
       if (this.entryChatKey(e) !== chatKey || !which(e)) continue;
+      const words = wordsFor(e) ?? CANCEL_WORDS[reason];
+      const error: DeliveryError = { kind: 'cancelled', message: words };
       let called: Promise<boolean> | undefined;
       if (this.phase.get(e.id) === 'enqueuing' || this.o.outbox.get(e.id)) {
         called = this.o.outbox.cancel(e.id, error).then((r) => r.ok);

@@ -6,8 +6,9 @@
  * from `conversation`, `extendedTextMessage` or a media caption, through the ephemeral /
  * view-once / document-with-caption wrappers.
  */
-import type { proto, WAMessage } from '@whiskeysockets/baileys';
+import { proto, type WAMessage } from '@whiskeysockets/baileys';
 import { isAnswerableKind, type AccountIdentity } from '../../contract/api.js';
+import type { InboundKind } from '../../contract/conversation.js';
 import { isPhoneJid, normalizeJid, parseJid, sameUser } from '../connection/jid.js';
 import { classifyMessage, textOf, unwrapContent } from './classify.js';
 import type { InboundMessage, ReceivedMessage } from './types.js';
@@ -52,12 +53,14 @@ export function toInbound(
   me: AccountIdentity | undefined,
   source: ReceivedMessage['source'],
   now: number = Date.now(),
+  /** Take the message as this kind instead of classifying it (a placeholder that could not be read). */
+  asKind?: InboundKind,
 ): ReceivedMessage | undefined {
   const key = m.key;
   const id = key?.id;
   const remoteJid = key?.remoteJid;
   if (!id || !remoteJid) return undefined;
-  const messageKind = classifyMessage(m);
+  const messageKind = asKind ?? classifyMessage(m);
   if (!messageKind) return undefined;
   const content = unwrapContent(m.message) ?? {};
   const answerable = isAnswerableKind(messageKind);
@@ -89,4 +92,20 @@ export function toInbound(
   const keys = [dedupeKey(chatJid, id)];
   if (key.remoteJidAlt && !isGroup) keys.push(dedupeKey(key.remoteJidAlt, id));
   return { message, keys, source };
+}
+
+/**
+ * A placeholder Baileys upserted for a message it could not decrypt (stub `CIPHERTEXT`): what is
+ * known of it (chat, sender, time), as a message of kind `other` without text. Undefined for
+ * anything else, and for the account's own messages.
+ */
+export function undecryptedPlaceholder(
+  m: WAMessage,
+  me: AccountIdentity | undefined,
+  source: ReceivedMessage['source'],
+  now: number = Date.now(),
+): ReceivedMessage | undefined {
+  if (m.messageStubType !== proto.WebMessageInfo.StubType.CIPHERTEXT || m.key?.fromMe) return undefined;
+  if (unwrapContent(m.message) !== undefined && classifyMessage(m) !== undefined) return undefined;
+  return toInbound(m, me, source, now, 'other');
 }

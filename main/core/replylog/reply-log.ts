@@ -16,6 +16,7 @@ import { openStoreLog } from '../storage/open-store-log.js';
 import type { StoreLog, Transaction } from '../storage/store-log.js';
 import type { OutboxEntry } from '../outbox/types.js';
 import { toCsv } from '../util/csv.js';
+import { queryNewestFirst } from '../util/log-query.js';
 import {
   isOpenStatus,
   REPLY_STATUSES,
@@ -210,21 +211,12 @@ export class ReplyLog {
   /** Newest first. */
   query(q: ReplyQuery = {}): ReplyLogEntry[] {
     const statuses = q.status === undefined ? undefined : new Set(typeof q.status === 'string' ? [q.status] : q.status);
-    const text = q.search?.trim().toLowerCase() || undefined;
-    const contact = q.contact ? contactMatcher(q.contact) : undefined;
-    const out: ReplyLogEntry[] = [];
-    const all = [...this.entries.values()];
-    for (let i = all.length - 1; i >= 0; i--) {
-      const e = all[i]!;
-      if (statuses && !statuses.has(e.status)) continue;
-      if (q.since !== undefined && e.at < q.since) continue;
-      if (q.until !== undefined && e.at > q.until) continue;
-      if (text && !e.text.toLowerCase().includes(text)) continue;
-      if (contact && !contact(e)) continue;
-      out.push(copy(e));
-      if (q.limit !== undefined && out.length >= q.limit) break;
-    }
-    return out;
+    return queryNewestFirst(this.entries.values(), q, {
+      time: (e) => e.at,
+      texts: (e) => [e.text],
+      accept: (e) => !statuses || statuses.has(e.status),
+      copy,
+    });
   }
 
   /** The entries as CSV (RFC 4180, injection-guarded), oldest first. */
@@ -298,13 +290,4 @@ export class ReplyLog {
 
 function copy(e: ReplyLogEntry): ReplyLogEntry {
   return { ...e, rule: { ...e.rule }, statusHistory: e.statusHistory.map((h) => ({ ...h })) };
-}
-
-function contactMatcher(query: string): (e: ReplyLogEntry) => boolean {
-  const q = query.trim().toLowerCase();
-  const digits = q.replace(/\D/g, '');
-  return (e) =>
-    e.contactName.toLowerCase().includes(q) ||
-    e.contactMasked.toLowerCase().includes(q) ||
-    (digits.length >= 3 && (e.contactJid.split('@')[0] ?? '').includes(digits));
 }

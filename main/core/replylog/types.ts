@@ -4,6 +4,7 @@
  * still being written by a responder).
  */
 import { assertNever, type ReplyStatus } from '../../contract/api.js';
+import type { LogQuery } from '../util/log-query.js';
 
 export { REPLY_STATUSES, type ReplyStatus } from '../../contract/api.js';
 
@@ -80,14 +81,7 @@ export interface ReplyLogPatch {
   clearJob?: boolean;
 }
 
-export interface ReplyQuery {
-  /** Name, masked number or digits of the number (3 or more). */
-  contact?: string;
+/** `search` looks in the reply text (the window contract's `search`); `since` / `until` compare its time. */
+export interface ReplyQuery extends LogQuery {
   status?: ReplyStatus | readonly ReplyStatus[];
-  /** Case-insensitive substring of the reply text (the window contract's `search`). */
-  search?: string;
-  since?: number;
-  until?: number;
-  /** Newest first; default: all. */
-  limit?: number;
 }

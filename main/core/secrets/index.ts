@@ -4,7 +4,6 @@
  */
 export { SecretStore, SecretStoreUnavailable, SECRETS_FILE } from './secret-store.js';
 export {
-  combineSources,
   envSecretSource,
   envVarName,
   ENV_PREFIX,
@@ -13,4 +12,4 @@ export {
   type ExternalSecretKind,
   type SecretSource,
 } from './sources.js';
-export { SecretRefused, Secrets, secretRefsOf, type SecretsOptions } from './secrets.js';
+export { SECRET_PRECEDENCE, SecretRefused, Secrets, secretRefsOf, type SecretOrigin, type SecretsOptions } from './secrets.js';

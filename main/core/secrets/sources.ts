@@ -1,7 +1,7 @@
 /**
  * Secrets from outside the window, for headless mode: environment variables
- * (`REPLYLINE_SECRET_<NAME>`) and a private JSON file (`--secrets-file`). And the one getter the
- * responders use, which asks these first and then the encrypted store.
+ * (`REPLYLINE_SECRET_<NAME>`) and a private JSON file (`--secrets-file`). Which of them, or the
+ * encrypted store, wins for a name is decided in secrets.ts (`SECRET_PRECEDENCE`).
  *
  * A secrets file is refused unless only its owner can read it (as ssh does with a private key):
  * a secret that other users can read is no longer a secret, and starting anyway would hide that.
@@ -95,18 +95,5 @@ export async function fileSecretSource(file: string, platform: NodeJS.Platform =
     get: (name) => values.get(name.trim()),
     names: () => [...values.keys()].sort(),
     sameName: (name, sourceName) => name.trim() === sourceName,
-  };
-}
-
-/** The sources in order: the first that has a name wins. */
-export function combineSources(sources: readonly SecretSource[]): { get(name: string): { value: string; kind: ExternalSecretKind } | undefined } {
-  return {
-    get(name) {
-      for (const s of sources) {
-        const value = s.get(name);
-        if (value) return { value, kind: s.kind };
-      }
-      return undefined;
-    },
   };
 }

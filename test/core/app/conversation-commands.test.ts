@@ -4,7 +4,7 @@
  * listActivity / exportActivity, tryRules, listChats, muteChat / unmuteChat / listMutedChats,
  * exportRules / importRules, and the takeover pause setting.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCoreService, type Core } from '../../../main/core/app/create-core.js';
 import type { ActivityView, EventPayloads, InboundKind, TryRulesResult } from '../../../main/contract/api.js';
 import type { InboundMessage } from '../../../main/core/autoreply/inbound.js';
@@ -132,7 +132,7 @@ describe('muting a chat', () => {
     clock.now += 60_000;
     await core.pipeline.handle(message(ANNA, 'second', { timestamp: clock.now }));
     const [record] = await ok(core.handle('listActivity', { limit: 1 }));
-    expect(record).toMatchObject({ outcome: 'skipped', reason: 'muted', explanation: 'You muted this chat until 11:00 AM.', until: T0 + 3_600_000 });
+    expect(record).toMatchObject({ outcome: 'skipped', reason: 'muted', explanation: 'You muted this chat.', until: T0 + 3_600_000 });
 
     // An hour later the mute has run out by itself.
     clock.now = T0 + 3_600_000;
@@ -146,6 +146,27 @@ describe('muting a chat', () => {
     expect(await core.handle('unmuteChat', { chatId: chat!.chatId })).toEqual({ ok: true, value: null });
     expect(await core.handle('unmuteChat', { chatId: chat!.chatId })).toMatchObject({ ok: false, error: { kind: 'not-found' } });
     expect(await core.handle('muteChat', { chatId: 'unknownChatId', minutes: 60 })).toMatchObject({ ok: false, error: { kind: 'not-found' } });
+  });
+
+  it('tells the window when a mute runs out, without being asked (fake timers, the core on the same clock)', async () => {
+    vi.useFakeTimers({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    try {
+      const core = await createCoreService({ dataDir: tempDir(), autoStart: false, timeZone: 'UTC', now: () => Date.now() });
+      cores.push(core);
+      await core.pipeline.handle(message(ANNA, 'hello'));
+      const [chat] = await ok(core.handle('listChats', undefined));
+      const muted: Array<EventPayloads['muted']> = [];
+      core.on('muted', (m) => muted.push(m));
+      await ok(core.handle('muteChat', { chatId: chat!.chatId, minutes: 60 }));
+      expect(muted).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(60 * 60_000 - 1);
+      expect(muted).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(muted).toEqual([[expect.objectContaining({ chatId: chat!.chatId })], []]);
+      expect((await ok(core.handle('listChats', undefined)))[0]!.mutedUntil).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a mute survives a restart, and a chat id from before the restart still names the chat', async () => {
@@ -206,7 +227,7 @@ describe('tryRules', () => {
       responder: { type: 'webhook', target: 'https://bot.example.com/hook', fallback: 'The bot is away, Ben.' },
       delayMs: { min: 0, max: 0 },
       graceMs: 300_000,
-      notes: ['Auto-reply is off, so nothing would be sent now.'],
+      notes: [{ text: 'Auto-reply is off, so nothing would be sent now.' }],
     });
 
     // Why none would: the rule that got furthest explains.

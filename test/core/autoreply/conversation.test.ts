@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  SAME_SECOND_WORDS,
   validateRules,
   type Decision,
   type DecideSettings,
@@ -126,7 +127,7 @@ describe('held back before the rules', () => {
     const { engine, clock } = makeEngine();
     const until = clock.now + 3_600_000;
     const muted = (mutedUntil: number | null): DecideSettings => ({ ...on(rule()), chatState: () => ({ mutedUntil }) });
-    expect(skip(engine.decide(inbound(), muted(until)))).toMatchObject({ decisionReason: 'muted', message: 'You muted this chat until 12:00.', until });
+    expect(skip(engine.decide(inbound(), muted(until)))).toMatchObject({ decisionReason: 'muted', message: 'You muted this chat.', until });
     expect(skip(engine.decide(inbound(), muted(null)))).toMatchObject({ message: 'You muted this chat until you unmute it.' });
     expect(reply(engine.decide(inbound(), muted(clock.now - 1))).kind).toBe('reply'); // a mute that ran out
   });
@@ -137,12 +138,25 @@ describe('held back before the rules', () => {
     const settings = (pauseMs: number): DecideSettings => ({ ...on(rule()), takeoverPauseMs: pauseMs, chatState: () => ({ ownerWroteAt }) });
     const paused = skip(engine.decide(inbound({ timestamp: clock.now }), settings(30 * 60_000)));
     expect(paused).toMatchObject({ decisionReason: 'owner-answered', until: ownerWroteAt + 30 * 60_000 });
-    expect(paused.message).toBe('You wrote in this chat yourself at 10:59; auto-replies here resume after 11:29.');
+    expect(paused.message).toBe('You wrote in this chat yourself, so auto-replies here pause for a while.');
     // No pause set: a newer message is answered, an older one (it came late) is not.
     expect(reply(engine.decide(inbound({ timestamp: clock.now }), settings(0))).kind).toBe('reply');
     expect(skip(engine.decide(inbound({ timestamp: ownerWroteAt - 1_000 }), settings(0))).message).toBe(
       'You answered this chat yourself after this message.',
     );
+  });
+
+  it('a message in the same second as the owner’s own counts as answered by the owner, even with no pause', () => {
+    const { engine, clock } = makeEngine();
+    const ownerWroteAt = Math.floor(clock.now / 1000) * 1000 - 5_000;
+    const settings: DecideSettings = { ...on(rule()), takeoverPauseMs: 0, chatState: () => ({ ownerWroteAt }) };
+    expect(skip(engine.decide(inbound({ timestamp: ownerWroteAt }), settings))).toMatchObject({
+      decisionReason: 'owner-answered',
+      message: 'You wrote in this chat in the same second as this message; Replyline counts that as you answering it.',
+    });
+    expect(SAME_SECOND_WORDS).toMatch(/same second/);
+    // One second later is a new message, answered when no pause holds it back.
+    expect(reply(engine.decide(inbound({ timestamp: ownerWroteAt + 1_000 }), settings)).kind).toBe('reply');
   });
 
   it('the chat is looked up by its conversation key (a number, whatever address the message came by)', () => {

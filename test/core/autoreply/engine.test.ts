@@ -56,7 +56,7 @@ describe('global switch and pause', () => {
     const until = clock.now + 3_600_000;
     const skip = expectSkip(engine.decide(inbound(), { enabled: true, pausedUntil: until, rules: [rule()] }), 'paused');
     expect(skip.until).toBe(until);
-    expect(skip.message).toBe('Auto-reply is paused until 12:00.'); // 11:00 UTC = 12:00 Berlin
+    expect(skip.message).toBe('Auto-reply is paused.'); // until when travels as a number: the window formats it
   });
 
   it('pause in the past: replies', () => {
@@ -275,7 +275,7 @@ describe('cooldown and rate limit through the engine', () => {
     const skip = expectSkip(engine.decide(inbound(), on(first, second)), 'cooldown');
     expect(skip.rule).toEqual({ id: first.id, name: 'First' });
     expect(skip.until).toBe(clock.now + 1);
-    expect(skip.message).toMatch(/^Rule “First” answered this chat a short while ago; it can answer again after 11:01\.$/);
+    expect(skip.message).toBe('Rule “First” answered this chat a short while ago, so it waits before answering again.');
     clock.advance(1);
     expectReply(engine.decide(inbound(), on(first, second)));
   });

@@ -5,13 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RecordLog } from '../../../main/core/storage/record-log.js';
 import { passphraseKeyWrapper, loadOrCreateDataKey } from '../../../main/core/storage/cipher.js';
 import { ActivityLog, type NewActivityEntry } from '../../../main/core/activity/index.js';
 import { MuteStore } from '../../../main/core/conversation/mute-store.js';
 import { OwnerActivity } from '../../../main/core/conversation/owner-activity.js';
 import { ChatIds } from '../../../main/core/conversation/chat-ids.js';
+import { Conversations } from '../../../main/core/conversation/conversations.js';
+import { LidLinks } from '../../../main/core/conversation/lid-links.js';
 import { PersistedContactMemory } from '../../../main/core/app/contact-memory.js';
 import { registerSecret } from '../../setup/log-capture.js';
 import { tempDir } from '../../support/temp-dir.js';
@@ -53,6 +55,27 @@ describe('activity log', () => {
     const again = await ActivityLog.open({ dir, cipher, now: () => T0 });
     expect(again.get('c|1')).toMatchObject({ id: first.id, preview: secretText, outcome: 'cancelled', reason: 'owner-answered', replyId: 'R1' });
     expect(again.findByReply('R1')?.key).toBe('c|1');
+    await again.close();
+  });
+
+  it('a record of a message that could not be read gives way to its real decision, should a readable copy come after all', async () => {
+    const dir = tempDir('activity-');
+    const log = await ActivityLog.open({ dir, now: () => T0 });
+    const first = await log.add(record('c|U1', { kind: 'other', preview: '[message]', reason: 'unreadable', explanation: 'could not be read' }));
+    await log.add(record('c|OTHER'));
+    // A second unreadable record keeps the first; the real decision replaces it, same id, moved to its own place.
+    expect((await log.add(record('c|U1', { reason: 'unreadable', explanation: 'again' }))).explanation).toBe('could not be read');
+    const real = await log.add(record('c|U1', { outcome: 'replied', reason: undefined, explanation: 'Answered by rule “Away”.', replyId: 'R1' }));
+    expect(real).toMatchObject({ id: first.id, outcome: 'replied', explanation: 'Answered by rule “Away”.' });
+    expect(real.reason).toBeUndefined();
+    expect(log.query().map((e) => e.key)).toEqual(['c|U1', 'c|OTHER']);
+    // And a decided record is never replaced.
+    expect((await log.add(record('c|U1', { reason: 'disabled' }))).outcome).toBe('replied');
+    await log.close();
+    const again = await ActivityLog.open({ dir, now: () => T0 });
+    expect(again.get('c|U1')).toMatchObject({ outcome: 'replied', replyId: 'R1' });
+    expect(again.findByReply('R1')?.key).toBe('c|U1');
+    expect(again.query().map((e) => e.key)).toEqual(['c|U1', 'c|OTHER']);
     await again.close();
   });
 
@@ -101,6 +124,65 @@ describe('muted chats', () => {
     const third = await MuteStore.open({ dir, now: () => now });
     expect(third.list()).toEqual([]);
     await third.close();
+  });
+
+  it('announces a mute running out when it does, from one timer armed for the next one to end', async () => {
+    vi.useFakeTimers({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const HOUR = 3_600_000;
+      const store = await MuteStore.open({ dir: tempDir('mutes-'), now: () => Date.now() });
+      const changes: string[][] = [];
+      store.on('change', (list) => changes.push(list.map((m) => m.chatKey)));
+      const who = { name: '', masked: '', isGroup: false, mutedAt: T0 };
+      await store.mute({ chatKey: 'p:8h', ...who, until: T0 + 8 * HOUR });
+      await store.mute({ chatKey: 'p:1h', ...who, until: T0 + HOUR });
+      await store.mute({ chatKey: 'p:ever', ...who, until: null });
+      changes.length = 0;
+      expect(vi.getTimerCount()).toBe(1);
+      expect(store.nextExpiry).toBe(T0 + HOUR);
+
+      vi.advanceTimersByTime(HOUR - 1);
+      expect(changes).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(changes).toEqual([['p:ever', 'p:8h']]);
+      expect(vi.getTimerCount()).toBe(1); // now armed for the 8-hour mute
+
+      // Unmuting that one leaves no mute that ends, and no timer.
+      await store.unmute('p:8h');
+      expect(vi.getTimerCount()).toBe(0);
+      changes.length = 0;
+      vi.advanceTimersByTime(10 * HOUR);
+      expect(changes).toEqual([]);
+
+      // A new mute re-arms it; closing the store disarms it.
+      await store.mute({ chatKey: 'p:again', ...who, until: Date.now() + HOUR });
+      expect(vi.getTimerCount()).toBe(1);
+      await store.close();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('LID links', () => {
+  it('are kept across a restart, encrypted, and make a LID the same chat as its number', async () => {
+    const dir = tempDir('lid-links-');
+    const cipher = await loadOrCreateDataKey(path.join(dir, 'data.key'), passphraseKeyWrapper(Buffer.alloc(32, 4)));
+    const links = await LidLinks.open({ dir, cipher });
+    const conversations = new Conversations({ chatIds: ChatIds.withSalt(Buffer.alloc(32, 2)), mutes: await MuteStore.open({ dir }), owner: await OwnerActivity.open({ dir }), links });
+    const byNumber = conversations.chatKey('4915112345678@s.whatsapp.net');
+    expect(conversations.chatKey('88001122334455@lid')).not.toBe(byNumber);
+    conversations.learnAlias('88001122334455:3@lid', '4915112345678');
+    expect(conversations.chatKey('88001122334455@lid')).toBe(byNumber);
+    await links.close();
+    registerSecret('4915112345678');
+    expect(readFileSync(path.join(dir, 'lid-links.log')).toString('latin1')).not.toContain('4915112345678');
+    const again = await LidLinks.open({ dir, cipher });
+    expect(again.phoneOf('88001122334455@lid')).toBe('4915112345678');
+    const after = new Conversations({ chatIds: ChatIds.withSalt(Buffer.alloc(32, 2)), mutes: await MuteStore.open({ dir: tempDir('m-') }), owner: await OwnerActivity.open({ dir: tempDir('o-') }), links: again });
+    expect(after.chatKey('88001122334455@lid')).toBe(byNumber);
+    await again.close();
   });
 });
 

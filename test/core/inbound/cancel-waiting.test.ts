@@ -12,7 +12,7 @@ import { ChatIds } from '../../../main/core/conversation/chat-ids.js';
 import { Conversations } from '../../../main/core/conversation/conversations.js';
 import { MuteStore } from '../../../main/core/conversation/mute-store.js';
 import { OwnerActivity } from '../../../main/core/conversation/owner-activity.js';
-import { CANCEL_WORDS, type RenderResult } from '../../../main/core/inbound/index.js';
+import { CANCEL_WORDS, SAME_SECOND_CANCEL_WORDS, type RenderResult } from '../../../main/core/inbound/index.js';
 import { inbound, openStack, type Stack } from './harness.js';
 import { FakeLink } from '../outbox/fake-link.js';
 import { settle, until } from '../outbox/helpers.js';
@@ -101,6 +101,21 @@ describe('cancelling a waiting reply', () => {
     const newer = inbound({ text: 'newer', timestamp: t });
     expect((await s.pipeline.handle(newer)).kind).toBe('queued');
     expect(s.conversations.chatState(CHAT_KEY)).toEqual({ ownerWroteAt: t - 1_000 });
+  });
+
+  it('the owner writing in the same second as a waiting reply’s message cancels it, in its own words', async () => {
+    const s = await stack();
+    s.engine.delayMs = 60_000;
+    const second = Math.floor(Date.now() / 1000) * 1000;
+    const tie = inbound({ text: 'same second', timestamp: second });
+    const before = inbound({ text: 'a second earlier', timestamp: second - 1_000 });
+    await s.pipeline.handle(before);
+    await s.pipeline.handle(tie);
+    await s.pipeline.handle(inbound({ id: 'OWNTIE01', text: 'here', fromMe: true, timestamp: second }));
+    expect(s.replyLog.get(s.replyLog.findByInbound(tie.keys[0]!)!.id)).toMatchObject({ status: 'cancelled', lastError: SAME_SECOND_CANCEL_WORDS });
+    expect(s.activity.get(tie.keys[0]!)).toMatchObject({ outcome: 'cancelled', reason: 'owner-answered', explanation: `${SAME_SECOND_CANCEL_WORDS}.` });
+    expect(s.activity.get(before.keys[0]!)).toMatchObject({ outcome: 'cancelled', explanation: `${CANCEL_WORDS['owner-answered']}.` });
+    expect(s.link.sends).toEqual([]);
   });
 
   it("Replyline's own reply, echoed back as the account's message, cancels nothing", async () => {

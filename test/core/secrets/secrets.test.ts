@@ -11,6 +11,7 @@ import {
   envSecretSource,
   envVarName,
   fileSecretSource,
+  SECRET_PRECEDENCE,
   SecretRefused,
   Secrets,
   SecretStore,
@@ -21,6 +22,7 @@ import {
 import { ruleSchema } from '../../../main/core/autoreply/index.js';
 import { registerSecret } from '../../setup/log-capture.js';
 import { tempDir } from '../../support/temp-dir.js';
+import { filesHolding } from '../../support/files-holding.js';
 
 const VALUE = 'sk-secret-store-test-0a9b8c7d6e5f';
 const OTHER = 'whsec_secret-store-other-1234abcd';
@@ -29,27 +31,14 @@ registerSecret(OTHER);
 
 const cipher = () => aesGcmCipher(Buffer.alloc(32, 3));
 
-/** Every byte under `dir`, as text in the encodings a careless writer might use. */
-async function holds(dir: string, secret: string): Promise<string[]> {
-  const found: string[] = [];
-  const forms = [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('hex')];
-  for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const file = path.join(entry.parentPath, entry.name);
-    const bytes = await fs.readFile(file);
-    if (forms.some((f) => bytes.includes(f))) found.push(path.relative(dir, file));
-  }
-  return found;
-}
-
 describe('SecretStore', () => {
   it('keeps a secret across a restart, sealed: no file holds it in plain text, base64 or hex', async () => {
     const dir = tempDir('secrets-');
     const store = await SecretStore.open(dir, cipher());
     await store.set('openai', VALUE);
     await store.set('hook', OTHER);
-    expect(await holds(dir, VALUE)).toEqual([]);
-    expect(await holds(dir, OTHER)).toEqual([]);
+    expect(await filesHolding(dir, VALUE)).toEqual([]);
+    expect(await filesHolding(dir, OTHER)).toEqual([]);
     expect((await fs.stat(path.join(dir, SECRETS_FILE))).mode & 0o077).toBe(0);
 
     const again = await SecretStore.open(dir, cipher());
@@ -155,6 +144,36 @@ describe('Secrets: what the window sees and may change', () => {
     await expect(secrets.set('hook', VALUE, rules)).rejects.toThrow(/environment variable REPLYLINE_SECRET_HOOK; change it there/);
     await expect(secrets.remove('hook')).rejects.toBeInstanceOf(SecretRefused);
     await expect(secrets.remove('nothing')).rejects.toThrow(/No secret named “nothing” is stored/);
+  });
+
+  it('one name in several places: the environment wins, then the file, then the stored value, whatever order the sources come in; the list says which is used and which are not', async () => {
+    const dir = tempDir('secrets-');
+    const store = await SecretStore.open(dir, cipher());
+    await store.set('openai', 'stored-openai-value-1');
+    await store.set('hook', 'stored-hook-value-1');
+    await store.set('spare', 'stored-spare-value-1');
+    const file = path.join(tempDir('secrets-file-'), 'secrets.json');
+    writeFileSync(file, JSON.stringify({ openai: 'file-openai-value-1', hook: OTHER }), { mode: 0o600 });
+    // The file is passed first: the order is SECRET_PRECEDENCE's, not the caller's.
+    const external = [await fileSecretSource(file), envSecretSource({ REPLYLINE_SECRET_OPENAI: VALUE })];
+    const secrets = new Secrets({ store, external });
+    expect(SECRET_PRECEDENCE).toEqual(['environment', 'file', 'stored']);
+    expect(await secrets.get('openai')).toBe(VALUE);
+    expect(await secrets.get('hook')).toBe(OTHER);
+    expect(await secrets.get('spare')).toBe('stored-spare-value-1');
+    expect(secrets.view(rules).secrets).toEqual([
+      { name: 'hook', set: true, source: 'file', overridden: ['stored'], usedBy: ['Hook'] },
+      { name: 'openai', set: true, source: 'environment', overridden: ['file', 'stored'], usedBy: ['AI'] },
+      { name: 'spare', set: true, source: 'stored', usedBy: [] },
+    ]);
+
+    // A value the window could enter would not be used: refused, saying where the one in use comes from.
+    await expect(secrets.set('hook', 'another-hook-value-1', rules)).rejects.toThrow('“hook” comes from the secrets file; change it there and restart.');
+    // The stored value the file overrides can be removed; the file's stays in use.
+    await secrets.remove('hook');
+    expect(store.has('hook')).toBe(false);
+    expect(secrets.view(rules).secrets.find((s) => s.name === 'hook')).toEqual({ name: 'hook', set: true, source: 'file', usedBy: ['Hook'] });
+    await expect(secrets.remove('hook')).rejects.toThrow(/comes from the secrets file; remove it there/);
   });
 
   it('without a key: nothing can be stored, and the note says what to do instead', async () => {
