@@ -365,6 +365,8 @@ export class ConnectionController implements Link {
    * (tc-token-issued.ts). The store itself, not the socket's transactional view of it.
    */
   private rememberTokenIssues(sock: WASocket, store: SessionStore): void {
+    // Stand-in sockets (chaos tests) have no sendMessage: nothing to remember there.
+    if (typeof sock.sendMessage !== 'function') return;
     const keys = store.state.keys;
     const send = sock.sendMessage.bind(sock);
     const lidForPn = (pn: string) => sock.signalRepository.lidMapping.getLIDForPN(pn);
