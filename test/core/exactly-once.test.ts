@@ -14,6 +14,7 @@ import {
   echoRule,
   expectDeliveredOnce,
   pairCore,
+  replies,
   say,
   startCore,
   startHeldWebhook,
@@ -122,6 +123,25 @@ describe('seed scenarios', () => {
     expect(copies.length).toBeGreaterThanOrEqual(2);
     expect(new Set(copies.map((c) => c.connectionId)).size).toBeGreaterThanOrEqual(2);
     expectDeliveredOnce(server, dan, sent.id, 'Re: drop after me');
+  });
+
+  it('a reply the contact cannot decrypt at first: it asks again, gets the same id once, and the log stays sent', async () => {
+    const { core } = await pairedCore();
+    await useRules(core, [echoRule()]);
+    const eve = server.createContact({ name: 'Eve' });
+    server.faults.corruptClientCopies(1, { to: eve.phoneJid });
+    await say(eve, server.defaultAccount, 'scramble the first copy');
+    await until(() => eve.received.length === 1, 10_000, 'the resend to be decrypted');
+    const [reply, ...others] = await replies(core);
+    expect(others).toEqual([]);
+    expect(reply!.status).toBe('sent');
+    expect(reply!.statusHistory.map((h) => h.status)).not.toContain('failed');
+    expect(server.record.retryRequests).toMatchObject([{ id: reply!.id, to: eve.phoneJid, count: 1 }]);
+    expect(server.record.decryptErrors.map((e) => e.id)).toEqual([reply!.id]);
+    // Two stanzas with the reply's id (the first send and the answer to the retry), one copy read.
+    expect(server.record.clientMessages.filter((m) => m.id === reply!.id)).toHaveLength(2);
+    expectDeliveredOnce(server, eve, reply!.id, 'Re: scramble the first copy');
+    expect(eve.texts()).toEqual(['Re: scramble the first copy']);
   });
 
   it('a 440 with replies queued keeps them queued; "use here" delivers them', async () => {

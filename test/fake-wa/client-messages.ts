@@ -11,13 +11,18 @@
  *   companions of member accounts get it queued with their pairwise copy, if any.
  * A copy whose id the server already accepted from the same sender account, in the same chat,
  * for the same recipient device is acked but not delivered again (duplicate suppression, like the
- * real server), unless it is a retry resend (`<enc count>`).
+ * real server), unless it is a retry resend (`<enc count>`, or any copy for a device that asked
+ * for the message again).
+ * A fake party that cannot decrypt its 1:1 copy asks the client for it again, as a phone does:
+ * `<receipt type="retry">` (Baileys' `sendRetryRequest` shape; `retryRequestNode`), up to
+ * MAX_RETRY_REQUESTS times per message. Baileys answers by sending the message again with the same
+ * id; that resend reaches the asking device only, and it decrypts the message once.
  */
 import { isJidGroup, isLidUser, jidNormalizedUser, type proto } from '@whiskeysockets/baileys';
 import { allChildren, bytesOf, child, children, node, unixNow, type BinaryNode } from './binary.js';
 import type { ClientConnection } from './connection.js';
 import { companionAddress, decodeMessage, textOf, type FakeContact } from './contact.js';
-import { relayedDelivery, type Delivery } from './deliveries.js';
+import { relayedDelivery, retryRequestNode, type Delivery } from './deliveries.js';
 import type { CompanionDevice, Resolved } from './directory.js';
 import type { FakeGroup } from './group.js';
 import type { ReceivedMessage } from './record.js';
@@ -39,6 +44,9 @@ interface Copy {
   enc: BinaryNode;
 }
 
+/** Retry receipts a fake party sends per message before it gives up (Baileys' maxMsgRetryCount). */
+const MAX_RETRY_REQUESTS = 5;
+
 /** A relayed delivery, with the means to swap in a retry resend. */
 type Relayed = ReturnType<typeof relayedDelivery>;
 
@@ -59,6 +67,10 @@ export class ClientMessages {
   private readonly relayed = new Map<string, Relayed>();
   /** How to pass a recipient's receipts back to the sender, by `recipient device|id` (kept after delivery: reads come later). */
   private readonly senders = new Map<string, (receipt: BinaryNode) => void>();
+  /** Retry receipts a fake party sent, by `sender account|chat|recipient device|id`. */
+  private readonly retryRequests = new Map<string, number>();
+  /** Those still waiting for the client's resend (the next copy for that device is let through). */
+  private readonly awaitingResend = new Set<string>();
 
   constructor(private readonly host: ClientMessagesHost) {}
 
@@ -99,8 +111,14 @@ export class ClientMessages {
     if (group) {
       await this.fanOutGroup(conn, msg, group, copies, skmsg, accept);
     } else {
+      const resendKey = (copy: Copy) => this.resendKey(conn, msg, copy);
+      // Baileys answers a phone's retry receipt by sending the message to every device again
+      // (without `<enc count>`): the server passes the asking device its copy, and no one else.
+      const answersRetry = copies.some((c) => this.awaitingResend.has(resendKey(c)));
       for (const copy of copies) {
-        if (!accept(this.canonical(copy.jid, false), copy.enc.attrs.count !== undefined)) continue;
+        const asked = this.awaitingResend.delete(resendKey(copy));
+        if (answersRetry && !asked) continue;
+        if (!accept(this.canonical(copy.jid, false), copy.enc.attrs.count !== undefined || asked)) continue;
         await this.deliverCopy(conn, msg, copy);
       }
     }
@@ -164,13 +182,38 @@ export class ClientMessages {
     }
     const recipient = this.fakeDevice(r);
     if (!recipient) return;
-    const message = await this.decrypt(conn, recipient, id, copy.enc, ciphertext);
-    if (!message) return;
+    const damaged = this.host.faults.takeClientCopyCorruption(conn.accountPhone, recipient.userJid);
+    const message = await this.decrypt(conn, recipient, id, copy.enc, damaged ? flipLastByte(ciphertext) : ciphertext);
+    if (!message) {
+      this.askAgain(conn, msg, copy, recipient);
+      return;
+    }
     this.received(conn, recipient, id, copy.enc, message, undefined);
     const auto = recipient.contact?.autoReceipt;
     if (auto && recipient.deviceId === 0) {
       conn.send(node('receipt', { from: recipient.userJid, id, t: unixNow(), type: auto === 'read' ? 'read' : undefined }));
     }
+  }
+
+  /** A fake party's retry receipt for a 1:1 copy it could not decrypt (Baileys' `sendRetryRequest`). */
+  private askAgain(conn: ClientConnection, msg: BinaryNode, copy: Copy, recipient: FakeDevice): void {
+    const key = this.resendKey(conn, msg, copy);
+    if (conn.accountPhone === undefined) return;
+    const count = (this.retryRequests.get(key) ?? 0) + 1;
+    if (count > MAX_RETRY_REQUESTS) return;
+    this.retryRequests.set(key, count);
+    this.awaitingResend.add(key);
+    const id = msg.attrs.id ?? '';
+    // The chat as the client addressed it; `participant` names the asking device.
+    const from = jidNormalizedUser(msg.attrs.to) || (msg.attrs.to ?? '');
+    conn.send(retryRequestNode({ from, participant: copy.jid, id, t: msg.attrs.t, count, party: recipient.party }));
+    const rec = { id, to: recipient.userJid, deviceId: recipient.deviceId, count, connectionId: conn.id, at: Date.now() };
+    this.host.recorder.retryRequests.push(rec);
+    this.host.emit('retry-request', rec);
+  }
+
+  private resendKey(conn: ClientConnection, msg: BinaryNode, copy: Copy): string {
+    return `${conn.accountPhone}|${this.canonical(msg.attrs.to ?? '', true)}|${this.canonical(copy.jid, false)}|${msg.attrs.id ?? ''}`;
   }
 
   // ---------- groups ----------
@@ -436,6 +479,12 @@ export class ClientMessages {
     if (r.kind === 'companion' && !userLevel) return r.account.deviceJid(r.device);
     return r.account.phoneJid;
   }
+}
+
+function flipLastByte(bytes: Buffer): Buffer {
+  const out = Buffer.from(bytes);
+  out[out.length - 1]! ^= 0xff;
+  return out;
 }
 
 function relayKey(device: CompanionDevice, id: string): string {

@@ -15,7 +15,7 @@
  * key inside.
  */
 import type { proto } from '@whiskeysockets/baileys';
-import { child, childBytes, childUInt, node, type BinaryNode } from './binary.js';
+import { child, childBytes, childUInt, node, uintBytes, unixNow, type BinaryNode } from './binary.js';
 import { companionAddress, encodeMessage } from './contact.js';
 import { takeCompanionBundle, type CompanionDevice } from './directory.js';
 import { encKindAttrs } from './kinds.js';
@@ -64,6 +64,43 @@ export interface RetryRequest {
   registrationId: number | undefined;
   /** `<keys>` (from the second request on, or when asked to start over): a bundle to build a session from. */
   keys: PreKeyBundle | undefined;
+}
+
+/**
+ * A fake party's `<receipt type="retry">` for a client copy it could not decrypt, shaped like
+ * Baileys' `sendRetryRequest`: `<retry count id t v="1" error="0"/>`, the party's registration id
+ * and, from the second request on, a prekey bundle in `<keys>` (type, identity, a fresh one-time
+ * prekey, the signed prekey) so the client can start a session from it.
+ */
+export function retryRequestNode(opts: {
+  from: string;
+  participant: string;
+  id: string;
+  t: string | undefined;
+  count: number;
+  party: SignalParty;
+}): BinaryNode {
+  const { party, count } = opts;
+  const content: BinaryNode[] = [
+    node('retry', { count: count.toString(), id: opts.id, t: opts.t, v: '1', error: '0' }),
+    node('registration', {}, uintBytes(party.registrationId, 4)),
+  ];
+  if (count > 1) {
+    const b = party.takeBundle();
+    content.push(
+      node('keys', {}, [
+        node('type', {}, Buffer.from([5])),
+        node('identity', {}, b.identityKey),
+        node('key', {}, [node('id', {}, uintBytes(b.preKey!.keyId, 3)), node('value', {}, b.preKey!.publicKey)]),
+        node('skey', {}, [
+          node('id', {}, uintBytes(b.signedPreKey.keyId, 3)),
+          node('value', {}, b.signedPreKey.publicKey),
+          node('signature', {}, b.signedPreKey.signature),
+        ]),
+      ]),
+    );
+  }
+  return node('receipt', { from: opts.from, participant: opts.participant, id: opts.id, t: unixNow(), type: 'retry' }, content);
 }
 
 /** Reads a `<receipt type="retry">`. */

@@ -87,6 +87,7 @@ export class Faults {
   private readonly deliveryDrops = new Map<string, 'terminate' | 'close'>();
   /** Damaged deliveries still to come, by account phone number or '*'. */
   private readonly corruptions = new Map<string, number>();
+  private readonly copyCorruptions = new Map<string, { left: number; to?: string }>();
   private refuseUntil = 0;
   private refuseCount = 0;
   private conflictAlways = false;
@@ -252,6 +253,7 @@ export class Faults {
     this.drops.clear();
     this.deliveryDrops.clear();
     this.corruptions.clear();
+    this.copyCorruptions.clear();
     this.refuseUntil = 0;
     this.refuseCount = 0;
     this.conflictAlways = false;
@@ -292,6 +294,25 @@ export class Faults {
   }
 
   /** @internal Consumes a pending drop-after-delivery for this account. */
+  /**
+   * The next `count` copies `account`'s clients (or anyone's) send to a fake party (a contact's
+   * device, an account's phone; only those of the party whose phone jid is `to`, if given) arrive
+   * damaged (the last byte flipped): the party cannot decrypt them and asks the client for the
+   * message again with a retry receipt, as a phone does.
+   */
+  corruptClientCopies(count = 1, opts: { account?: AccountInfo; to?: string } = {}): void {
+    this.copyCorruptions.set(opts.account?.phoneNumber ?? '*', { left: count, to: opts.to });
+  }
+
+  /** @internal Whether a client copy about to be decrypted by the party `to` is damaged (`corruptClientCopies`). */
+  takeClientCopyCorruption(phone: string | undefined, to: string): boolean {
+    const own = phone !== undefined ? this.copyCorruptions.get(phone) : undefined;
+    const plan = own && own.left > 0 ? own : this.copyCorruptions.get('*');
+    if (!plan || plan.left <= 0 || (plan.to !== undefined && plan.to !== to)) return false;
+    plan.left--;
+    return true;
+  }
+
   takeDeliveryDrop(phone: string | undefined): 'terminate' | 'close' | undefined {
     return takeOneShot(this.deliveryDrops, phone);
   }

@@ -159,6 +159,18 @@ export interface RetryRecord {
   at: number;
 }
 
+/** A retry receipt a fake party (contact device or owner's phone) sent a client for a copy it could not decrypt. */
+export interface RetryRequestRecord {
+  id: string;
+  /** The party's phone jid. */
+  to: string;
+  deviceId: number;
+  /** `<retry count>`: 1 for the first request for this message, then 2, 3, ... */
+  count: number;
+  connectionId: number;
+  at: number;
+}
+
 /** Frames kept per connection before older ones are dropped (counts stay exact). */
 const MAX_FRAMES_PER_CONNECTION = 5000;
 
@@ -177,6 +189,8 @@ export class Recorder {
   readonly unknownIqs: UnknownIqRecord[] = [];
   /** Retry receipts fake parties answered with a new copy. */
   readonly retries: RetryRecord[] = [];
+  /** Retry receipts fake parties sent clients (the reverse of `retries`). */
+  readonly retryRequests: RetryRequestRecord[] = [];
   /** Decryption failures on the server side (should stay empty). */
   readonly decryptErrors: { id: string; to: string; connectionId: number; error: string }[] = [];
 

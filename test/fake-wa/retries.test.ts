@@ -3,7 +3,7 @@
  * sends `<receipt type="retry">` with a retry count, its registration id and, from the second
  * request on, a prekey bundle. The fake sender answers as Baileys' `sendMessagesAgain` does.
  */
-import { WAMessageStubType } from '@whiskeysockets/baileys';
+import { WAMessageStubType, type proto } from '@whiskeysockets/baileys';
 import { describe, expect, it } from 'vitest';
 import { useFakeWa } from './test-harness.js';
 
@@ -76,5 +76,81 @@ describe('retry receipts', () => {
     // Every copy became a placeholder; none became the message.
     expect(c.upserts.filter((u) => u.message.key.id === 'DEAD').every((u) => u.message.messageStubType === WAMessageStubType.CIPHERTEXT)).toBe(true);
     expect(c.upserts.some((u) => u.message.message?.conversation === 'never readable')).toBe(false);
+  });
+});
+
+describe('retry receipts from a contact', () => {
+  /** A client that can answer retry requests from what it sent (Baileys' getMessage). */
+  async function clientWithMemory() {
+    const sent = new Map<string, proto.IMessage>();
+    const { c } = await wa.pairAndLogin(undefined, {
+      enableRecentMessageCache: false,
+      getMessage: async (key) => (key.id ? sent.get(key.id) : undefined),
+    });
+    const send = async (jid: string, text: string) => {
+      const m = await c.sock.sendMessage(jid, { text });
+      sent.set(m!.key.id!, m!.message!);
+      return m!.key.id!;
+    };
+    return { c, send };
+  }
+
+  it('a copy the contact cannot decrypt: it asks again (count 1, its registration id, no keys) and gets it once', async () => {
+    const server = await wa.start();
+    const { send } = await clientWithMemory();
+    const ro = server.createContact({ name: 'Ro' });
+    server.faults.corruptClientCopies(1, { to: ro.phoneJid });
+    const id = await send(ro.phoneJid, 'read me');
+    await server.waitFor(() => ro.received.length === 1, 10_000, 'the resend');
+    expect(ro.texts()).toEqual(['read me']);
+    expect(ro.received[0]!.id).toBe(id);
+    expect(server.record.decryptErrors.map((e) => e.id)).toEqual([id]);
+    expect(server.record.retryRequests).toMatchObject([{ id, to: ro.phoneJid, deviceId: 0, count: 1 }]);
+    const retry = server.record.connections.at(-1)!.frames.filter((f) => f.dir === 'out' && f.tag === 'receipt' && f.attrs.type === 'retry');
+    expect(retry).toHaveLength(1);
+    // The client sent it twice with the same id; the resend went to the contact only.
+    expect(server.record.clientMessages.filter((m) => m.id === id)).toHaveLength(2);
+    expect(server.record.messagesWithId(id).filter((m) => m.to === ro.phoneJid)).toHaveLength(1);
+    // The account's own phone got its copy with the first send, and not again.
+    expect(server.record.messagesWithId(id).filter((m) => m.to === server.defaultAccount.phoneJid)).toHaveLength(1);
+    expect(server.record.duplicateSends).toEqual([]);
+  });
+
+  it('damaged twice: the second request carries a prekey bundle in <keys>, and the message still arrives once', async () => {
+    const server = await wa.start();
+    const { send } = await clientWithMemory();
+    const su = server.createContact({ name: 'Su' });
+    server.faults.corruptClientCopies(2, { to: su.phoneJid });
+    const id = await send(su.phoneJid, 'second time lucky');
+    await server.waitFor(() => su.received.length === 1, 10_000, 'the second resend');
+    expect(su.texts()).toEqual(['second time lucky']);
+    expect(server.record.retryRequests.map((r) => r.count)).toEqual([1, 2]);
+    expect(server.record.clientMessages.filter((m) => m.id === id)).toHaveLength(3);
+  });
+
+  it('a copy that never decrypts: the contact asks once per copy until the client stops re-sending', async () => {
+    const server = await wa.start();
+    const { send } = await clientWithMemory();
+    const ty = server.createContact({ name: 'Ty' });
+    server.faults.corruptClientCopies(100, { to: ty.phoneJid });
+    const id = await send(ty.phoneJid, 'lost');
+    const sends = () => server.record.clientMessages.filter((m) => m.id === id).length;
+    await server.waitFor(() => server.record.retryRequests.length >= 2, 10_000, 'two requests');
+    // Settled: every copy the client sent was asked for again, and nothing changed for 500 ms.
+    let last = '';
+    let since = Date.now();
+    await server.waitFor(
+      () => {
+        const now = `${sends()}/${server.record.retryRequests.length}`;
+        if (now !== last) [last, since] = [now, Date.now()];
+        return sends() === server.record.retryRequests.length && Date.now() - since >= 500;
+      },
+      10_000,
+      'the client to stop re-sending',
+    );
+    const counts = server.record.retryRequests.map((r) => r.count);
+    expect(counts).toEqual(counts.map((_, i) => i + 1));
+    expect(counts.length).toBeLessThanOrEqual(5);
+    expect(ty.received).toEqual([]);
   });
 });
