@@ -12,7 +12,7 @@
  */
 import type { ActivityOutcome, ActivityView, DecisionReason, InboundKind } from '../../main/contract/api.js';
 import { ACTIVITY_OUTCOMES, DECISION_REASONS, INBOUND_KINDS, KIND_WORDS, REASON_WORDS } from '../../main/contract/conversation.js';
-import { h, nextId, options, replaceChildren } from '../lib/dom.js';
+import { field, h, nextId, options, replaceChildren } from '../lib/dom.js';
 import { exportOnClick, reloadOnFilters } from '../lib/filtered-list.js';
 import { contactLabel, formatFull, formatWhen } from '../lib/format.js';
 import type { View, ViewContext } from './context.js';
@@ -77,16 +77,14 @@ export function createActivity(ctx: ViewContext): View {
     body,
   );
 
-  const labelled = (label: string, control: HTMLElement & { id: string }) =>
-    h('div', { class: 'field' }, h('label', { for: control.id }, label), control);
   const form = h(
     'form',
     { class: 'toolbar', role: 'search', 'data-testid': 'activity-filters' },
-    labelled('Search', search),
-    labelled('Contact', contact),
-    labelled('Outcome', outcome),
-    labelled('Reason', reason),
-    labelled('Kind', kind),
+    field('Search', search),
+    field('Contact', contact),
+    field('Outcome', outcome),
+    field('Reason', reason),
+    field('Kind', kind),
   );
   const root = h(
     'section',

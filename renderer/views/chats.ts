@@ -5,7 +5,7 @@
  * are read when the screen is shown and again when a new decision arrives.
  */
 import type { ChatView, MutedChatView } from '../../main/contract/api.js';
-import { h, nextId, replaceChildren } from '../lib/dom.js';
+import { field, h, nextId, replaceChildren } from '../lib/dom.js';
 import { contactLabel, formatFull, formatWhen } from '../lib/format.js';
 import type { View, ViewContext } from './context.js';
 import { focusMuteControl, muteControl, mutedUntilWords, unmuteChat } from './mute.js';
@@ -149,7 +149,7 @@ export function createChats(ctx: ViewContext): View {
       h(
         'form',
         { class: 'toolbar', role: 'search', 'data-testid': 'chats-filters' },
-        h('div', { class: 'field' }, h('label', { for: search.id }, 'Search'), search),
+        field('Search', search),
       ),
       h('div', { class: 'table-wrap', tabindex: 0, 'aria-label': 'Recent chats table' }, table),
       chatsEmpty,

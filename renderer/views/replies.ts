@@ -6,7 +6,7 @@
  * (`reveal`).
  */
 import type { ReplyStatus, ReplyView } from '../../main/contract/api.js';
-import { h, nextId, options, replaceChildren } from '../lib/dom.js';
+import { field, h, nextId, options, replaceChildren } from '../lib/dom.js';
 import { exportOnClick, reloadOnFilters } from '../lib/filtered-list.js';
 import { contactLabel, formatFull, formatWhen } from '../lib/format.js';
 import type { View, ViewContext } from './context.js';
@@ -80,9 +80,9 @@ export function createReplies(ctx: ViewContext): View & { reveal(id: string): vo
     h(
       'form',
       { class: 'toolbar', role: 'search', 'data-testid': 'reply-filters' },
-      h('div', { class: 'field' }, h('label', { for: search.id }, 'Search'), search),
-      h('div', { class: 'field' }, h('label', { for: contact.id }, 'Contact'), contact),
-      h('div', { class: 'field' }, h('label', { for: status.id }, 'Status'), status),
+      field('Search', search),
+      field('Contact', contact),
+      field('Status', status),
       exportButton,
     ),
     count,

@@ -6,7 +6,7 @@
  */
 import type { ApiError } from '../../main/contract/api.js';
 import { MAX_RULES_FILE_BYTES, rulesFileBytes } from '../../main/contract/bounds.js';
-import { h, nextId, replaceChildren } from '../lib/dom.js';
+import { field, h, nextId, replaceChildren } from '../lib/dom.js';
 import { downloadText } from '../lib/download.js';
 import type { ViewContext } from './context.js';
 
@@ -41,7 +41,7 @@ export function createRulesFileCard(ctx: ViewContext, hooks: RulesFileHooks): { 
       { class: 'hint' },
       'Save your rules as a JSON file, or load rules from one (written by Replyline or by hand). Keys and secrets are never in the file, only their names.',
     ),
-    h('div', { class: 'field' }, h('label', { for: file.id }, 'Import rules from a file'), file),
+    field('Import rules from a file', file),
     h(
       'fieldset',
       { class: 'inline' },

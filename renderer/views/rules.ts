@@ -9,7 +9,7 @@
  */
 import type { ApiError, MessageKind } from '../../main/contract/api.js';
 import { DEFAULT_RULE_KINDS, KIND_WORDS, MESSAGE_KINDS } from '../../main/contract/conversation.js';
-import { checkbox, h, nextId, options, replaceChildren } from '../lib/dom.js';
+import { checkbox, field, h, nextId, options, replaceChildren } from '../lib/dom.js';
 import { clone, getPath, isObject, parseRulePath, setPath, type Json } from '../lib/paths.js';
 import type { View, ViewContext } from './context.js';
 import { openAiFields, webhookFields, type FieldKit } from './responder-fields.js';
@@ -160,17 +160,6 @@ export function createRules(ctx: ViewContext): View {
     return control;
   }
 
-  function labelled(label: string, control: Control, hint?: string): HTMLElement {
-    control.id ||= nextId('f');
-    const wrap = h('div', { class: 'field' }, h('label', { for: control.id }, label), control);
-    if (hint) {
-      const hintEl = h('p', { class: 'hint', id: nextId('hint') }, hint);
-      control.setAttribute('aria-describedby', hintEl.id);
-      wrap.append(hintEl);
-    }
-    return wrap;
-  }
-
   const textInput = (rule: Json, path: string, attrs: Record<string, string | number> = {}) =>
     bind(h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', ...attrs }), rule, path);
 
@@ -195,7 +184,7 @@ export function createRules(ctx: ViewContext): View {
   /** Builders for the responder fields (responder-fields.ts), bound to `rule`. */
   function fieldKit(rule: Json): FieldKit {
     return {
-      labelled,
+      labelled: field,
       text: (path, attrs = {}) =>
         bind(h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', ...attrs }), rule, path, (c) =>
           c.value.trim() === '' ? undefined : c.value,
@@ -234,9 +223,9 @@ export function createRules(ctx: ViewContext): View {
       rule.match = next;
       rebuildCard(index, 'match.type');
     });
-    const out: HTMLElement[] = [labelled('Kind of match', typeSelect)];
+    const out: HTMLElement[] = [field('Kind of match', typeSelect)];
     if (type === 'exact') {
-      out.push(labelled('Text', textInput(rule, 'match.text')));
+      out.push(field('Text', textInput(rule, 'match.text')));
       out.push(check(rule, 'match.caseSensitive', 'Upper and lower case must match', false));
     } else if (type === 'keywords') {
       const input = bind(
@@ -246,9 +235,9 @@ export function createRules(ctx: ViewContext): View {
         (c) => listOf(c.value, /,/),
         (c, v) => (c.value = Array.isArray(v) ? v.join(', ') : ''),
       );
-      out.push(labelled('Words', input, 'Separate words with commas, for example: price, cost, how much'));
+      out.push(field('Words', input, 'Separate words with commas, for example: price, cost, how much'));
     } else if (type === 'regex') {
-      out.push(labelled('Pattern', textInput(rule, 'match.pattern', { class: 'mono' }), 'For example: ^(hi|hello)\\b'));
+      out.push(field('Pattern', textInput(rule, 'match.pattern', { class: 'mono' }), 'For example: ^(hi|hello)\\b'));
       out.push(check(rule, 'match.caseSensitive', 'Upper and lower case must match', false));
     } else if (type === 'greeting') {
       const days = bind(
@@ -259,7 +248,7 @@ export function createRules(ctx: ViewContext): View {
         (c, v) => (c.value = typeof v === 'number' ? String(v) : ''),
       );
       out.push(
-        labelled(
+        field(
           'Greet again after this many days of silence',
           days,
           `The first message from someone new gets this reply, and so does the first after this many days without a message in that chat (WhatsApp Business uses ${DEFAULT_QUIET_DAYS}).`,
@@ -299,7 +288,7 @@ export function createRules(ctx: ViewContext): View {
       else delete rule.kinds;
       rebuildCard(index, mode.value === 'some' ? 'kinds-mode' : 'kinds');
     });
-    const out = h('div', { class: 'kinds' }, labelled('Kinds of message it answers', mode));
+    const out = h('div', { class: 'kinds' }, field('Kinds of message it answers', mode));
     if (!chosen) return out;
     const ticked = new Set(chosen);
     const boxes = MESSAGE_KINDS.map((kind) => {
@@ -334,9 +323,9 @@ export function createRules(ctx: ViewContext): View {
       rebuildCard(index, 'reply.type');
     });
     const area = (path: string, rows = 3) => bind(h('textarea', { rows }), rule, path);
-    const out: HTMLElement[] = [labelled('Reply with', typeSelect)];
+    const out: HTMLElement[] = [field('Reply with', typeSelect)];
     if (type === 'template') {
-      out.push(labelled('Reply text', area('reply.text'), `Placeholders: ${PLACEHOLDERS}`));
+      out.push(field('Reply text', area('reply.text'), `Placeholders: ${PLACEHOLDERS}`));
     } else if (type === 'webhook') {
       out.push(...webhookFields(ctx, fieldKit(rule), rule));
     } else if (type === 'openai') {
@@ -360,7 +349,7 @@ export function createRules(ctx: ViewContext): View {
     if (!schedule) return set;
 
     set.append(
-      labelled(
+      field(
         'The rule works',
         select(rule, 'schedule.mode', [
           ['inside', 'During these times'],
@@ -394,7 +383,7 @@ export function createRules(ctx: ViewContext): View {
         rebuildCard(index, 'schedule');
       });
       const time = (path: string, label: string) =>
-        labelled(label, textInput(rule, path, { inputmode: 'numeric', placeholder: '09:00', maxlength: 5, size: 5 }));
+        field(label, textInput(rule, path, { inputmode: 'numeric', placeholder: '09:00', maxlength: 5, size: 5 }));
       set.append(
         h(
           'fieldset',
@@ -419,7 +408,7 @@ export function createRules(ctx: ViewContext): View {
     set.append(
       h('p', { class: 'hint' }, '24-hour times, like 09:00 or 17:30; 24:00 is the end of the day.'),
       addWindow,
-      labelled(
+      field(
         'Time zone (optional)',
         textInput(rule, 'schedule.timeZone', { placeholder: 'Europe/Berlin' }),
         "Leave empty to use this computer's time zone.",
@@ -434,7 +423,7 @@ export function createRules(ctx: ViewContext): View {
       rule.scope = mode.value === 'everyone' ? { mode: 'everyone' } : { mode: mode.value, contacts: Array.isArray(scope.contacts) ? scope.contacts : [] };
       rebuildCard(index, 'scope.mode');
     });
-    const set = fieldset('Who', labelled('Answer', mode));
+    const set = fieldset('Who', field('Answer', mode));
     if (str(scope.mode) === 'only' || str(scope.mode) === 'except') {
       const contacts = bind(
         h('textarea', { rows: 3, spellcheck: 'false' }),
@@ -443,9 +432,9 @@ export function createRules(ctx: ViewContext): View {
         (c) => listOf(c.value, /\n/),
         (c, v) => (c.value = Array.isArray(v) ? v.join('\n') : ''),
       );
-      set.append(labelled('Contacts', contacts, 'One per line: a phone number with country code (+49 151 …) or a WhatsApp ID.'));
+      set.append(field('Contacts', contacts, 'One per line: a phone number with country code (+49 151 …) or a WhatsApp ID.'));
     }
-    set.append(labelled('Groups', select(rule, 'groups', GROUPS)));
+    set.append(field('Groups', select(rule, 'groups', GROUPS)));
     return set;
   }
 
@@ -495,7 +484,7 @@ export function createRules(ctx: ViewContext): View {
       { class: 'card rule', 'data-testid': 'rule-card', 'data-index': index, 'data-rule-id': str(rule.id), 'aria-labelledby': headingId },
       h('div', { class: 'rule-head' }, heading, h('span', { class: 'spacer' }), up, down, remove),
       h('div', { class: 'card-errors', 'data-testid': 'rule-card-errors' }),
-      h('div', { class: 'row' }, labelled('Name', nameInput), check(rule, 'enabled', 'Rule is on', true)),
+      h('div', { class: 'row' }, field('Name', nameInput), check(rule, 'enabled', 'Rule is on', true)),
       h(
         'div',
         { class: 'rule-grid' },
@@ -507,8 +496,8 @@ export function createRules(ctx: ViewContext): View {
       h(
         'div',
         { class: 'row top' },
-        labelled('Quiet time per chat after a reply (minutes)', cooldown, 'Stops reply loops with other bots. Empty: the default (10 minutes).'),
-        labelled(
+        field('Quiet time per chat after a reply (minutes)', cooldown, 'Stops reply loops with other bots. Empty: the default (10 minutes).'),
+        field(
           'Reply only if I don’t answer within (minutes)',
           grace,
           'The reply waits this long; if you answer in that chat, or read it on your phone or WhatsApp Web, meanwhile, it is not sent. 0 or empty: reply at once. At most 24 hours (1440).',

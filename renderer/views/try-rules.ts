@@ -7,7 +7,7 @@
  */
 import type { ApiError, MessageKind, TryRulesNote, TryRulesResult } from '../../main/contract/api.js';
 import { KIND_WORDS, MESSAGE_KINDS, REASON_WORDS } from '../../main/contract/conversation.js';
-import { checkbox, h, nextId, options, replaceChildren } from '../lib/dom.js';
+import { checkbox, field, h, nextId, options, replaceChildren } from '../lib/dom.js';
 import { formatDuration, formatFull, formatWhen } from '../lib/format.js';
 import type { Json } from '../lib/paths.js';
 import type { ViewContext } from './context.js';
@@ -67,16 +67,6 @@ export function createTryPanel(ctx: ViewContext, source: TryPanelSource): { elem
   const saved = h('input', { type: 'radio', name: rulesName, value: 'saved', 'data-testid': 'try-rules-saved' });
   const run = h('button', { type: 'submit', class: 'primary', 'data-testid': 'try-run' }, 'Try it');
   const result = h('div', { class: 'try-result', role: 'status', 'aria-live': 'polite', 'data-testid': 'try-result' });
-
-  const field = (label: string, control: HTMLElement & { id: string }, hint?: string) => {
-    const wrap = h('div', { class: 'field' }, h('label', { for: control.id }, label), control);
-    if (hint) {
-      const hintEl = h('p', { class: 'hint', id: nextId('hint') }, hint);
-      control.setAttribute('aria-describedby', hintEl.id);
-      wrap.append(hintEl);
-    }
-    return wrap;
-  };
 
   const textField = field('Message', text);
   const syncControls = () => {

@@ -14,10 +14,9 @@
  * docs/screenshots/ (the README shows the activity one). Every page is checked: no request to
  * another origin, no CSP violation, no uncaught error.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeContact, FakeWaServer } from '../fake-wa/index.js';
 import type { ActivityView, MutedChatView, ReplyView, Result, TryRulesResult } from '../../main/contract/api.js';
@@ -26,7 +25,7 @@ import { startFakeWa } from '../support/wa-harness.js';
 import { registerSecret } from '../setup/log-capture.js';
 import { HeadlessProcess, REPO_ROOT } from '../support/headless-process.js';
 import { writeKeyFile } from '../support/key-file.js';
-import { buildRenderer, cspViolations, HAS_CHROMIUM, launchChromiumWithProfile, warnIfNoChromium, watchCspViolations } from '../support/browser.js';
+import { buildRenderer, cspViolations, HAS_CHROMIUM, openWindowBrowser, warnIfNoChromium, type WindowBrowser } from '../support/browser.js';
 
 const SCREENSHOTS = path.join(
   REPO_ROOT,
@@ -38,12 +37,9 @@ warnIfNoChromium('end-to-end window tests');
 describe.skipIf(!HAS_CHROMIUM)('the window, end to end: try a rule, why no reply, mute (headless mode + Chromium + fake WhatsApp)', () => {
   let server: FakeWaServer;
   let hp: HeadlessProcess;
-  let context: BrowserContext;
+  let browser: WindowBrowser;
   let page: Page;
-  let userDataDir: string;
   let alice: FakeContact;
-  const foreignRequests: string[] = [];
-  const pageErrors: string[] = [];
 
   const TEMPLATE = 'Hi {first_name}! Thanks for your {kind}: “{message}”. I am away until Monday.';
   const QUESTION = 'Do you repair bikes on Saturdays?\nMine has a flat tyre.';
@@ -64,39 +60,25 @@ describe.skipIf(!HAS_CHROMIUM)('the window, end to end: try a rule, why no reply
     await hp.waitForState('open', 0, 20_000);
     alice = server.createContact({ name: 'Alice Example' });
 
-    userDataDir = mkdtempSync(path.join(os.tmpdir(), 'replyline-e2e-conv-chromium-'));
-    context = await launchChromiumWithProfile(userDataDir, {
-      viewport: { width: 1100, height: 800 },
-      deviceScaleFactor: 1,
-      locale: 'en-GB',
-      timezoneId: 'UTC',
-      colorScheme: 'light',
-      reducedMotion: 'reduce',
-    });
-    await watchCspViolations(context);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('request', (r) => {
-      if (!r.url().startsWith(`${hp.origin}/`) && !/^(data|blob):/.test(r.url())) foreignRequests.push(r.url());
-    });
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    browser = await openWindowBrowser(hp.origin);
+    page = browser.page;
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.goto(hp.ready.url);
     await page.waitForSelector('#app[data-ready="true"]');
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     if (hp) expect(await hp.stop()).toBe(0);
     await server?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), animations: 'disabled' });
 
   async function checkPage(): Promise<void> {
     expect(await cspViolations(page), 'CSP violations').toEqual([]);
-    expect(foreignRequests, 'requests to other origins').toEqual([]);
-    expect(pageErrors, 'uncaught page errors').toEqual([]);
+    expect(browser.foreignRequests, 'requests to other origins').toEqual([]);
+    expect(browser.pageErrors, 'uncaught page errors').toEqual([]);
   }
 
   /** Alice's message reaches the rules: wait for its decision record in the core. */

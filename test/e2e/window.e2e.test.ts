@@ -10,10 +10,9 @@
  * they go to docs/screenshots/ instead (committed; the README shows one).
  * Every page is checked: no request to another origin, no CSP violation, no uncaught error.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeWaServer } from '../fake-wa/index.js';
 import type { ReplyView, Snapshot } from '../../main/contract/api.js';
@@ -27,9 +26,9 @@ import {
   cspViolations,
   decodeQr as decodeQrOn,
   HAS_CHROMIUM,
-  launchChromiumWithProfile,
+  openWindowBrowser,
   warnIfNoChromium,
-  watchCspViolations,
+  type WindowBrowser,
 } from '../support/browser.js';
 
 const SCREENSHOTS = path.join(
@@ -43,12 +42,9 @@ warnIfNoChromium('end-to-end window tests');
 describe.skipIf(!HAS_CHROMIUM)('the window, end to end (headless mode + Chromium + fake WhatsApp)', () => {
   let server: FakeWaServer;
   let hp: HeadlessProcess;
-  let context: BrowserContext;
+  let browser: WindowBrowser;
   let page: Page;
   let decoder: Page;
-  let userDataDir: string;
-  const foreignRequests: string[] = [];
-  const pageErrors: string[] = [];
 
   const QUESTION = 'Is the shop open on Sunday?';
   const REPLY_TEMPLATE = 'Thanks! I am away until Monday. You wrote: {message}';
@@ -63,31 +59,17 @@ describe.skipIf(!HAS_CHROMIUM)('the window, end to end (headless mode + Chromium
     // shows what a person who followed that advice sees (no unencrypted-session warning).
     hp = await HeadlessProcess.start({ dataDir: tempDir('e2e-data-'), server, rendererDir, extraArgs: ['--key-file', writeKeyFile()] });
     // A new, empty profile: nothing from an earlier run (storage, cache) can help.
-    userDataDir = mkdtempSync(path.join(os.tmpdir(), 'replyline-e2e-chromium-'));
-    context = await launchChromiumWithProfile(userDataDir, {
-      viewport: VIEWPORT,
-      deviceScaleFactor: 1,
-      locale: 'en-GB',
-      timezoneId: 'UTC',
-      colorScheme: 'light',
-      reducedMotion: 'reduce',
-    });
-    await watchCspViolations(context);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('request', (r) => {
-      if (!r.url().startsWith(`${hp.origin}/`) && !/^(data|blob):/.test(r.url())) foreignRequests.push(r.url());
-    });
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    browser = await openWindowBrowser(hp.origin, VIEWPORT);
+    page = browser.page;
     // A separate blank page decodes screenshots, as a phone camera would see them.
-    decoder = await context.newPage();
+    decoder = await browser.context.newPage();
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     if (hp) expect(await hp.stop()).toBe(0);
     await server?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   // ---- Helpers -------------------------------------------------------------------------------
@@ -101,8 +83,8 @@ describe.skipIf(!HAS_CHROMIUM)('the window, end to end (headless mode + Chromium
 
   async function checkPage(): Promise<void> {
     expect(await cspViolations(page), 'CSP violations').toEqual([]);
-    expect(foreignRequests, 'requests to other origins').toEqual([]);
-    expect(pageErrors, 'uncaught page errors').toEqual([]);
+    expect(browser.foreignRequests, 'requests to other origins').toEqual([]);
+    expect(browser.pageErrors, 'uncaught page errors').toEqual([]);
   }
 
   // ---- The story -----------------------------------------------------------------------------

@@ -47,6 +47,52 @@ export function launchChromiumWithProfile(
   return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: ARGS, ...options });
 }
 
+/** The window in a browser as a person would open it, with what the end-to-end tests check on every page. */
+export interface WindowBrowser {
+  context: BrowserContext;
+  page: Page;
+  /** Requests to any origin but the window's (data: and blob: URLs aside). */
+  foreignRequests: string[];
+  /** Uncaught errors of the page. */
+  pageErrors: string[];
+  /** Close the browser and remove its profile folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh Chromium profile on a fixed viewport, locale, zone and colour scheme (so screenshots are
+ * stable), watching CSP violations, requests to other origins and uncaught page errors of its page.
+ */
+export async function openWindowBrowser(origin: string, viewport = { width: 1100, height: 800 }): Promise<WindowBrowser> {
+  const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'replyline-window-chromium-'));
+  const context = await launchChromiumWithProfile(userDataDir, {
+    viewport,
+    deviceScaleFactor: 1,
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+    colorScheme: 'light',
+    reducedMotion: 'reduce',
+  });
+  await watchCspViolations(context);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const foreignRequests: string[] = [];
+  const pageErrors: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(`${origin}/`) && !/^(data|blob):/.test(r.url())) foreignRequests.push(r.url());
+  });
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  return {
+    context,
+    page,
+    foreignRequests,
+    pageErrors,
+    close: async () => {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Record every CSP violation of every page of `target` (read them with `cspViolations`). */
 export async function watchCspViolations(target: BrowserContext | Page): Promise<void> {
   await target.addInitScript(() => {
