@@ -23,7 +23,6 @@ import { deferred, type Deferred } from '../util/deferred.js';
 import type { Link, LinkEventMap, LiveSocket, Unsubscribe } from './link.js';
 import { acquireSessionLock, type SessionLock } from './session-lock.js';
 import { DeviceListCache } from './device-cache.js';
-import { makeSerializedSignalRepository } from './signal-repository.js';
 import { InboundLedger } from './inbound-ledger.js';
 import { noteTcTokenIssued } from './tc-token-issued.js';
 import { sameAccount } from './account.js';
@@ -291,8 +290,6 @@ export class ConnectionController implements Link {
       ...this.options.socketConfig,
       // The inbound ledger sees decryptions through this cache (Baileys' default; kept on).
       enableRecentMessageCache: true,
-      // One lock for every Signal session change (a decrypt racing a send lost replies).
-      makeSignalRepository: makeSerializedSignalRepository,
       auth: store.state,
       logger: this.baileysLogger(),
     });
