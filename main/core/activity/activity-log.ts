@@ -29,6 +29,7 @@ import type { StoreLog, Transaction } from '../storage/store-log.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { toCsv } from '../util/csv.js';
 import { queryNewestFirst, type LogQuery } from '../util/log-query.js';
+import { parseWith } from '../storage/parse-with.js';
 
 /** Longest preview kept (the view shows at most 200 characters of it; search uses all of it). */
 export const MAX_PREVIEW = 1_000;
@@ -155,10 +156,7 @@ export class ActivityLog {
     const { log, records } = await openStoreLog<ActivityRecord>(
       { file: ActivityLog.file(options.dir), lane: 'activity', commitLog: options.commitLog },
       {
-        parse: (v) => {
-          const r = recordSchema.safeParse(v);
-          return r.success ? r.data : undefined;
-        },
+        parse: parseWith(recordSchema),
         cipher: options.cipher,
         policy: { minRecords: options.compactAfterRecords ?? 5_000, ratio: 2 },
       },

@@ -19,6 +19,7 @@ import type { ChatTurn } from '../autoreply/context.js';
 import type { ByteCipher } from '../storage/cipher.js';
 import { Journal } from '../storage/journal.js';
 import { getLogger } from '../logging/logger.js';
+import { parseWith } from '../storage/parse-with.js';
 
 export const CHAT_MEMORY_FILE = 'chat-memory.log';
 export const DEFAULT_MAX_TURNS_PER_CHAT = 50;
@@ -114,10 +115,7 @@ export class ChatMemory {
 
   private static openJournal(options: ChatMemoryOptions) {
     return Journal.open<MemoryRecord>(path.join(options.dir, CHAT_MEMORY_FILE), {
-      parse: (v) => {
-        const r = recordSchema.safeParse(v);
-        return r.success ? r.data : undefined;
-      },
+      parse: parseWith(recordSchema),
       cipher: options.cipher,
     });
   }

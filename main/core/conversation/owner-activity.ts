@@ -8,6 +8,7 @@ import path from 'node:path';
 import * as z from 'zod';
 import type { ByteCipher } from '../storage/cipher.js';
 import { Journal } from '../storage/journal.js';
+import { parseWith } from '../storage/parse-with.js';
 
 export interface OwnerActivityOptions {
   /** Folder holding `owner-activity.log`. */
@@ -41,10 +42,7 @@ export class OwnerActivity {
 
   static async open(options: OwnerActivityOptions): Promise<OwnerActivity> {
     const { journal, records } = await Journal.open(path.join(options.dir, 'owner-activity.log'), {
-      parse: (v) => {
-        const r = recordSchema.safeParse(v);
-        return r.success ? r.data : undefined;
-      },
+      parse: parseWith(recordSchema),
       cipher: options.cipher,
     });
     const store = new OwnerActivity(journal, options);

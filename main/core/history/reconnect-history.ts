@@ -8,6 +8,7 @@
 import * as z from 'zod';
 import { RecordLog } from '../storage/record-log.js';
 import type { CloseCause, ConnectionStateKind } from '../../contract/api.js';
+import { parseWith } from '../storage/parse-with.js';
 
 /** What started the attempt that brought the link back. */
 export type RecoveredBy = 'startup' | 'backoff' | 'restart' | 'resume' | 'network' | 'user' | 'relink';
@@ -60,10 +61,7 @@ export class ReconnectHistory {
 
   static async open(file: string, options: { limit?: number } = {}): Promise<ReconnectHistory> {
     const { log, records } = await RecordLog.open(file, {
-      parse: (v) => {
-        const r = historyEntrySchema.safeParse(v);
-        return r.success ? r.data : undefined;
-      },
+      parse: parseWith(historyEntrySchema),
     });
     const limit = options.limit ?? 2_000;
     const history = new ReconnectHistory(log, records.slice(-limit), limit);

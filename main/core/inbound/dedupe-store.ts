@@ -9,6 +9,7 @@ import type { ByteCipher } from '../storage/cipher.js';
 import type { CommitLog } from '../storage/commit-log.js';
 import { openStoreLog } from '../storage/open-store-log.js';
 import type { StoreLog, Transaction } from '../storage/store-log.js';
+import { parseWith } from '../storage/parse-with.js';
 
 export interface DedupeStoreOptions {
   /** Folder holding `inbound-seen.log` (without a commit log). */
@@ -45,10 +46,7 @@ export class DedupeStore {
     const { log, records } = await openStoreLog<SeenRecord>(
       { file: DedupeStore.file(options.dir), lane: 'seen', commitLog: options.commitLog },
       {
-        parse: (v) => {
-          const r = recordSchema.safeParse(v);
-          return r.success ? r.data : undefined;
-        },
+        parse: parseWith(recordSchema),
         cipher: options.cipher,
         policy: { minRecords: options.compactAfterRecords ?? 5_000, ratio: 2 },
       },

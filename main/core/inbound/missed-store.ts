@@ -12,6 +12,7 @@ import type { ByteCipher } from '../storage/cipher.js';
 import type { CommitLog } from '../storage/commit-log.js';
 import { openStoreLog } from '../storage/open-store-log.js';
 import type { StoreLog, Transaction } from '../storage/store-log.js';
+import { parseWith } from '../storage/parse-with.js';
 
 export interface MissedEntry {
   /** The inbound's dedupe key (chat + id). */
@@ -81,10 +82,7 @@ export class MissedStore {
     const { log, records } = await openStoreLog<MissedRecord>(
       { file: MissedStore.file(options.dir), lane: 'missed', commitLog: options.commitLog },
       {
-        parse: (v) => {
-          const r = recordSchema.safeParse(v);
-          return r.success ? r.data : undefined;
-        },
+        parse: parseWith(recordSchema),
         cipher: options.cipher,
         policy: { minRecords: 200, ratio: 3 },
       },

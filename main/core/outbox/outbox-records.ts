@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { DELIVERY_STATES, type DeliveryState, type OutboxEntry } from './types.js';
 import type { DeliveryError, DeliveryErrorKind } from './errors.js';
+import { parseWith } from '../storage/parse-with.js';
 
 const ERROR_KINDS = [
   'disconnected',
@@ -65,10 +66,7 @@ export type OutboxRecord = z.infer<typeof recordSchema>;
 /** The stored entry: all of `OutboxEntry`, writable. */
 export type StoredEntry = { -readonly [K in keyof OutboxEntry]: OutboxEntry[K] };
 
-export function parseOutboxRecord(value: unknown): OutboxRecord | undefined {
-  const r = recordSchema.safeParse(value);
-  return r.success ? r.data : undefined;
-}
+export const parseOutboxRecord: (value: unknown) => OutboxRecord | undefined = parseWith(recordSchema);
 
 export function putRecord(e: StoredEntry): OutboxRecord {
   return { t: 'put', e: { ...e } };

@@ -26,6 +26,7 @@ import {
   type ReplyQuery,
   type ReplyStatus,
 } from './types.js';
+import { parseWith } from '../storage/parse-with.js';
 
 export interface ReplyLogOptions {
   /** Folder holding `replies.log` (without a commit log). */
@@ -103,10 +104,7 @@ export class ReplyLog {
     const { log, records } = await openStoreLog<ReplyLogRecord>(
       { file: ReplyLog.file(options.dir), lane: 'replies', commitLog: options.commitLog },
       {
-        parse: (v) => {
-          const r = recordSchema.safeParse(v);
-          return r.success ? r.data : undefined;
-        },
+        parse: parseWith(recordSchema),
         cipher: options.cipher,
         policy: { minRecords: options.compactAfterRecords ?? 2_000, ratio: 3 },
       },

@@ -8,6 +8,7 @@
 import type { ZodType } from 'zod';
 import type { ByteCipher } from './cipher.js';
 import { Journal } from './journal.js';
+import { parseWith } from './parse-with.js';
 
 export interface KeyedJournalOptions<E, R> {
   /** The journal file. */
@@ -36,10 +37,7 @@ export class KeyedJournal<E, R> {
 
   static async open<E, R>(options: KeyedJournalOptions<E, R>): Promise<KeyedJournal<E, R>> {
     const { journal, records } = await Journal.open(options.file, {
-      parse: (v) => {
-        const r = options.record.safeParse(v);
-        return r.success ? r.data : undefined;
-      },
+      parse: parseWith(options.record),
       cipher: options.cipher,
     });
     const store = new KeyedJournal(journal, options);
