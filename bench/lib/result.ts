@@ -28,6 +28,21 @@ export function emitResult(result: RowResult): void {
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
 }
 
+/** Run a row when its file is run directly (`npx tsx bench/rows/<row>.ts`): its result on stdout, exit 0; or the error on stderr, exit 1. */
+export function runIfMain(moduleUrl: string, run: () => Promise<RowResult>): void {
+  if (moduleUrl !== `file://${process.argv[1]}`) return;
+  run().then(
+    (r) => {
+      emitResult(r);
+      process.exit(0);
+    },
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
 export function ms(n: number, digits = 1): string {
   return `${n.toFixed(digits)} ms`;
 }

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileEntry, compileHeadless } from '../lib/compile.js';
-import { emitResult, ms, ratio, type RowResult } from '../lib/result.js';
+import { runIfMain, ms, ratio, type RowResult } from '../lib/result.js';
 import { median, now, progress, round, startServer, tempDir } from '../support.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -151,15 +151,4 @@ export async function runColdStart(): Promise<RowResult> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  runColdStart().then(
-    (r) => {
-      emitResult(r);
-      process.exit(0);
-    },
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, runColdStart);

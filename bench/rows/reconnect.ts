@@ -15,7 +15,7 @@ import type { Core } from '../../main/core/app/create-core.js';
 import type { AccountInfo } from '../../test/fake-wa/index.js';
 import { NO_HISTORY_SYNC, silenceConsole } from '../clients/protocol.js';
 import { NaiveBot, type BotTrial } from '../lib/naive-bot.js';
-import { emitResult, ms, ratio, type RowResult } from '../lib/result.js';
+import { runIfMain, ms, ratio, type RowResult } from '../lib/result.js';
 import { median, now, pairBare, pairCore, percentile, progress, quietLogs, sleep, startCore, startServer, tempDir, until } from '../support.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -202,15 +202,4 @@ async function replylineTrial(
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  runReconnect().then(
-    (r) => {
-      emitResult(r);
-      process.exit(0);
-    },
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, runReconnect);

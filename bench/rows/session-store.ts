@@ -16,7 +16,7 @@ import { SessionStore } from '../../main/core/session/session-store.js';
 import { silenceConsole } from '../clients/protocol.js';
 import { meterWrites, type FsCounts } from '../lib/fs-meter.js';
 import { countByType, countUpdates, randomized, recordTrace, type KeyTrace } from '../lib/key-trace.js';
-import { emitResult, ratio, type RowResult } from '../lib/result.js';
+import { runIfMain, ratio, type RowResult } from '../lib/result.js';
 import { BENCH_KEY_WRAPPER, median, now, progress, quietLogs, round, startServer, tempDir } from '../support.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -185,15 +185,4 @@ function kb(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  runSessionStore().then(
-    (r) => {
-      emitResult(r);
-      process.exit(0);
-    },
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, runSessionStore);

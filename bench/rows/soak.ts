@@ -26,7 +26,7 @@ import { silenceConsole, type MemorySample } from '../clients/protocol.js';
 import { lineChartSvg } from '../lib/chart.js';
 import { loadRules, ReplyCounter } from '../lib/load.js';
 import { RemoteClient } from '../lib/remote-client.js';
-import { emitResult, type RowResult } from '../lib/result.js';
+import { runIfMain, type RowResult } from '../lib/result.js';
 import { fittedGrowth } from '../lib/trend.js';
 import { now, progress, round, sleep, startServer, tempDir } from '../support.js';
 
@@ -309,15 +309,4 @@ function drive(
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  runSoak().then(
-    (r) => {
-      emitResult(r);
-      process.exit(0);
-    },
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, runSoak);

@@ -11,7 +11,7 @@
 import { silenceConsole } from '../clients/protocol.js';
 import { loadRules, ReplyCounter, writeAll } from '../lib/load.js';
 import { RemoteClient, type ClientKind } from '../lib/remote-client.js';
-import { emitResult, ratio, type RowResult } from '../lib/result.js';
+import { runIfMain, ratio, type RowResult } from '../lib/result.js';
 import { median, now, progress, round, startServer, tempDir } from '../support.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -138,15 +138,4 @@ export async function runThroughput(): Promise<RowResult> {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  runThroughput().then(
-    (r) => {
-      emitResult(r);
-      process.exit(0);
-    },
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, runThroughput);
