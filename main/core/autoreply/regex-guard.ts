@@ -37,8 +37,18 @@
  * its size limit; and in a message cut at the input limit whose first 2,000 units hold every
  * ASCII letter, digit and `_`, `\b` right at the cut treats the next character as a non-letter.
  */
-import { RegExpParser, type AST } from '@eslint-community/regexpp';
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type * as Regexpp from '@eslint-community/regexpp';
+import type { AST } from '@eslint-community/regexpp';
+import type * as Re2 from 're2js';
+
+// Loaded at the first pattern, not at start: most people have no pattern rule, and the two
+// libraries cost about 17 ms of a headless cold start (BENCHMARKS.md).
+const load = createRequire(import.meta.url);
+let regexpp: typeof Regexpp | undefined;
+let re2: typeof Re2 | undefined;
+const newParser = (): Regexpp.RegExpParser => new (regexpp ??= load('@eslint-community/regexpp') as typeof Regexpp).RegExpParser();
+const RE2 = (): typeof Re2.RE2JS => (re2 ??= load('re2js') as typeof Re2).RE2JS;
 
 export const REGEX_MAX_PATTERN_LENGTH = 200;
 export const REGEX_MAX_INPUT_LENGTH = 2_000;
@@ -76,7 +86,7 @@ export function compileGuardedRegex(pattern: string, options: { caseSensitive?: 
     };
   }
   try {
-    const ast = new RegExpParser().parsePattern(pattern, 0, pattern.length, { unicode: false });
+    const ast = newParser().parsePattern(pattern, 0, pattern.length, { unicode: false });
     checkFeatures(ast, pattern);
     if (programSize(ast) + 1 > REGEX_MAX_PROGRAM_SIZE) throw tooBig();
     return { ok: true, regex: new Re2Regex(pattern, caseSensitive, ast) };
@@ -356,7 +366,7 @@ const ASCII_WORD = [...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrs
 
 class Re2Regex implements GuardedRegex {
   /** By the character that marks a cut before a word character (undefined: no such mark). */
-  private readonly programs = new Map<number | undefined, RE2JS>();
+  private readonly programs = new Map<number | undefined, Re2.RE2JS>();
 
   constructor(
     readonly pattern: string,
@@ -371,12 +381,12 @@ class Re2Regex implements GuardedRegex {
    * match starts inside the text and never steps onto the mark that ends a cut. `exclude` is
    * left out of every character set, for when it is that mark.
    */
-  private program(exclude: number | undefined): RE2JS {
+  private program(exclude: number | undefined): Re2.RE2JS {
     let p = this.programs.get(exclude);
     if (!p) {
       const units = classOf(new Uint8Array(UNITS).fill(1), exclude);
       try {
-        p = RE2JS.compile(`^${units}*?${translate(this.ast, this.caseSensitive, exclude)}`);
+        p = RE2().compile(`^${units}*?${translate(this.ast, this.caseSensitive, exclude)}`);
       } catch {
         throw tooBig(); // RE2's own limits (nested counted repeats multiplying past 1,000)
       }
