@@ -15,22 +15,21 @@ import { startFakeWa } from '../support/wa-harness.js';
 import { headlessArgs, HeadlessProcess, runCli } from '../support/headless-process.js';
 import { writeKeyFile } from '../support/key-file.js';
 
-const keyFile = writeKeyFile;
 
 describe.skipIf(process.platform === 'win32')('the key file', () => {
   it('wraps and unwraps the data key; the same file opens what it sealed, another does not', async () => {
-    const file = keyFile(0o600);
+    const file = writeKeyFile(0o600);
     const wrapper = await keyFileWrapper(file);
     expect(wrapper.strength).toBe('key-file');
     const key = randomBytes(32);
     const sealed = await wrapper.wrap(key);
     expect(sealed.includes(key)).toBe(false);
     expect((await (await keyFileWrapper(file)).unwrap(sealed)).key.equals(key)).toBe(true);
-    await expect((await keyFileWrapper(keyFile(0o600))).unwrap(sealed)).rejects.toThrow();
+    await expect((await keyFileWrapper(writeKeyFile(0o600))).unwrap(sealed)).rejects.toThrow();
   });
 
   it('refuses a key file that other users can read, a missing one and an empty one, in plain words', async () => {
-    const open = keyFile(0o644);
+    const open = writeKeyFile(0o644);
     const err = await keyFileWrapper(open).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KeyFileError);
     expect((err as KeyFileError).userMessage).toMatch(/Other users can read/);
@@ -53,7 +52,7 @@ describe.skipIf(process.platform === 'win32')('headless mode with --key-file', (
 
   it('keeps the session encrypted and says so; refuses to open that folder without the key', async () => {
     const dataDir = tempDir('headless-key-');
-    const file = keyFile(0o600);
+    const file = writeKeyFile(0o600);
     const hp = await HeadlessProcess.start({ dataDir, server, extraArgs: ['--key-file', file] });
     const state = await hp.ok<Snapshot>('GET', '/api/state');
     expect(state.encryption).toBe('key-file');
@@ -74,7 +73,7 @@ describe.skipIf(process.platform === 'win32')('headless mode with --key-file', (
 
   it('refuses a key file others can read before it touches the data folder', async () => {
     const dataDir = tempDir('headless-key-open-');
-    const r = await runCli(['--json', '--data-dir', dataDir, '--key-file', keyFile(0o644)]);
+    const r = await runCli(['--json', '--data-dir', dataDir, '--key-file', writeKeyFile(0o644)]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Other users can read/);
     expect(r.stdout).toBe('');
