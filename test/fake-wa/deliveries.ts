@@ -35,8 +35,12 @@ export interface Delivery {
   readonly deliveredTo: Set<number>;
   /** Retry receipts answered so far. */
   retries: number;
-  /** A retry receipt was answered: the error ack the client sends with it is expected, not final. */
-  expectNack: boolean;
+  /**
+   * The connection on which a retry receipt for this message was answered: the one error ack the
+   * client sends there after its retry receipt is for the copy the resend replaced, not final. A
+   * nack on any other connection (or a second one on that connection) is for the resend: final.
+   */
+  replacedOn: number | undefined;
   /** The stanza, with the `offline` attr for a login's offline queue. */
   stanza(offline: boolean): Promise<BinaryNode>;
   /**
@@ -141,7 +145,7 @@ interface Common {
 }
 
 function base(id: string, cls: DeliveryClass, held: boolean) {
-  return { id, cls, held, deliveredTo: new Set<number>(), retries: 0, expectNack: false };
+  return { id, cls, held, deliveredTo: new Set<number>(), retries: 0, replacedOn: undefined };
 }
 
 /**

@@ -250,7 +250,7 @@ export class Router implements ContactHost, GroupHost, OwnerPhoneHost {
             this.remove(device, p);
             continue;
           }
-          p.expectNack = true;
+          p.replacedOn = conn.id;
           if ((await p.retry(receipt)) === 'rewrite') await this.write(conn, p, false);
         }
       });
@@ -276,8 +276,9 @@ export class Router implements ContactHost, GroupHost, OwnerPhoneHost {
     if (!device || !id || (cls !== 'message' && cls !== 'receipt' && cls !== 'call')) return;
     const p = this.queue(device).find((x) => x.cls === cls && x.id === id);
     if (!p) return;
-    if (p.expectNack) {
-      p.expectNack = false;
+    if (p.replacedOn === conn.id) {
+      // The nack Baileys sends after its retry receipt, for the copy the resend replaced.
+      p.replacedOn = undefined;
       return;
     }
     this.remove(device, p);
