@@ -141,9 +141,24 @@ export class ClientConnection implements FaultTarget {
 
   private async onData(chunk: Buffer): Promise<void> {
     for (const frame of this.reader.push(chunk)) {
-      if (!this.isOpen) return;
-      await this.onFrame(frame);
+      if (this.isOpen) await this.onFrame(frame);
+      else await this.afterClose(frame);
     }
+  }
+
+  /**
+   * A frame the server had read when the link closed (its own handling was behind). Receipts and
+   * acks still count, as on the real server: the device confirmed those stanzas before the drop,
+   * so they leave its queue and are not delivered again (a redelivery of what the client already
+   * decrypted is a copy it can no longer read). Anything else is dropped: there is no link to
+   * answer on. Fault hooks do not see these frames; they act on live links.
+   */
+  private async afterClose(frame: Buffer): Promise<void> {
+    if (this.record.loggedInAt === undefined || !this.device) return;
+    const n = await decodeNode(this.noise.decrypt(frame));
+    if (n.tag !== 'receipt' && n.tag !== 'ack') return;
+    this.host.recorder.frame(this.record, { dir: 'in', at: Date.now(), tag: n.tag, attrs: { ...n.attrs }, child: firstChildTag(n) });
+    await this.dispatch(n);
   }
 
   private async onFrame(frame: Buffer): Promise<void> {

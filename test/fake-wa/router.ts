@@ -251,7 +251,8 @@ export class Router implements ContactHost, GroupHost, OwnerPhoneHost {
             continue;
           }
           p.replacedOn = conn.id;
-          if ((await p.retry(receipt)) === 'rewrite') await this.write(conn, p, false);
+          // After a drop (a retry receipt read late), the resend waits for the next login.
+          if ((await p.retry(receipt)) === 'rewrite' && conn.isOpen) await this.write(conn, p, false);
         }
       });
       return;
