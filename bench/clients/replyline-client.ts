@@ -35,6 +35,9 @@ const core = await createCoreService({
     defaultQueryTimeoutMs: 10_000,
     keepAliveIntervalMs: 10_000,
     ...NO_HISTORY_SYNC,
+    // BENCH_RETRY_DELAY_MS: Baileys' wait after each retry receipt (default 250 ms, held under its
+    // message lock), for measuring what it costs when many copies cannot be decrypted (soak with drops).
+    ...(process.env.BENCH_RETRY_DELAY_MS ? { retryRequestDelayMs: Number(process.env.BENCH_RETRY_DELAY_MS) } : {}),
     // A/B switch for the device-list cache the controller shares across sockets.
     ...(process.env.BENCH_PER_SOCKET_DEVICE_CACHE === '1' ? { userDevicesCache: undefined } : {}),
   },

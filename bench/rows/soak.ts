@@ -14,7 +14,8 @@
  * Load: 100 keyword rules (q0 … q99, every message gets a reply despite the 10 s per-chat
  * cooldown); each contact keeps at most three messages unanswered (a reply that never comes
  * releases the next message after 5 s), and the contacts write concurrently. A drop every 100
- * messages written; messages written while the link is down arrive as offline messages.
+ * messages the client has taken in (the fake server holds them no more); messages written while
+ * the link is down arrive as offline messages.
  *
  * BENCH_QUICK: 10,000 messages and 100 drops (a smoke run: its second half is not steady state).
  */
@@ -242,8 +243,8 @@ function countBy(values: string[]): Record<string, number> {
 
 /**
  * The contacts write MESSAGES messages in all (CONTACTS × per), each keeping at most WINDOW
- * unanswered; the server drops the link every MESSAGES ÷ RECONNECTS messages written and the
- * driver waits until the client is back.
+ * unanswered; the server drops the link every MESSAGES ÷ RECONNECTS messages the client has
+ * taken in (receipted or nacked for good) and the driver waits until the client is back.
  */
 function drive(
   server: FakeWaServer,
@@ -291,19 +292,41 @@ function drive(
       }
     }),
   );
+  // The drops are paced by the messages the client has taken in (the server holds them no more:
+  // receipted, or nacked for good), not by messages written: the contacts keep writing while the
+  // link is down or the client is behind, and drops paced by writing come back to back right after
+  // each reopen (at the start, 600 messages are written at once: six drops within a second),
+  // before the client can take in anything, which no client survives.
+  const takenIn = () => written - server.pendingDeliveries(account).length;
+  let writingDone = false;
+  let takenInAtDrop = 0;
   const dropping = (async () => {
     const every = MESSAGES / Math.max(1, drops);
+    let last = takenIn();
+    let lastChangeAt = now();
     for (let r = 1; r <= drops; r++) {
-      while (written < Math.floor(r * every) - Math.floor(every / 2)) await sleep(5);
+      // On schedule (drop r at (r - ½) × every taken in), and never sooner than ½ × every after
+      // the previous reopen: a client that fell behind and catches up is not dropped back to back.
+      const due = Math.max(Math.floor(r * every) - Math.floor(every / 2), takenInAtDrop + Math.floor(every / 2));
+      for (;;) {
+        const n = takenIn();
+        if (n !== last) [last, lastChangeAt] = [n, now()];
+        if (n >= due) break;
+        // Once everything is written, a client that takes in nothing more for 10 s must not hold
+        // up the remaining drops.
+        if (writingDone && now() - lastChangeAt > 10_000) break;
+        await sleep(50);
+      }
       const opened = client.next('open', 60_000);
       server.faults.closeSocket(account);
       await opened;
+      takenInAtDrop = takenIn();
       onReconnect(r);
     }
   })();
   return {
     written: () => written,
-    done: Promise.all([writing, dropping]).then(() => {
+    done: Promise.all([writing.then(() => (writingDone = true)), dropping]).then(() => {
       server.off('message', onMessage);
     }),
   };
