@@ -13,7 +13,7 @@
  *
  * Load: 100 keyword rules (q0 … q99, every message gets a reply despite the 10 s per-chat
  * cooldown); each contact keeps at most three messages unanswered (a reply that never comes
- * releases the next message after 5 s), and the contacts write concurrently. A drop every 100
+ * releases the next message after 30 s), and the contacts write concurrently. A drop every 100
  * messages the client has taken in (the fake server holds them no more); messages written while
  * the link is down arrive as offline messages.
  *
@@ -39,8 +39,13 @@ const RECONNECTS = Number(process.env.BENCH_SOAK_RECONNECTS ?? (QUICK ? 100 : 50
 const SAMPLE_EVERY = 1_000;
 /** Unanswered messages each contact may have at a time. */
 const WINDOW = 3;
-/** How long a contact waits for a reply before writing its next message anyway. */
-const REPLY_WAIT_MS = 5_000;
+/**
+ * How long a contact waits for a reply before writing its next message anyway (BENCH_SOAK_REPLY_WAIT_MS).
+ * Long enough that replies delayed by a reconnect do not release more messages: with 5 s the
+ * contacts wrote ahead of a client catching up after a drop, its backlog grew without bound, and
+ * the memory figure measured the backlog rather than Replyline.
+ */
+const REPLY_WAIT_MS = Number(process.env.BENCH_SOAK_REPLY_WAIT_MS ?? 30_000);
 const TARGET_GROWTH = 0.05;
 /** BENCH_SOAK_CLIENT=bare: the same soak through the bare Baileys echo loop (for comparing lost replies). */
 const KIND = (process.env.BENCH_SOAK_CLIENT ?? 'replyline') as 'replyline' | 'bare';
