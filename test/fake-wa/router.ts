@@ -267,7 +267,8 @@ export class Router implements ContactHost, GroupHost, OwnerPhoneHost {
   }
 
   /**
-   * Client ack. `class="message"` (a nack): final, unless it follows a retry receipt we answered.
+   * Client ack. `class="message"` (a nack): final, unless it is the one that follows a retry
+   * receipt we answered on the same connection (for the copy the resend replaced).
    * `class="receipt"` / `class="call"`: the device has the server receipt or call stanza.
    */
   async onClientAck(conn: ClientConnection, ack: BinaryNode): Promise<void> {
