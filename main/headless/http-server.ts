@@ -25,7 +25,8 @@ import { readWindowFile } from '../core/app/window-files.js';
 const MAX_BODY_BYTES = MAX_REQUEST_BODY_BYTES;
 
 export interface HeadlessServerOptions {
-  core: CoreService;
+  /** What the server uses of the core (headless mode gives it before the core is open: commands wait). */
+  core: Pick<CoreService, 'handle' | 'on'>;
   token: string;
   /** Folder of the built renderer (dist/renderer). */
   staticDir: string;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { UserFacingSocketConfig } from '@whiskeysockets/baileys';
-import { describeState, isPaused, type EventName, type EventPayloads, type ResponderTestView, type Settings, type Snapshot } from '../../contract/api.js';
+import { describeState, isPaused, type ConnectionState, type EventName, type EventPayloads, type ResponderTestView, type Settings, type Snapshot } from '../../contract/api.js';
 import type { CoreService } from './core-service.js';
 import { createCommandHandlers, dispatchCommand } from './command-handlers.js';
 import { dataPaths } from './paths.js';
@@ -41,6 +41,7 @@ import { CipherError, loadOrCreateDataKey, type ByteCipher, type KeyWrapper } fr
 import { quarantineFile, writeFileAtomic } from '../storage/atomic-file.js';
 import { CommitLog } from '../storage/commit-log.js';
 import { getLogger } from '../logging/logger.js';
+import { deferred } from '../util/deferred.js';
 import { pipelineSettingsOf, rateLimitsOf } from './live-settings.js';
 import { APP_VERSION } from './version.js';
 
@@ -78,6 +79,18 @@ export interface CreateCoreOptions {
   version?: string;
   /** Connect at once (default true). */
   autoStart?: boolean;
+  /**
+   * Called as soon as the connection is under way, while the other stores still open: its state
+   * then and from then on, so a shell can show the QR at once (headless mode). Nothing else of
+   * the core is usable before `createCoreService` resolves.
+   */
+  onConnecting?: (connection: ConnectionStateView) => void;
+}
+
+/** The connection's state, as the core's `state` event carries it, before the rest of the core is open. */
+export interface ConnectionStateView {
+  current(): EventPayloads['state'];
+  onState(listener: (payload: EventPayloads['state']) => void): () => void;
 }
 
 /** The core service plus handles for tests and benchmarks. */
@@ -128,8 +141,11 @@ async function openCore(
     options.keyWrapper ? openDataKey(path.join(paths.dataDir, 'data.key'), options.keyWrapper) : undefined,
     ReconnectHistory.open(paths.history),
   ]);
+  // The ready barrier: a login (which may bring messages at once) waits until the pipeline listens.
+  const listening = deferred<void>();
   const controller = await ConnectionController.create({
     ...options.controller,
+    loginAfter: listening.promise,
     sessionDir: paths.session,
     lock,
     keyWrapper: options.keyWrapper,
@@ -139,15 +155,20 @@ async function openCore(
     // A contact's phone may ask for a resend of a reply it could not decrypt.
     getMessage: async (key) => (key.id ? outboxRef.current?.messageFor(key.id) : undefined),
   });
-  // Not linked yet: connect now, while the rest opens, so the QR is there sooner. Safe: nothing
-  // can arrive before the phone scans a QR, and no QR is shown before this function returns.
-  // A linked session connects only at the end, once the pipeline listens for messages.
+  // Not linked yet: connect now, while the rest opens, so the QR is there sooner. Safe: messages
+  // come only after a login, and the controller holds every login back until the pipeline
+  // listens (`listening`, released below). A linked session connects only at the end.
   const startedEarly = autoStart && controller.account() === undefined;
   // Replies with a grace period wait at each login until what waited for it is in (the owner's answer may be there).
   const backlog = new OfflineBacklog(controller);
-  // If a later step fails, the socket (maybe up already) must not keep running.
-  undo.push(() => controller.close());
+  // If a later step fails, the socket (maybe up already) must not keep running, nor a login wait.
+  undo.push(() => controller.close().finally(() => listening.resolve()));
   if (startedEarly) controller.start();
+  const stateEvent = (state: ConnectionState) => ({ state, stateText: describeState(state, now()) });
+  options.onConnecting?.({
+    current: () => stateEvent(controller.state),
+    onState: (listener) => controller.on('state', (state) => listener(stateEvent(state))),
+  });
 
   const enginePath = path.join(paths.dataDir, 'autoreply-state.json');
   await fs.mkdir(paths.conversation, { recursive: true, mode: 0o700 });
@@ -288,7 +309,7 @@ async function openCore(
   const activityView = (e: ActivityEntry) =>
     toActivityView(e, { chatId: conversations.idOf(e.chatKey), ...(e.replyId ? { replyStatus: replyLog.get(e.replyId)?.status } : {}) });
   offs.push(
-    controller.on('state', (state) => events.emit('state', { state, stateText: describeState(state, now()) })),
+    controller.on('state', (state) => events.emit('state', stateEvent(state))),
     // (The pipeline mirrors each outbox change into the reply log.)
     outbox.on('change', ({ entry, previous }) => {
       // A reply the server confirmed is part of the conversation from now on.
@@ -314,6 +335,7 @@ async function openCore(
     attachInbound(controller, pipeline, now, { unreadableWaitMs: options.inbound?.unreadableWaitMs }),
   );
   await pipeline.start();
+  listening.resolve();
 
   // ---- commands -----------------------------------------------------------------------------
   const autoReply = () => {

@@ -60,6 +60,12 @@ export interface ControllerOptions {
   lock?: SessionLock;
   /** Scheduler for the backoff wait only; Baileys keeps real timers (tests inject a manual one). */
   scheduler?: Scheduler;
+  /**
+   * The ready barrier: a connection with a linked session (a login, which may bring messages at
+   * once) waits until this settles, so whoever handles those messages listens by then. Pairing
+   * (QR) connections do not wait: nothing arrives on them but the pairing itself.
+   */
+  loginAfter?: Promise<unknown>;
 }
 
 /** Where the backoff wait is scheduled. */
@@ -111,6 +117,10 @@ export class ConnectionController implements Link {
   private closed = false;
   private inboundRecovered = 0;
   private lastAccount: AccountIdentity | undefined;
+  /** Unset once `loginAfter` settled. */
+  private loginGate: Promise<unknown> | undefined;
+  /** Counts `connect()` calls: one that waited at the login gate goes on only if no later call came. */
+  private connectCalls = 0;
 
   private constructor(
     private readonly options: ControllerOptions,
@@ -124,6 +134,16 @@ export class ConnectionController implements Link {
     this.edges = new CloseEdges(this.now);
     this.scheduler = options.scheduler ?? realScheduler;
     this.lastAccount = store ? accountFromCreds(store.state.creds) : undefined;
+    if (options.loginAfter) {
+      const gate = options.loginAfter.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.loginGate = gate;
+      void gate.then(() => {
+        if (this.loginGate === gate) this.loginGate = undefined;
+      });
+    }
   }
 
   /**
@@ -262,8 +282,15 @@ export class ConnectionController implements Link {
   // ---- Socket lifecycle ---------------------------------------------------------------------
 
   private async connect(trigger: Trigger): Promise<void> {
+    const call = ++this.connectCalls;
     this.retire('user');
     if (this.closed) return;
+    if (this.loginGate && this.store?.hasSession()) {
+      // A login: wait at the ready barrier (`loginAfter`). Stopped, closed or connected again meanwhile: done.
+      this.setState({ kind: 'connecting', attempt: this.backoff.attempt });
+      await this.loginGate;
+      if (this.closed || call !== this.connectCalls || this._state.kind !== 'connecting') return;
+    }
     if (!this.store) {
       // The store was damaged at start: open a fresh one now that the person asked to relink.
       try {
