@@ -32,10 +32,10 @@ import { WA_CERT_DETAILS } from '@whiskeysockets/baileys';
 import { dataPaths, defaultDataDir } from '../core/app/paths.js';
 import { APP_VERSION } from '../core/app/version.js';
 import { DeferredLogFile } from '../core/logging/log-file.js';
-import { createCoreService, type ConnectionStateView, type Core } from '../core/app/create-core.js';
+import { createCoreService, type Core, type StartingCore } from '../core/app/create-core.js';
 import type { CoreService } from '../core/app/core-service.js';
 import { deferred } from '../core/util/deferred.js';
-import { describeState, type ConnectionState } from '../contract/api.js';
+import { describeState, type ConnectionState, type EventPayloads } from '../contract/api.js';
 import { configureLogging, getLogger, logStart } from '../core/logging/logger.js';
 import { quietLibraryConsole } from '../core/logging/library-console.js';
 import { EVENT_NAMES } from '../contract/api.js';
@@ -165,8 +165,8 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
 
   // Connects by itself: while it opens its stores when not linked yet (the QR comes sooner), at
   // the end when linked. The HTTP server starts meanwhile (its commands wait for the core), and
-  // the state lines, the QR among them, are printed from the connection as soon as both are up.
-  const connecting = deferred<ConnectionStateView>();
+  // the lines are printed from the starting core's events as soon as both are up.
+  const connecting = deferred<StartingCore>();
   const opening = createCoreService({
     dataDir: args.dataDir,
     keyWrapper,
@@ -174,19 +174,19 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
     secretsUnavailableNote: HEADLESS_SECRETS_NOTE,
     socketConfig: args.waUrl ? { waWebSocketUrl: args.waUrl } : undefined,
     rateLimits: args.maxRepliesPerMinute ? { global: { max: args.maxRepliesPerMinute, windowMs: 60_000 } } : undefined,
-    onConnecting: (connection) => connecting.resolve(connection),
+    onConnecting: (starting) => connecting.resolve(starting),
   });
   const token = randomBytes(24).toString('base64url');
   const staticDir = args.rendererDir ?? path.join(repoRoot(path.dirname(fileURLToPath(import.meta.url))), 'dist', 'renderer');
-  const starting = startHeadlessServer({ core: onceOpen(opening), token, staticDir, port: args.port });
-  // The core gives its connection before it resolves; a core that fails before that rejects here.
-  const [server, connection] = await Promise.all([
-    starting.catch(async (err: unknown) => {
+  const serverStarting = startHeadlessServer({ core: whileOpening(connecting.promise, opening), token, staticDir, port: args.port });
+  // The starting core comes before the core resolves; a core that fails before that rejects here.
+  const [server, starting] = await Promise.all([
+    serverStarting.catch(async (err: unknown) => {
       await opening.then((core) => core.close()).catch(() => undefined);
       throw err;
     }),
     Promise.race([connecting.promise, opening.then(() => connecting.promise)]).catch(async (err: unknown) => {
-      await starting.then((s) => s.close()).catch(() => undefined);
+      await serverStarting.then((s) => s.close()).catch(() => undefined);
       throw err;
     }),
   ]);
@@ -197,20 +197,14 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
   } else {
     process.stdout.write(`Replyline (headless)\n  window: ${uiUrl}\n  data:   ${args.dataDir}\n\n`);
   }
-  printStates(connection, args.json, out);
-  openLogWhenShown(connection, logFile);
+  printLines(starting, args.json, out);
+  openLogWhenShown(starting, logFile);
   let core: Core;
   try {
     core = await opening;
   } catch (err) {
     await server.close().catch(() => undefined);
     throw err;
-  }
-  if (args.json) {
-    // `state` lines come from the connection (above).
-    for (const event of EVENT_NAMES) {
-      if (event !== 'state') core.on(event, (payload) => out({ type: event, payload }));
-    }
   }
 
   let stopping: Promise<void> | undefined;
@@ -224,18 +218,24 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
 }
 
 /**
- * The connection's state now, then each change: with --json a `state` line each (and a `qr` line
- * with each QR), otherwise a line of text, or the QR drawn in the terminal.
+ * The connection's state now, then what happens: with --json the state and every event after it
+ * as one line each (and a `qr` line with each QR); otherwise the state as a line of text, or the
+ * QR drawn in the terminal.
  */
-function printStates(connection: ConnectionStateView, json: boolean, out: (obj: Record<string, unknown>) => void): void {
+function printLines(starting: StartingCore, json: boolean, out: (obj: Record<string, unknown>) => void): void {
   if (json) {
-    const first = connection.current();
+    const first = starting.state();
     out({ type: 'state', payload: first });
     if (first.state.kind === 'awaiting-qr') out({ type: 'qr', qr: first.state.qr });
-    connection.onState((payload) => {
-      if (payload.state.kind === 'awaiting-qr') out({ type: 'qr', qr: payload.state.qr });
-      out({ type: 'state', payload });
-    });
+    for (const event of EVENT_NAMES) {
+      starting.on(event, (payload) => {
+        if (event === 'state') {
+          const { state } = payload as EventPayloads['state'];
+          if (state.kind === 'awaiting-qr') out({ type: 'qr', qr: state.qr });
+        }
+        out({ type: event, payload });
+      });
+    }
     return;
   }
   const show = (state: ConnectionState) => {
@@ -248,21 +248,21 @@ function printStates(connection: ConnectionStateView, json: boolean, out: (obj: 
       process.stdout.write(`[${new Date().toLocaleTimeString()}] ${describeState(state)}\n`);
     }
   };
-  connection.onState(({ state }) => show(state));
-  show(connection.current().state);
+  starting.on('state', ({ state }) => show(state));
+  show(starting.state().state);
 }
 
 /**
  * The core as the HTTP server sees it while the core still opens: a command waits until it is
- * open; a listener is attached then (the core emits nothing before).
+ * open; a listener is attached as soon as the core emits (`onConnecting`).
  */
-function onceOpen(opening: Promise<Core>): Pick<CoreService, 'handle' | 'on'> {
+function whileOpening(starting: Promise<StartingCore>, opening: Promise<Core>): Pick<CoreService, 'handle' | 'on'> {
   return {
     handle: async (command, args) => (await opening).handle(command, args),
     on: (event, listener) => {
       let off: (() => void) | undefined;
       let removed = false;
-      opening.then(
+      starting.then(
         (core) => {
           if (!removed) off = core.on(event, listener);
         },
@@ -280,7 +280,7 @@ function onceOpen(opening: Promise<Core>): Pick<CoreService, 'handle' | 'on'> {
  * Open the log file once the person has something to look at (a QR, the link, or why it cannot
  * connect), or after 2 s, whichever comes first. Lines logged until then are written first.
  */
-function openLogWhenShown(connection: ConnectionStateView, logFile: DeferredLogFile): void {
+function openLogWhenShown(starting: StartingCore, logFile: DeferredLogFile): void {
   const waiting = (kind: string) => kind === 'idle' || kind === 'connecting';
   let opened = false;
   const open = () => {
@@ -290,11 +290,11 @@ function openLogWhenShown(connection: ConnectionStateView, logFile: DeferredLogF
     clearTimeout(timer);
     logFile.open().catch((err: unknown) => process.stderr.write(`replyline headless: the log file could not be opened (${(err as Error).message})\n`));
   };
-  const off = connection.onState(({ state }) => {
+  const off = starting.on('state', ({ state }) => {
     if (!waiting(state.kind)) open();
   });
   const timer = setTimeout(open, 2_000);
-  if (!waiting(connection.current().state.kind)) open();
+  if (!waiting(starting.state().state.kind)) open();
 }
 
 /** The repository (or install) root: the nearest folder up with a package.json, from the source or the bundle. */

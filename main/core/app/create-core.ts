@@ -80,17 +80,18 @@ export interface CreateCoreOptions {
   /** Connect at once (default true). */
   autoStart?: boolean;
   /**
-   * Called as soon as the connection is under way, while the other stores still open: its state
-   * then and from then on, so a shell can show the QR at once (headless mode). Nothing else of
-   * the core is usable before `createCoreService` resolves.
+   * Called as soon as the connection is under way, while the other stores still open: the
+   * connection's state then, and the core's events from then on, so a shell can show the QR at
+   * once (headless mode). Commands wait until `createCoreService` resolves.
    */
-  onConnecting?: (connection: ConnectionStateView) => void;
+  onConnecting?: (core: StartingCore) => void;
 }
 
-/** The connection's state, as the core's `state` event carries it, before the rest of the core is open. */
-export interface ConnectionStateView {
-  current(): EventPayloads['state'];
-  onState(listener: (payload: EventPayloads['state']) => void): () => void;
+/** The core while its stores still open (see `onConnecting`). */
+export interface StartingCore {
+  /** The connection's state now, as the `state` event carries it. */
+  state(): EventPayloads['state'];
+  on: CoreService['on'];
 }
 
 /** The core service plus handles for tests and benchmarks. */
@@ -133,15 +134,18 @@ async function openCore(
   now: () => number,
   undo: Array<() => Promise<void>>,
 ): Promise<Core> {
-  const settings = options.settings ?? new JsonSettingsStore(paths.settings);
   const autoStart = options.autoStart ?? true;
-  // Independent files open together (the lock is held already).
+  // Independent files open together (the lock is held already): the data key and the history
+  // beside the session store, which is what the connection waits for.
   const outboxRef: { current?: Outbox } = {};
   const replyLogRef: { current?: ReplyLog } = {};
-  const [cipher, history] = await Promise.all([
+  const keyAndHistory = Promise.all([
     options.keyWrapper ? openDataKey(path.join(paths.dataDir, 'data.key'), options.keyWrapper) : undefined,
     ReconnectHistory.open(paths.history),
   ]);
+  // Awaited below; until then a failure must not count as unhandled. If the start fails, closed.
+  keyAndHistory.catch(() => undefined);
+  undo.push(() => keyAndHistory.then(([, history]) => history.close(), () => undefined));
   // The ready barrier: a login (which may bring messages at once) waits until the pipeline listens.
   const listening = deferred<void>();
   const controller = await ConnectionController.create({
@@ -150,7 +154,8 @@ async function openCore(
     sessionDir: paths.session,
     lock,
     keyWrapper: options.keyWrapper,
-    history,
+    // The controller only appends to the history: in order, once it is open.
+    history: { add: (entry) => keyAndHistory.then(([, history]) => history.add(entry)) },
     socketConfig: options.socketConfig,
     now: options.controller?.now ?? now,
     // A contact's phone may ask for a resend of a reply it could not decrypt, even long after the
@@ -166,11 +171,15 @@ async function openCore(
   // If a later step fails, the socket (maybe up already) must not keep running, nor a login wait.
   undo.push(() => controller.close().finally(() => listening.resolve()));
   if (startedEarly) controller.start();
+  // Events to the window start here, so that a shell listening from `onConnecting` misses none.
+  const events = new TypedEmitter<EventPayloads>();
   const stateEvent = (state: ConnectionState) => ({ state, stateText: describeState(state, now()) });
-  options.onConnecting?.({
-    current: () => stateEvent(controller.state),
-    onState: (listener) => controller.on('state', (state) => listener(stateEvent(state))),
-  });
+  const offs: Array<() => void> = [controller.on('state', (state) => events.emit('state', stateEvent(state)))];
+  options.onConnecting?.({ state: () => stateEvent(controller.state), on: (event, listener) => events.on(event, listener) });
+  const [cipher, history] = await keyAndHistory;
+  offs.push(history.onEntry((entry) => events.emit('history', entry)));
+  // Read synchronously (and validated): after the connection started, not before.
+  const settings = options.settings ?? new JsonSettingsStore(paths.settings);
 
   const enginePath = path.join(paths.dataDir, 'autoreply-state.json');
   await fs.mkdir(paths.conversation, { recursive: true, mode: 0o700 });
@@ -302,9 +311,7 @@ async function openCore(
     if (!options.rateLimits) engine.setRateLimits(rateLimitsOf(s));
   };
 
-  // ---- events to the window -----------------------------------------------------------------
-  const events = new TypedEmitter<EventPayloads>();
-  const offs: Array<() => void> = [];
+  // ---- events to the window (the state's and the history's are above) -------------------------
   const replyChatId = (e: ReplyLogEntry) => {
     const contact = parseJid(e.contactJid);
     return conversations.idOf(e.chatKey ?? conversations.chatKey(e.chatJid, contact?.server === 's.whatsapp.net' ? contact.user : undefined));
@@ -312,7 +319,6 @@ async function openCore(
   const activityView = (e: ActivityEntry) =>
     toActivityView(e, { chatId: conversations.idOf(e.chatKey), ...(e.replyId ? { replyStatus: replyLog.get(e.replyId)?.status } : {}) });
   offs.push(
-    controller.on('state', (state) => events.emit('state', stateEvent(state))),
     // (The pipeline mirrors each outbox change into the reply log.)
     outbox.on('change', ({ entry, previous }) => {
       // A reply the server confirmed is part of the conversation from now on.
@@ -329,7 +335,6 @@ async function openCore(
     activity.on('change', (entry) => events.emit('activity', activityView(entry))),
     conversations.onMutesChanged((views) => events.emit('muted', views)),
     missed.on('change', (entries) => events.emit('missed', entries.map(toMissedView))),
-    history.onEntry((entry) => events.emit('history', entry)),
     // The session store sets a damaged session aside when it opens it (a relink, say).
     controller.on('state', (state) => {
       if (state.kind !== 'needs-relink' && state.kind !== 'awaiting-qr') return;

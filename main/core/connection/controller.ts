@@ -38,7 +38,7 @@ export interface ControllerOptions {
   /** Protects the session keys at rest (Electron safeStorage in the app). */
   keyWrapper?: KeyWrapper;
   /** Where transitions are recorded; optional so unit tests can leave it out. */
-  history?: ReconnectHistory;
+  history?: Pick<ReconnectHistory, 'add'>;
   /** Passed to Baileys as is (tests: waWebSocketUrl, keepAliveIntervalMs, qrTimeout, …). */
   socketConfig?: Partial<UserFacingSocketConfig>;
   backoff?: BackoffOptions;

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import type { FakeWaServer } from '../../fake-wa/index.js';
-import type { ConnectionStateView, Core } from '../../../main/core/app/create-core.js';
+import type { Core, StartingCore } from '../../../main/core/app/create-core.js';
 import { CommitLog } from '../../../main/core/storage/commit-log.js';
 import { deferred } from '../../../main/core/util/deferred.js';
 import { tempDir } from '../../support/temp-dir.js';
@@ -45,12 +45,12 @@ it('a message sent while a store still opens is handled once it opened, exactly 
     return log;
   });
 
-  let connection: ConnectionStateView | undefined;
+  let starting: StartingCore | undefined;
   // The fake sends no history sync: without this, Baileys holds the events of the first login for 20 s waiting for one.
   const socketConfig = { shouldSyncHistoryMessage: () => false };
-  const starting = startCore(server, dataDir, { socketConfig, onConnecting: (c) => (connection = c) });
+  const opening = startCore(server, dataDir, { socketConfig, onConnecting: (c) => (starting = c) });
   const qr = await until(() => {
-    const state = connection?.current().state;
+    const state = starting?.state().state;
     return state?.kind === 'awaiting-qr' ? state.qr : undefined;
   }, 10_000, 'the QR while the store opens');
   expect(storeOpen).toBe(false);
@@ -63,11 +63,11 @@ it('a message sent while a store still opens is handled once it opened, exactly 
   // Longer than a login takes here: it must not happen while the store opens.
   await new Promise((r) => setTimeout(r, 500));
   expect(server.record.connections.filter((c) => c.kind === 'login')).toEqual([]);
-  expect(connection!.current().state.kind).toBe('connecting');
+  expect(starting!.state().state.kind).toBe('connecting');
   expect(storeOpen).toBe(false);
 
   release.resolve();
-  const core = await starting;
+  const core = await opening;
   cores.push(core);
   const reply = await waitForReply(core, (r) => r.status === 'sent', 15_000, 'the reply to the early message');
   expect(reply.text).toBe('Re: early bird');
