@@ -58,7 +58,7 @@ export interface CreateCoreOptions {
   controller?: Partial<Omit<ControllerOptions, 'sessionDir' | 'keyWrapper' | 'history' | 'socketConfig' | 'lock'>>;
   /** Inbound tuning (tests: how long a message that could not be decrypted waits for a readable copy). */
   inbound?: { unreadableWaitMs?: number };
-  /** Outbox tuning (tests: short ack timeouts, how many finished entries it keeps). */
+  /** Outbox tuning (tests: short ack timeouts). */
   outbox?: { ackTimeoutMs?: number; maxAttempts?: number; keepFinished?: number };
   /**
    * Fixed auto-reply limits that replace the ones in Settings (benchmarks and load tests measure
