@@ -26,9 +26,17 @@ const ESCAPED = '$o';
 /** Shorter byte strings stay base64: the text form only pays off once there is text to compress. */
 const MIN_TEXT_BYTES = 16;
 
-/** Encode a value into a tree. Throws `TypeError` on values JSON cannot hold (bigint, cycles). */
-export function encodeValue(value: unknown): Tree {
-  return encode(value, 0);
+/**
+ * Encode a value into a tree. Throws `TypeError` on values JSON cannot hold (bigint, cycles).
+ *
+ * With `previous` (the tree of the value this one replaces), every part of the value that
+ * encodes to the same as the matching part of `previous` is that part of `previous`, not a
+ * copy: a Signal session written back after a message differs from the last one in a counter
+ * and a key or two, so most of it is shared, fewer objects are made, and diffing the two
+ * (`tree-diff.ts`) stops at shared parts at once. Trees are never mutated, so sharing is safe.
+ */
+export function encodeValue(value: unknown, previous?: Tree): Tree {
+  return previous === undefined ? encode(value, 0) : encodeLike(value, previous, 0);
 }
 
 /** Rebuild a value from a tree: byte strings come back as `Buffer`s, everything fresh (no sharing). */
@@ -56,6 +64,30 @@ export function isMarker(tree: Tree | undefined): tree is TreeObject {
     else return false;
   }
   return n === 1 && first.startsWith('$');
+}
+
+/**
+ * Freeze `tree` in place, all the way down, and say whether it is plain data: no byte string,
+ * no escaped object, nothing `decodeValue` would turn into something else. A plain tree is then
+ * its own decoded value and can be handed out as is: frozen, a caller cannot change it (in
+ * strict code, trying throws). Trees are never mutated after they are built, so freezing one
+ * changes nothing for the store.
+ */
+export function freezeTree(tree: Tree): boolean {
+  if (tree === null || typeof tree !== 'object') return true;
+  Object.freeze(tree);
+  let plain = true;
+  if (Array.isArray(tree)) {
+    for (let i = 0; i < tree.length; i++) if (!freezeTree(tree[i]!)) plain = false;
+    return plain;
+  }
+  let n = 0;
+  let first = '';
+  for (const k of Object.keys(tree)) {
+    if (n++ === 0) first = k;
+    if (!freezeTree(tree[k]!)) plain = false;
+  }
+  return plain && !(n === 1 && first.startsWith('$'));
 }
 
 export function isObject(tree: Tree | undefined): tree is TreeObject {
@@ -107,6 +139,65 @@ function encode(value: unknown, depth: number): Tree {
     if (n++ === 0) first = k;
   }
   return n === 1 && first.startsWith('$') ? { [ESCAPED]: out } : out;
+}
+
+/** `encode`, sharing with `prev` every part that would encode the same (see `encodeValue`). */
+function encodeLike(value: unknown, prev: Tree, depth: number): Tree {
+  if (sameAsTree(value, prev, depth)) return prev;
+  if (value === null || typeof value !== 'object' || !isObject(prev) || isMarker(prev)) return encode(value, depth);
+  if (value instanceof Uint8Array || value instanceof ArrayBuffer || value instanceof Date || Array.isArray(value)) return encode(value, depth);
+  if (depth > MAX_DEPTH) throw new TypeError('value is nested too deeply (a cycle?)');
+  const out: TreeObject = {};
+  let n = 0;
+  let first = '';
+  for (const k of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+    setOwn(out, k, Object.hasOwn(prev, k) ? encodeLike(v, prev[k]!, depth + 1) : encode(v, depth + 1));
+    if (n++ === 0) first = k;
+  }
+  return n === 1 && first.startsWith('$') ? { [ESCAPED]: out } : out;
+}
+
+/**
+ * Whether `encode(value)` would be a tree equal to `tree` (same fields in the same order), found
+ * without building it. False when unsure (bytes, dates, escaped objects): `encode` then decides.
+ */
+function sameAsTree(value: unknown, tree: Tree, depth: number): boolean {
+  if (depth > MAX_DEPTH) return false;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value === tree;
+    case 'number':
+      return Number.isFinite(value) ? value === tree : tree === null;
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return tree === null;
+    case 'bigint':
+      return false;
+  }
+  if (value === null) return tree === null;
+  if (typeof tree !== 'object' || tree === null) return false;
+  if (value instanceof Uint8Array || value instanceof ArrayBuffer || value instanceof Date) return false;
+  if (Array.isArray(value)) {
+    if (!Array.isArray(tree) || tree.length !== value.length) return false;
+    for (let i = 0; i < value.length; i++) if (!sameAsTree(value[i], tree[i]!, depth + 1)) return false;
+    return true;
+  }
+  if (Array.isArray(tree)) return false;
+  // Field by field, in order: the value's stored fields against the tree's.
+  let i = 0;
+  const treeKeys = Object.keys(tree);
+  for (const k of Object.keys(value as object)) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+    if (treeKeys[i] !== k || !sameAsTree(v, tree[k]!, depth + 1)) return false;
+    i++;
+  }
+  // Also rules out a value of one `$`-field (its tree would be escaped) and a marker tree.
+  return i === treeKeys.length && !(i === 1 && treeKeys[0]!.startsWith('$'));
 }
 
 function encodeBytes(bytes: Uint8Array): Tree {
