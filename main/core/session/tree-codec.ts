@@ -34,6 +34,7 @@ const MIN_TEXT_BYTES = 16;
  * copy: a Signal session written back after a message differs from the last one in a counter
  * and a key or two, so most of it is shared, fewer objects are made, and diffing the two
  * (`tree-diff.ts`) stops at shared parts at once. Trees are never mutated, so sharing is safe.
+ * The result equals a fresh encoding field for field (shared parts keep their field order).
  */
 export function encodeValue(value: unknown, previous?: Tree): Tree {
   return previous === undefined ? encode(value, 0) : encodeLike(value, previous, 0);
@@ -66,28 +67,35 @@ export function isMarker(tree: Tree | undefined): tree is TreeObject {
   return n === 1 && first.startsWith('$');
 }
 
+/** Frozen trees that are not plain data (hold a marker somewhere): only `freezeTree` freezes trees. */
+const frozenWithMarkers = new WeakSet<object>();
+
 /**
  * Freeze `tree` in place, all the way down, and say whether it is plain data: no byte string,
  * no escaped object, nothing `decodeValue` would turn into something else. A plain tree is then
  * its own decoded value and can be handed out as is: frozen, a caller cannot change it (in
  * strict code, trying throws). Trees are never mutated after they are built, so freezing one
- * changes nothing for the store.
+ * changes nothing for the store. Only this function freezes trees, always all the way down, so
+ * a frozen part (one shared with an earlier tree, see `encodeValue`) is not walked again.
  */
 export function freezeTree(tree: Tree): boolean {
   if (tree === null || typeof tree !== 'object') return true;
-  Object.freeze(tree);
+  if (Object.isFrozen(tree)) return !frozenWithMarkers.has(tree);
   let plain = true;
   if (Array.isArray(tree)) {
     for (let i = 0; i < tree.length; i++) if (!freezeTree(tree[i]!)) plain = false;
-    return plain;
+  } else {
+    let n = 0;
+    let first = '';
+    for (const k in tree) {
+      if (n++ === 0) first = k;
+      if (!freezeTree(tree[k]!)) plain = false;
+    }
+    if (n === 1 && first.startsWith('$')) plain = false;
   }
-  let n = 0;
-  let first = '';
-  for (const k of Object.keys(tree)) {
-    if (n++ === 0) first = k;
-    if (!freezeTree(tree[k]!)) plain = false;
-  }
-  return plain && !(n === 1 && first.startsWith('$'));
+  Object.freeze(tree);
+  if (!plain) frozenWithMarkers.add(tree);
+  return plain;
 }
 
 export function isObject(tree: Tree | undefined): tree is TreeObject {
@@ -141,63 +149,68 @@ function encode(value: unknown, depth: number): Tree {
   return n === 1 && first.startsWith('$') ? { [ESCAPED]: out } : out;
 }
 
-/** `encode`, sharing with `prev` every part that would encode the same (see `encodeValue`). */
-function encodeLike(value: unknown, prev: Tree, depth: number): Tree {
-  if (sameAsTree(value, prev, depth)) return prev;
-  if (value === null || typeof value !== 'object' || !isObject(prev) || isMarker(prev)) return encode(value, depth);
-  if (value instanceof Uint8Array || value instanceof ArrayBuffer || value instanceof Date || Array.isArray(value)) return encode(value, depth);
-  if (depth > MAX_DEPTH) throw new TypeError('value is nested too deeply (a cycle?)');
-  const out: TreeObject = {};
-  let n = 0;
-  let first = '';
-  for (const k of Object.keys(value)) {
-    const v = (value as Record<string, unknown>)[k];
-    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-    setOwn(out, k, Object.hasOwn(prev, k) ? encodeLike(v, prev[k]!, depth + 1) : encode(v, depth + 1));
-    if (n++ === 0) first = k;
-  }
-  return n === 1 && first.startsWith('$') ? { [ESCAPED]: out } : out;
+/** `isMarker` without narrowing the type (a tree that is not a marker is still a `TreeObject`). */
+function hasMarkerShape(tree: Tree): boolean {
+  return isMarker(tree);
+}
+
+/** Fields `encode` leaves out of an object, as JSON does. */
+function skipped(v: unknown): boolean {
+  return v === undefined || typeof v === 'function' || typeof v === 'symbol';
 }
 
 /**
- * Whether `encode(value)` would be a tree equal to `tree` (same fields in the same order), found
- * without building it. False when unsure (bytes, dates, escaped objects): `encode` then decides.
+ * `encode`, sharing with `prev` every part that encodes the same (see `encodeValue`). Walks the
+ * value once; a new object is made only for a part that differs (or holds a part that does).
+ * Byte strings, dates and markers are encoded afresh (the diff compares them by content).
  */
-function sameAsTree(value: unknown, tree: Tree, depth: number): boolean {
-  if (depth > MAX_DEPTH) return false;
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return value === tree;
-    case 'number':
-      return Number.isFinite(value) ? value === tree : tree === null;
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return tree === null;
-    case 'bigint':
-      return false;
-  }
-  if (value === null) return tree === null;
-  if (typeof tree !== 'object' || tree === null) return false;
-  if (value instanceof Uint8Array || value instanceof ArrayBuffer || value instanceof Date) return false;
+function encodeLike(value: unknown, prev: Tree, depth: number): Tree {
+  if (value === null || typeof value !== 'object' || prev === null || typeof prev !== 'object') return encode(value, depth);
+  if (value instanceof Uint8Array || value instanceof ArrayBuffer || value instanceof Date) return encode(value, depth);
+  if (depth > MAX_DEPTH) throw new TypeError('value is nested too deeply (a cycle?)');
   if (Array.isArray(value)) {
-    if (!Array.isArray(tree) || tree.length !== value.length) return false;
-    for (let i = 0; i < value.length; i++) if (!sameAsTree(value[i], tree[i]!, depth + 1)) return false;
-    return true;
+    if (!Array.isArray(prev)) return encode(value, depth);
+    let out: Tree[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const p = i < prev.length ? prev[i]! : undefined;
+      const c = p === undefined ? encode(value[i], depth + 1) : encodeLike(value[i], p, depth + 1);
+      if (out === undefined && c !== p) out = prev.slice(0, i);
+      out?.push(c);
+    }
+    if (out === undefined) return value.length === prev.length ? prev : prev.slice(0, value.length);
+    return out;
   }
-  if (Array.isArray(tree)) return false;
-  // Field by field, in order: the value's stored fields against the tree's.
-  let i = 0;
-  const treeKeys = Object.keys(tree);
-  for (const k of Object.keys(value as object)) {
-    const v = (value as Record<string, unknown>)[k];
-    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-    if (treeKeys[i] !== k || !sameAsTree(v, tree[k]!, depth + 1)) return false;
-    i++;
+  if (Array.isArray(prev) || hasMarkerShape(prev)) return encode(value, depth);
+  const before = prev as TreeObject;
+  const v = value as Record<string, unknown>;
+  let out: TreeObject | undefined;
+  let n = 0;
+  let first = '';
+  for (const k in v) {
+    if (!Object.hasOwn(v, k) || skipped(v[k])) continue;
+    const p = Object.hasOwn(before, k) ? before[k] : undefined;
+    const c = p === undefined ? encode(v[k], depth + 1) : encodeLike(v[k], p, depth + 1);
+    if (out === undefined && c !== p) {
+      // The first field that differs: the ones before it are the previous tree's.
+      out = {};
+      for (const j in v) {
+        if (j === k) break;
+        if (Object.hasOwn(v, j) && !skipped(v[j])) setOwn(out, j, before[j]!);
+      }
+    }
+    if (out !== undefined) setOwn(out, k, c);
+    if (n++ === 0) first = k;
   }
-  // Also rules out a value of one `$`-field (its tree would be escaped) and a marker tree.
-  return i === treeKeys.length && !(i === 1 && treeKeys[0]!.startsWith('$'));
+  const escaped = n === 1 && first.startsWith('$');
+  if (out === undefined) {
+    let m = 0;
+    for (const j in before) if (Object.hasOwn(before, j)) m++;
+    if (m === n && !escaped) return before;
+    // Fields were dropped: the ones left are the previous tree's.
+    out = {};
+    for (const j in v) if (Object.hasOwn(v, j) && !skipped(v[j])) setOwn(out, j, before[j]!);
+  }
+  return escaped ? { [ESCAPED]: out } : out;
 }
 
 function encodeBytes(bytes: Uint8Array): Tree {
