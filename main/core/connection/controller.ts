@@ -53,6 +53,8 @@ export interface ControllerOptions {
   baileysLogLevel?: string;
   /** Clock for backoff, history and the watchdog (tests inject a manual one). */
   now?: () => number;
+  /** How long the shared device-list cache keeps an entry (default: Baileys' 5 minutes). */
+  deviceListTtlMs?: number;
   /**
    * The session folder's lock when the caller took it already (the core takes it before it
    * opens any other file in the data folder); otherwise `create()` takes it.
@@ -89,7 +91,7 @@ interface SocketSlot {
 export class ConnectionController implements Link {
   private readonly events = new TypedEmitter<LinkEventMap>();
   /** Shared by every socket, so a reconnect does not re-fetch device lists and sessions. */
-  private readonly deviceCache = new DeviceListCache();
+  private readonly deviceCache: DeviceListCache;
   private readonly log: Logger;
   private readonly backoff: Backoff;
   private readonly edges: CloseEdges;
@@ -123,6 +125,7 @@ export class ConnectionController implements Link {
     this.backoff = new Backoff({ now: this.now, ...options.backoff });
     this.edges = new CloseEdges(this.now);
     this.scheduler = options.scheduler ?? realScheduler;
+    this.deviceCache = new DeviceListCache(Date.now, options.deviceListTtlMs);
     this.lastAccount = store ? accountFromCreds(store.state.creds) : undefined;
   }
 
