@@ -30,6 +30,7 @@ import { TypedEmitter } from '../util/typed-emitter.js';
 import { getLogger, type Logger } from '../logging/logger.js';
 import type { ReconnectHistory, RecoveredBy } from '../history/reconnect-history.js';
 import { SessionStore, SessionStoreError } from '../session/session-store.js';
+import { installSessionTrials } from '../session/session-trials.js';
 import type { KeyWrapper } from '../storage/cipher.js';
 
 export interface ControllerOptions {
@@ -135,6 +136,8 @@ export class ConnectionController implements Link {
    * starts in `needs-relink` and `relink()` pairs afresh.
    */
   static async create(options: ControllerOptions): Promise<ConnectionController> {
+    // Before any socket decrypts: a failed session try must not change the session (session-trials.ts).
+    installSessionTrials();
     const lock = options.lock ?? (await acquireSessionLock(options.sessionDir));
     try {
       const store = await SessionStore.open(options.sessionDir, { keyWrapper: options.keyWrapper });
