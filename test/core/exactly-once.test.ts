@@ -144,6 +144,35 @@ describe('seed scenarios', () => {
     expect(eve.texts()).toEqual(['Re: scramble the first copy']);
   });
 
+  it('a contact asks again long after: the reply has left the outbox and the socket was replaced, and it still goes out once', async () => {
+    // No finished entries kept: the outbox forgets the reply as soon as it is acked.
+    const { core } = await pairedCore({ outbox: { keepFinished: 0 } });
+    await useRules(core, [echoRule()]);
+    const fay = server.createContact({ name: 'Fay' });
+    server.faults.corruptClientCopies(1, { to: fay.phoneJid });
+    server.faults.holdRetryRequests(true);
+    await say(fay, server.defaultAccount, 'ask me later');
+    const sent = await waitForReply(core, (r) => r.status === 'sent');
+    await until(() => core.outbox.get(sent.id) === undefined, 10_000, 'the outbox to forget the reply');
+    expect(server.record.retryRequests).toMatchObject([{ id: sent.id, to: fay.phoneJid, count: 1 }]);
+    expect(fay.received).toEqual([]);
+
+    const socketA = core.controller.currentSocket()!.id;
+    server.faults.closeSocket();
+    await until(() => (core.controller.currentSocket()?.id ?? 0) > socketA, 10_000, 'socket B');
+    await waitForState(core.controller, 'open');
+    expect(server.faults.releaseRetryRequests()).toBe(1);
+
+    await until(() => fay.received.length === 1, 10_000, 'the resend to be decrypted');
+    expectDeliveredOnce(server, fay, sent.id, 'Re: ask me later');
+    const copies = server.record.clientMessages.filter((m) => m.id === sent.id);
+    expect(copies).toHaveLength(2);
+    expect(new Set(copies.map((c) => c.connectionId)).size).toBe(2);
+    const [reply, ...others] = await replies(core);
+    expect(others).toEqual([]);
+    expect(reply!.status).toBe('sent');
+  });
+
   it('a 440 with replies queued keeps them queued; "use here" delivers them', async () => {
     const hook = await heldWebhook();
     const { core } = await pairedCore();

@@ -206,7 +206,8 @@ export class ClientMessages {
     const id = msg.attrs.id ?? '';
     // The chat as the client addressed it; `participant` names the asking device.
     const from = jidNormalizedUser(msg.attrs.to) || (msg.attrs.to ?? '');
-    conn.send(retryRequestNode({ from, participant: copy.jid, id, t: msg.attrs.t, count, party: recipient.party }));
+    const request = retryRequestNode({ from, participant: copy.jid, id, t: msg.attrs.t, count, party: recipient.party });
+    if (!this.host.faults.holdRetryRequest(conn.accountPhone, request)) conn.send(request);
     const rec = { id, to: recipient.userJid, deviceId: recipient.deviceId, count, connectionId: conn.id, at: Date.now() };
     this.host.recorder.retryRequests.push(rec);
     this.host.emit('retry-request', rec);

@@ -15,6 +15,8 @@ export interface FaultTarget {
   closeWith(reason: string, final?: BinaryNode): void;
   /** Destroys the TCP socket without a close handshake. */
   terminate(reason: string): void;
+  /** Writes a stanza to the client. */
+  send(n: BinaryNode): void;
 }
 
 export interface FaultHost {
@@ -88,6 +90,9 @@ export class Faults {
   /** Damaged deliveries still to come, by account phone number or '*'. */
   private readonly corruptions = new Map<string, number>();
   private readonly copyCorruptions = new Map<string, { left: number; to?: string }>();
+  private readonly retryHold = new Scoped(false);
+  /** Retry receipts held by `holdRetryRequests`, in the order the parties asked. */
+  private readonly heldRetries: { phone: string; request: BinaryNode }[] = [];
   private refuseUntil = 0;
   private refuseCount = 0;
   private conflictAlways = false;
@@ -182,6 +187,30 @@ export class Faults {
     this.deliveryDrops.set(account?.phoneNumber ?? '*', opts.how ?? 'close');
   }
 
+  /**
+   * Fake parties' retry receipts (`corruptClientCopies`) wait until `releaseRetryRequests`, as
+   * from a phone that was offline when the copy came: the server has acked the message long
+   * before, and the client may be on another socket by then.
+   */
+  holdRetryRequests(on = true, account?: AccountInfo): void {
+    this.retryHold.set(on, account);
+  }
+
+  /** Sends the held retry receipts to their account's connections open now; returns how many went out. */
+  releaseRetryRequests(): number {
+    const held = this.heldRetries.splice(0);
+    const live = this.host.liveConnections();
+    let sent = 0;
+    for (const { phone, request } of held) {
+      for (const t of live) {
+        if (t.accountPhone !== phone) continue;
+        t.send(request);
+        sent++;
+      }
+    }
+    return sent;
+  }
+
   /** Runs one random fault at a random time within `withinMs`. */
   atRandom(opts: RandomFaultOptions): ScheduledFault {
     const random = opts.random ?? Math.random;
@@ -254,6 +283,8 @@ export class Faults {
     this.deliveryDrops.clear();
     this.corruptions.clear();
     this.copyCorruptions.clear();
+    this.retryHold.reset();
+    this.heldRetries.length = 0;
     this.refuseUntil = 0;
     this.refuseCount = 0;
     this.conflictAlways = false;
@@ -310,6 +341,13 @@ export class Faults {
     const plan = own && own.left > 0 ? own : this.copyCorruptions.get('*');
     if (!plan || plan.left <= 0 || (plan.to !== undefined && plan.to !== to)) return false;
     plan.left--;
+    return true;
+  }
+
+  /** @internal Keeps a party's retry receipt for later if `holdRetryRequests` says so; false: send it now. */
+  holdRetryRequest(phone: string | undefined, request: BinaryNode): boolean {
+    if (phone === undefined || !this.retryHold.get(phone)) return false;
+    this.heldRetries.push({ phone, request });
     return true;
   }
 

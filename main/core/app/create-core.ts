@@ -124,6 +124,7 @@ async function openCore(
   const autoStart = options.autoStart ?? true;
   // Independent files open together (the lock is held already).
   const outboxRef: { current?: Outbox } = {};
+  const replyLogRef: { current?: ReplyLog } = {};
   const [cipher, history] = await Promise.all([
     options.keyWrapper ? openDataKey(path.join(paths.dataDir, 'data.key'), options.keyWrapper) : undefined,
     ReconnectHistory.open(paths.history),
@@ -136,8 +137,9 @@ async function openCore(
     history,
     socketConfig: options.socketConfig,
     now: options.controller?.now ?? now,
-    // A contact's phone may ask for a resend of a reply it could not decrypt.
-    getMessage: async (key) => (key.id ? outboxRef.current?.messageFor(key.id) : undefined),
+    // A contact's phone may ask for a resend of a reply it could not decrypt, even long after the
+    // outbox let it go (a phone that was offline): the reply log still holds the text.
+    getMessage: async (key) => (key.id ? (outboxRef.current?.messageFor(key.id) ?? replyLogRef.current?.messageFor(key.id)) : undefined),
   });
   // Not linked yet: connect now, while the rest opens, so the QR is there sooner. Safe: nothing
   // can arrive before the phone scans a QR, and no QR is shown before this function returns.
@@ -175,6 +177,7 @@ async function openCore(
   const outbox = await Outbox.open({ dir: paths.outbox, commitLog, link: controller, cipher, now, ownerBacklog: backlog, ...options.outbox });
   outboxRef.current = outbox;
   const replyLog = await ReplyLog.open({ dir: paths.replyLog, commitLog, cipher, now });
+  replyLogRef.current = replyLog;
   const dedupe = await DedupeStore.open({ dir: paths.inbound, commitLog, cipher, now });
   const missed = await MissedStore.open({ dir: paths.inbound, commitLog, cipher, now });
   const activity = await ActivityLog.open({ dir: paths.activity, commitLog, cipher, now });

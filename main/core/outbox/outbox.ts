@@ -57,6 +57,7 @@ import {
   confirmationRank,
   isConfirmed,
   isFinished,
+  replyContent,
   type DeliveryState,
   type NewReply,
   type OutboxEntry,
@@ -414,7 +415,7 @@ export class Outbox {
   /** The message content of a reply, for Baileys' `getMessage` (a contact's retry request). */
   messageFor(id: string): { extendedTextMessage: { text: string } } | undefined {
     const e = this.entries.get(id);
-    return e ? { extendedTextMessage: { text: e.text } } : undefined;
+    return e ? replyContent(e.text) : undefined;
   }
 
   /** Open: `enqueue` does not refuse with `closed`. */

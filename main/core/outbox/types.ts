@@ -134,3 +134,8 @@ export interface OutboxChange {
 export interface OutboxEvents {
   change: OutboxChange;
 }
+
+/** A reply's message content as Baileys builds it from `{ text }`: what a resend must repeat. */
+export function replyContent(text: string): { extendedTextMessage: { text: string } } {
+  return { extendedTextMessage: { text } };
+}

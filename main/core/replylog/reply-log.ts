@@ -14,7 +14,7 @@ import type { ByteCipher } from '../storage/cipher.js';
 import type { CommitLog } from '../storage/commit-log.js';
 import { openStoreLog } from '../storage/open-store-log.js';
 import type { StoreLog, Transaction } from '../storage/store-log.js';
-import type { OutboxEntry } from '../outbox/types.js';
+import { replyContent, type OutboxEntry } from '../outbox/types.js';
 import { toCsv } from '../util/csv.js';
 import { queryNewestFirst } from '../util/log-query.js';
 import {
@@ -174,6 +174,15 @@ export class ReplyLog {
 
   has(id: string): boolean {
     return this.entries.has(id);
+  }
+
+  /**
+   * The content of a reply that was handed to the socket, for a contact's retry request that
+   * comes after the outbox has let the entry go (it keeps only the newest finished ones).
+   */
+  messageFor(id: string): ReturnType<typeof replyContent> | undefined {
+    const e = this.entries.get(id);
+    return e && e.attempts > 0 && e.text ? replyContent(e.text) : undefined;
   }
 
   get(id: string): ReplyLogEntry | undefined {

@@ -53,6 +53,23 @@ describe('ReplyLog', () => {
     expectTypeOf<ReplyStatus>().toEqualTypeOf<ContractReplyStatus>();
   });
 
+  it('gives a resend the content of a reply handed to the socket, and nothing for one never sent', async () => {
+    const dir = tempDir('replylog-');
+    const log = await ReplyLog.open({ dir });
+    const sent = await log.add(entry());
+    const waiting = await log.add(entry());
+    await log.applyOutbox(outboxEntry(sent.id, { state: 'sent', text: 'On holiday', attempts: 1 }));
+    await log.applyOutbox(outboxEntry(waiting.id, { state: 'queued', text: 'Later' }));
+    expect(log.messageFor(sent.id)).toEqual({ extendedTextMessage: { text: 'On holiday' } });
+    expect(log.messageFor(waiting.id)).toBeUndefined();
+    expect(log.messageFor('3EB0UNKNOWN')).toBeUndefined();
+    await log.close();
+    // After a restart too: the log is where a late retry request finds the text.
+    const again = await ReplyLog.open({ dir });
+    expect(again.messageFor(sent.id)).toEqual({ extendedTextMessage: { text: 'On holiday' } });
+    await again.close();
+  });
+
   it('records decisions with their status history and survives a restart', async () => {
     const dir = tempDir('replylog-');
     let now = 1_000;
