@@ -58,7 +58,7 @@ export interface CreateCoreOptions {
   /** Inbound tuning (tests: how long a message that could not be decrypted waits for a readable copy). */
   inbound?: { unreadableWaitMs?: number };
   /** Outbox tuning (tests: short ack timeouts). */
-  outbox?: { ackTimeoutMs?: number; maxAttempts?: number };
+  outbox?: { ackTimeoutMs?: number; maxAttempts?: number; keepFinished?: number };
   /**
    * Fixed auto-reply limits that replace the ones in Settings (benchmarks and load tests measure
    * delivery, not loop protection). Without it the limits come from Settings and follow each change.
