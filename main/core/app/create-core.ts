@@ -289,7 +289,7 @@ async function openCore(
     return conversations.idOf(e.chatKey ?? conversations.chatKey(e.chatJid, contact?.server === 's.whatsapp.net' ? contact.user : undefined));
   };
   const activityView = (e: ActivityEntry) =>
-    toActivityView(e, { chatId: conversations.idOf(e.chatKey), ...(e.replyId ? { replyStatus: replyLog.get(e.replyId)?.status } : {}) });
+    toActivityView(e, { chatId: conversations.idOf(e.chatKey), ...(e.replyId ? { replyStatus: replyLog.statusOf(e.replyId) } : {}) });
   offs.push(
     controller.on('state', (state) => events.emit('state', { state, stateText: describeState(state, now()) })),
     // (The pipeline mirrors each outbox change into the reply log.)
