@@ -13,6 +13,8 @@
  * as does every message the contact writes on it here. Signal's own libraries (libsignal-client,
  * libsignal-protocol-java) try each old session on a clone and keep the clone only on success.
  *
+ * Also keeps a session's receiving chains bounded (`pruneReceivingChains`).
+ *
  * Installed once per process (`installSessionTrials`), before a socket decrypts anything.
  */
 import * as libsignal from 'libsignal';
@@ -61,6 +63,24 @@ function adopt(target: SessionEntry, source: SessionEntry): void {
   Object.assign(target, source);
 }
 
+/** Receiving chains a session keeps (Signal's libraries keep 5; libsignal's Node port keeps all). */
+export const MAX_RECEIVING_CHAINS = 5;
+/** libsignal's ChainType.RECEIVING. */
+const RECEIVING = 2;
+
+/**
+ * Drops all but the newest MAX_RECEIVING_CHAINS receiving chains. libsignal's Node port adds one
+ * at every turn of a conversation and never removes one, so a long chat's session record grows
+ * without bound, and Baileys reads and writes the whole record on every message (time and
+ * memory that grow with the chat's age). Chains are kept in the order they were added; an old
+ * chain is only needed for a message that arrives more than five turns late, which then fails
+ * and is asked for again (a retry receipt), as with Signal's own libraries.
+ */
+export function pruneReceivingChains(session: Pick<SessionEntry, '_chains'>): void {
+  const receiving = Object.keys(session._chains).filter((id) => session._chains[id]!.chainType === RECEIVING);
+  for (let i = 0; i < receiving.length - MAX_RECEIVING_CHAINS; i++) delete session._chains[receiving[i]!];
+}
+
 /**
  * libsignal's `SessionCipher.decryptWithSessions`, trying each session (most recently used first)
  * on a copy. The fake contacts' ciphers use it too (test/fake-wa/signal-party.ts).
@@ -76,6 +96,7 @@ export async function decryptWithSessionCopies(
     try {
       const plaintext = await this.doDecryptWhisperMessage(data, trial);
       trial.indexInfo.used = Date.now();
+      pruneReceivingChains(trial);
       adopt(session, trial);
       return { session, plaintext };
     } catch {

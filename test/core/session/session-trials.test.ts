@@ -6,7 +6,7 @@
 import { Curve, generateSignalPubKey } from '@whiskeysockets/baileys';
 import * as libsignal from 'libsignal';
 import { describe, expect, it } from 'vitest';
-import { installSessionTrials } from '../../../main/core/session/session-trials.js';
+import { installSessionTrials, MAX_RECEIVING_CHAINS } from '../../../main/core/session/session-trials.js';
 
 /** One side: an identity, a signed prekey, one one-time prekey, sessions by address. */
 function party(name: string) {
@@ -115,5 +115,26 @@ describe('trying a message on each session', () => {
     damaged.body[damaged.body.length - 1]! ^= 0xff;
     await expect(client.decrypt(contact, damaged)).rejects.toThrow('No matching sessions found for message');
     expect(await client.decrypt(contact, m)).toBe('two');
+  });
+});
+
+describe('a long conversation', () => {
+  it('keeps at most five receiving chains in the session, and every turn still decrypts both ways', async () => {
+    installSessionTrials();
+    const client = party('client');
+    const contact = party('contact');
+    await contact.startSession(client);
+    const receivingChains = () => {
+      const record = libsignal.SessionRecord.deserialize(client.sessions.get(contact.address.toString())!) as unknown as {
+        getOpenSession(): { chains(): Iterable<[string, { chainType: number }]> };
+      };
+      return [...record.getOpenSession().chains()].filter(([, c]) => c.chainType === 2).length;
+    };
+    for (let turn = 0; turn < 20; turn++) {
+      expect(await client.decrypt(contact, await contact.encrypt(client, `m${turn}`))).toBe(`m${turn}`);
+      expect(await contact.decrypt(client, await client.encrypt(contact, `Re: m${turn}`))).toBe(`Re: m${turn}`);
+      // One more receiving chain per turn until the bound; libsignal alone would keep all 20.
+      expect(receivingChains()).toBe(Math.min(turn + 1, MAX_RECEIVING_CHAINS));
+    }
   });
 });
