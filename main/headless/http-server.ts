@@ -145,6 +145,8 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
 
   const offs = EVENT_NAMES.map((event) =>
     options.core.on(event, (payload) => {
+      // Nobody has the window open: no need to serialise every reply and decision.
+      if (streams.size === 0) return;
       const line = `data: ${JSON.stringify({ event, payload })}\n\n`;
       for (const s of streams) s.write(line);
     }),

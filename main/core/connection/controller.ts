@@ -30,6 +30,7 @@ import { TypedEmitter } from '../util/typed-emitter.js';
 import { getLogger, type Logger } from '../logging/logger.js';
 import type { ReconnectHistory, RecoveredBy } from '../history/reconnect-history.js';
 import { SessionStore, SessionStoreError } from '../session/session-store.js';
+import { installSessionTrials } from '../session/session-trials.js';
 import type { KeyWrapper } from '../storage/cipher.js';
 
 export interface ControllerOptions {
@@ -53,6 +54,8 @@ export interface ControllerOptions {
   baileysLogLevel?: string;
   /** Clock for backoff, history and the watchdog (tests inject a manual one). */
   now?: () => number;
+  /** How long the shared device-list cache keeps an entry (default: Baileys' 5 minutes). */
+  deviceListTtlMs?: number;
   /**
    * The session folder's lock when the caller took it already (the core takes it before it
    * opens any other file in the data folder); otherwise `create()` takes it.
@@ -95,7 +98,7 @@ interface SocketSlot {
 export class ConnectionController implements Link {
   private readonly events = new TypedEmitter<LinkEventMap>();
   /** Shared by every socket, so a reconnect does not re-fetch device lists and sessions. */
-  private readonly deviceCache = new DeviceListCache();
+  private readonly deviceCache: DeviceListCache;
   private readonly log: Logger;
   private readonly backoff: Backoff;
   private readonly edges: CloseEdges;
@@ -133,6 +136,7 @@ export class ConnectionController implements Link {
     this.backoff = new Backoff({ now: this.now, ...options.backoff });
     this.edges = new CloseEdges(this.now);
     this.scheduler = options.scheduler ?? realScheduler;
+    this.deviceCache = new DeviceListCache(Date.now, options.deviceListTtlMs);
     this.lastAccount = store ? accountFromCreds(store.state.creds) : undefined;
     if (options.loginAfter) {
       const gate = options.loginAfter.then(
@@ -152,6 +156,8 @@ export class ConnectionController implements Link {
    * starts in `needs-relink` and `relink()` pairs afresh.
    */
   static async create(options: ControllerOptions): Promise<ConnectionController> {
+    // Before any socket decrypts: a failed session try must not change the session (session-trials.ts).
+    installSessionTrials();
     const lock = options.lock ?? (await acquireSessionLock(options.sessionDir));
     try {
       const store = await SessionStore.open(options.sessionDir, { keyWrapper: options.keyWrapper });
