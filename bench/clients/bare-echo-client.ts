@@ -3,7 +3,8 @@
  * `makeWASocket` + `ev.on('messages.upsert')` → `sendMessage` — with in-memory creds and keys
  * (no persistence at all: the fastest Baileys can go), reconnecting at once on 515.
  */
-import makeWASocket, { WA_CERT_DETAILS, type WASocket } from '@whiskeysockets/baileys';
+import makeWASocket, { WA_CERT_DETAILS, type CacheStore, type WASocket } from '@whiskeysockets/baileys';
+import NodeCache from '@cacheable/node-cache';
 import pino from 'pino';
 import { createMemoryAuth } from '../../test/fake-wa/client.js';
 import { handleProbe, reportCrashes, NO_HISTORY_SYNC, send, silenceConsole, type ClientArgs, type ToClient } from './protocol.js';
@@ -26,6 +27,10 @@ function connect(): void {
     defaultQueryTimeoutMs: 10_000,
     keepAliveIntervalMs: 10_000,
     ...NO_HISTORY_SYNC,
+    // BENCH_DEVICE_LIST_TTL_MS: Baileys' own device-list cache with a shorter lifetime (as the Replyline client).
+    ...(process.env.BENCH_DEVICE_LIST_TTL_MS
+      ? { userDevicesCache: new NodeCache({ stdTTL: Number(process.env.BENCH_DEVICE_LIST_TTL_MS) / 1000, useClones: false }) as CacheStore }
+      : {}),
   });
   sock = s;
   s.ev.on('connection.update', (u) => {

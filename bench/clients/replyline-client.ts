@@ -41,7 +41,11 @@ const core = await createCoreService({
     // A/B switch for the device-list cache the controller shares across sockets.
     ...(process.env.BENCH_PER_SOCKET_DEVICE_CACHE === '1' ? { userDevicesCache: undefined } : {}),
   },
-  controller: { backoff: { baseMs: 50, capMs: 200, healthyAfterMs: 0 } },
+  controller: {
+    backoff: { baseMs: 50, capMs: 200, healthyAfterMs: 0 },
+    // BENCH_DEVICE_LIST_TTL_MS: a shorter device-list lifetime, to reach each contact's refresh sooner.
+    ...(process.env.BENCH_DEVICE_LIST_TTL_MS ? { deviceListTtlMs: Number(process.env.BENCH_DEVICE_LIST_TTL_MS) } : {}),
+  },
   rateLimits: {
     global: { max: 10_000, windowMs: 1_000 },
     perConversation: { max: 10_000, windowMs: 1_000 },

@@ -51,15 +51,20 @@ function commandFor(kind: Kind, bin: Compiled, url: string, ca: string, dir: str
   }
 }
 
-/**
- * Spawn, wait for a `{"type":"qr"}` line, return the ms since spawn and the CPU time the process
- * had used by then (less disturbed by other work on the machine than wall time), then stop it.
- */
 async function timeToQr(kind: Kind, bin: Compiled, url: string, ca: string): Promise<{ ms: number; cpuMs: number }> {
+  return timeToQrOf(kind, (dir) => commandFor(kind, bin, url, ca, dir));
+}
+
+/**
+ * Spawn node with `argsFor(a fresh data folder)`, wait for a `{"type":"qr"}` line, return the ms
+ * since spawn and the CPU time the process had used by then (less disturbed by other work on the
+ * machine than wall time), then stop it. (Also bench/tools/cold-start-ab.ts.)
+ */
+export async function timeToQrOf(kind: string, argsFor: (dir: string) => string[]): Promise<{ ms: number; cpuMs: number }> {
   const { dir, remove } = await tempDir(`cold-${kind}`);
   try {
     const t0 = now();
-    const child = spawn(process.execPath, commandFor(kind, bin, url, ca, dir), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, argsFor(dir), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const elapsed = await new Promise<{ ms: number; cpuMs: number }>((resolve, reject) => {

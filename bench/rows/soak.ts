@@ -81,7 +81,7 @@ interface SoakRun {
   opensSeen: number;
   storesAtEnd: Record<string, unknown>;
   serverDecryptErrors: number;
-  /** The contacts' decrypt errors of Replyline's replies, by error message. */
+  /** The fake parties' decrypt errors of the client's copies, by error message, enc type and recipient. */
   serverDecryptErrorKinds: Record<string, number>;
   serverStillQueued: number;
 }
@@ -153,7 +153,9 @@ async function soak(drops: number): Promise<SoakRun> {
       opensSeen: client.opens,
       storesAtEnd: stats,
       serverDecryptErrors: server.record.decryptErrors.length,
-      serverDecryptErrorKinds: countBy(server.record.decryptErrors.map((e) => e.error)),
+      serverDecryptErrorKinds: countBy(
+        server.record.decryptErrors.map((e) => `${e.error} (${e.encType ?? '?'}, ${e.to === account.phoneJid ? 'own phone' : 'contact'})`),
+      ),
       serverStillQueued: server.pendingDeliveries(account).length,
     };
   } finally {

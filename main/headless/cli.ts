@@ -32,8 +32,10 @@ import { WA_CERT_DETAILS } from '@whiskeysockets/baileys';
 import { dataPaths, defaultDataDir } from '../core/app/paths.js';
 import { APP_VERSION } from '../core/app/version.js';
 import { DeferredLogFile } from '../core/logging/log-file.js';
-import { createCoreService } from '../core/app/create-core.js';
-import { describeState } from '../contract/api.js';
+import { createCoreService, type Core, type StartingCore } from '../core/app/create-core.js';
+import type { CoreService } from '../core/app/core-service.js';
+import { deferred } from '../core/util/deferred.js';
+import { describeState, type ConnectionState, type EventPayloads } from '../contract/api.js';
 import { configureLogging, getLogger, logStart } from '../core/logging/logger.js';
 import { quietLibraryConsole } from '../core/logging/library-console.js';
 import { EVENT_NAMES } from '../contract/api.js';
@@ -162,51 +164,47 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
   if (args.noiseCa) WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(args.noiseCa, 'hex');
 
   // Connects by itself: while it opens its stores when not linked yet (the QR comes sooner), at
-  // the end when linked. What happened before the listeners below is printed from the snapshot.
-  const core = await createCoreService({
+  // the end when linked. The HTTP server starts meanwhile (its commands wait for the core), and
+  // the lines are printed from the starting core's events as soon as both are up.
+  const connecting = deferred<StartingCore>();
+  const opening = createCoreService({
     dataDir: args.dataDir,
     keyWrapper,
     secretSources,
     secretsUnavailableNote: HEADLESS_SECRETS_NOTE,
     socketConfig: args.waUrl ? { waWebSocketUrl: args.waUrl } : undefined,
     rateLimits: args.maxRepliesPerMinute ? { global: { max: args.maxRepliesPerMinute, windowMs: 60_000 } } : undefined,
+    onConnecting: (starting) => connecting.resolve(starting),
   });
   const token = randomBytes(24).toString('base64url');
   const staticDir = args.rendererDir ?? path.join(repoRoot(path.dirname(fileURLToPath(import.meta.url))), 'dist', 'renderer');
-  const server = await startHeadlessServer({ core, token, staticDir, port: args.port });
+  const serverStarting = startHeadlessServer({ core: whileOpening(connecting.promise, opening), token, staticDir, port: args.port });
+  // The starting core comes before the core resolves; a core that fails before that rejects here.
+  const [server, starting] = await Promise.all([
+    serverStarting.catch(async (err: unknown) => {
+      await opening.then((core) => core.close()).catch(() => undefined);
+      throw err;
+    }),
+    Promise.race([connecting.promise, opening.then(() => connecting.promise)]).catch(async (err: unknown) => {
+      await serverStarting.then((s) => s.close()).catch(() => undefined);
+      throw err;
+    }),
+  ]);
   const uiUrl = `${server.url}#token=${token}`;
 
   if (args.json) {
     out({ type: 'ready', url: uiUrl, apiBase: `${server.url}api`, token, dataDir: args.dataDir, pid: process.pid });
-    for (const event of EVENT_NAMES) {
-      core.on(event, (payload) => {
-        if (event === 'state') {
-          const { state } = payload as { state: { kind: string; qr?: string } };
-          if (state.kind === 'awaiting-qr') out({ type: 'qr', qr: state.qr });
-        }
-        out({ type: event, payload });
-      });
-    }
   } else {
     process.stdout.write(`Replyline (headless)\n  window: ${uiUrl}\n  data:   ${args.dataDir}\n\n`);
-    const show = (state: ReturnType<typeof core.snapshot>['state']) => {
-      if (state.kind === 'awaiting-qr') {
-        // Loaded on first use: --json never needs it.
-        void import('qrcode')
-          .then((QRCode) => QRCode.toString(state.qr, { type: 'terminal', small: true }))
-          .then((qr) => process.stdout.write(`\nScan this with WhatsApp → Linked devices:\n${qr}\n`));
-      } else {
-        process.stdout.write(`[${new Date().toLocaleTimeString()}] ${describeState(state)}\n`);
-      }
-    };
-    core.on('state', ({ state }) => show(state));
-    show(core.snapshot().state);
   }
-  const first = core.snapshot();
-  openLogWhenShown(core, logFile);
-  if (args.json) {
-    out({ type: 'state', payload: { state: first.state, stateText: first.stateText } });
-    if (first.state.kind === 'awaiting-qr') out({ type: 'qr', qr: first.state.qr });
+  printLines(starting, args.json, out);
+  openLogWhenShown(starting, logFile);
+  let core: Core;
+  try {
+    core = await opening;
+  } catch (err) {
+    await server.close().catch(() => undefined);
+    throw err;
   }
 
   let stopping: Promise<void> | undefined;
@@ -220,10 +218,69 @@ export async function runHeadless(args: HeadlessArgs): Promise<{ stop: () => Pro
 }
 
 /**
+ * The connection's state now, then what happens: with --json the state and every event after it
+ * as one line each (and a `qr` line with each QR); otherwise the state as a line of text, or the
+ * QR drawn in the terminal.
+ */
+function printLines(starting: StartingCore, json: boolean, out: (obj: Record<string, unknown>) => void): void {
+  if (json) {
+    const first = starting.state();
+    out({ type: 'state', payload: first });
+    if (first.state.kind === 'awaiting-qr') out({ type: 'qr', qr: first.state.qr });
+    for (const event of EVENT_NAMES) {
+      starting.on(event, (payload) => {
+        if (event === 'state') {
+          const { state } = payload as EventPayloads['state'];
+          if (state.kind === 'awaiting-qr') out({ type: 'qr', qr: state.qr });
+        }
+        out({ type: event, payload });
+      });
+    }
+    return;
+  }
+  const show = (state: ConnectionState) => {
+    if (state.kind === 'awaiting-qr') {
+      // Loaded on first use: --json never needs it.
+      void import('qrcode')
+        .then((QRCode) => QRCode.toString(state.qr, { type: 'terminal', small: true }))
+        .then((qr) => process.stdout.write(`\nScan this with WhatsApp → Linked devices:\n${qr}\n`));
+    } else {
+      process.stdout.write(`[${new Date().toLocaleTimeString()}] ${describeState(state)}\n`);
+    }
+  };
+  starting.on('state', ({ state }) => show(state));
+  show(starting.state().state);
+}
+
+/**
+ * The core as the HTTP server sees it while the core still opens: a command waits until it is
+ * open; a listener is attached as soon as the core emits (`onConnecting`).
+ */
+function whileOpening(starting: Promise<StartingCore>, opening: Promise<Core>): Pick<CoreService, 'handle' | 'on'> {
+  return {
+    handle: async (command, args) => (await opening).handle(command, args),
+    on: (event, listener) => {
+      let off: (() => void) | undefined;
+      let removed = false;
+      starting.then(
+        (core) => {
+          if (!removed) off = core.on(event, listener);
+        },
+        () => undefined,
+      );
+      return () => {
+        removed = true;
+        off?.();
+      };
+    },
+  };
+}
+
+/**
  * Open the log file once the person has something to look at (a QR, the link, or why it cannot
  * connect), or after 2 s, whichever comes first. Lines logged until then are written first.
  */
-function openLogWhenShown(core: Awaited<ReturnType<typeof createCoreService>>, logFile: DeferredLogFile): void {
+function openLogWhenShown(starting: StartingCore, logFile: DeferredLogFile): void {
   const waiting = (kind: string) => kind === 'idle' || kind === 'connecting';
   let opened = false;
   const open = () => {
@@ -233,11 +290,11 @@ function openLogWhenShown(core: Awaited<ReturnType<typeof createCoreService>>, l
     clearTimeout(timer);
     logFile.open().catch((err: unknown) => process.stderr.write(`replyline headless: the log file could not be opened (${(err as Error).message})\n`));
   };
-  const off = core.on('state', ({ state }) => {
+  const off = starting.on('state', ({ state }) => {
     if (!waiting(state.kind)) open();
   });
   const timer = setTimeout(open, 2_000);
-  if (!waiting(core.snapshot().state.kind)) open();
+  if (!waiting(starting.state().state.kind)) open();
 }
 
 /** The repository (or install) root: the nearest folder up with a package.json, from the source or the bundle. */

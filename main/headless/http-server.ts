@@ -25,7 +25,8 @@ import { readWindowFile } from '../core/app/window-files.js';
 const MAX_BODY_BYTES = MAX_REQUEST_BODY_BYTES;
 
 export interface HeadlessServerOptions {
-  core: CoreService;
+  /** What the server uses of the core (headless mode gives it before the core is open: commands wait). */
+  core: Pick<CoreService, 'handle' | 'on'>;
   token: string;
   /** Folder of the built renderer (dist/renderer). */
   staticDir: string;
@@ -144,6 +145,8 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
 
   const offs = EVENT_NAMES.map((event) =>
     options.core.on(event, (payload) => {
+      // Nobody has the window open: no need to serialise every reply and decision.
+      if (streams.size === 0) return;
       const line = `data: ${JSON.stringify({ event, payload })}\n\n`;
       for (const s of streams) s.write(line);
     }),

@@ -202,7 +202,8 @@ describe.skipIf(!HAS_CHROMIUM)('the window, end to end: try a rule, why no reply
     const item = page.locator('[data-testid=muted-item]');
     await item.waitFor();
     expect(await item.innerText()).toContain('Alice Example');
-    expect(await page.locator('[data-testid=chat-row]').count()).toBe(1);
+    // The chat list renders after the muted list: wait for its row rather than count at once.
+    await expect.poll(() => page.locator('[data-testid=chat-row]').count(), { timeout: 10_000 }).toBe(1);
     await item.locator('[data-testid=muted-unmute]').click();
     await page.locator('[data-testid=muted-empty]').waitFor({ timeout: 10_000 });
     expect(await hp.ok<MutedChatView[]>('GET', '/api/muted')).toEqual([]);

@@ -418,17 +418,18 @@ export class ClientMessages {
       const plain = await recipient.party.decrypt(companionAddress(device.account, device.deviceId), enc.attrs.type ?? '', ciphertext);
       return decodeMessage(plain);
     } catch (err) {
-      this.decryptError(conn, recipient, id, err);
+      this.decryptError(conn, recipient, id, err, enc.attrs.type);
       return undefined;
     }
   }
 
-  private decryptError(conn: ClientConnection, recipient: FakeDevice, id: string, err: unknown): void {
+  private decryptError(conn: ClientConnection, recipient: FakeDevice, id: string, err: unknown, encType?: string): void {
     this.host.recorder.decryptErrors.push({
       id,
       to: recipient.userJid,
       connectionId: conn.id,
       error: err instanceof Error ? err.message : String(err),
+      ...(encType ? { encType } : {}),
     });
   }
 

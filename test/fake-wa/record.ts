@@ -192,7 +192,7 @@ export class Recorder {
   /** Retry receipts fake parties sent clients (the reverse of `retries`). */
   readonly retryRequests: RetryRequestRecord[] = [];
   /** Decryption failures on the server side (should stay empty). */
-  readonly decryptErrors: { id: string; to: string; connectionId: number; error: string }[] = [];
+  readonly decryptErrors: { id: string; to: string; connectionId: number; error: string; encType?: string }[] = [];
 
   openConnection(id: number): ConnectionRecord {
     const rec: ConnectionRecord = { id, kind: 'pending', openedAt: Date.now(), frames: [], framesIn: 0, framesOut: 0 };

@@ -14,6 +14,15 @@ import {
   SenderKeyRecord,
 } from '@whiskeysockets/baileys/lib/Signal/Group/index.js';
 import * as libsignal from 'libsignal';
+import { decryptWithSessionCopies } from '../../main/core/session/session-trials.js';
+
+/**
+ * A phone's cipher: a message is tried on a copy of each session it holds, and only the session
+ * that decrypts it changes, as in Signal's own libraries (libsignal's Node port changes every
+ * session it tries; main/core/session/session-trials.ts has the details).
+ */
+class PhoneSessionCipher extends libsignal.SessionCipher {}
+Object.defineProperty(PhoneSessionCipher.prototype, 'decryptWithSessions', { value: decryptWithSessionCopies });
 
 /** A device's public prekey bundle, with raw 32-byte curve keys (no 0x05 prefix). */
 export interface PreKeyBundle {
@@ -183,7 +192,7 @@ export class SignalParty {
 
   /** Decrypts a pkmsg/msg from `addr`. */
   async decrypt(addr: SignalAddress, type: string, ciphertext: Uint8Array): Promise<Buffer> {
-    const cipher = new libsignal.SessionCipher(this.storage, this.address(addr));
+    const cipher = new PhoneSessionCipher(this.storage, this.address(addr));
     if (type === 'pkmsg') return cipher.decryptPreKeyWhisperMessage(ciphertext);
     if (type === 'msg') return cipher.decryptWhisperMessage(ciphertext);
     throw new Error(`unsupported enc type ${type}`);

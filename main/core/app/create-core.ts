@@ -8,7 +8,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { UserFacingSocketConfig } from '@whiskeysockets/baileys';
-import { describeState, isPaused, type EventName, type EventPayloads, type ResponderTestView, type Settings, type Snapshot } from '../../contract/api.js';
+import { describeState, isPaused, type ConnectionState, type EventName, type EventPayloads, type ResponderTestView, type Settings, type Snapshot } from '../../contract/api.js';
 import type { CoreService } from './core-service.js';
 import { createCommandHandlers, dispatchCommand } from './command-handlers.js';
 import { dataPaths } from './paths.js';
@@ -41,6 +41,7 @@ import { CipherError, loadOrCreateDataKey, type ByteCipher, type KeyWrapper } fr
 import { quarantineFile, writeFileAtomic } from '../storage/atomic-file.js';
 import { CommitLog } from '../storage/commit-log.js';
 import { getLogger } from '../logging/logger.js';
+import { deferred } from '../util/deferred.js';
 import { pipelineSettingsOf, rateLimitsOf } from './live-settings.js';
 import { APP_VERSION } from './version.js';
 
@@ -78,6 +79,19 @@ export interface CreateCoreOptions {
   version?: string;
   /** Connect at once (default true). */
   autoStart?: boolean;
+  /**
+   * Called as soon as the connection is under way, while the other stores still open: the
+   * connection's state then, and the core's events from then on, so a shell can show the QR at
+   * once (headless mode). Commands wait until `createCoreService` resolves.
+   */
+  onConnecting?: (core: StartingCore) => void;
+}
+
+/** The core while its stores still open (see `onConnecting`). */
+export interface StartingCore {
+  /** The connection's state now, as the `state` event carries it. */
+  state(): EventPayloads['state'];
+  on: CoreService['on'];
 }
 
 /** The core service plus handles for tests and benchmarks. */
@@ -120,36 +134,52 @@ async function openCore(
   now: () => number,
   undo: Array<() => Promise<void>>,
 ): Promise<Core> {
-  const settings = options.settings ?? new JsonSettingsStore(paths.settings);
   const autoStart = options.autoStart ?? true;
-  // Independent files open together (the lock is held already).
+  // Independent files open together (the lock is held already): the data key and the history
+  // beside the session store, which is what the connection waits for.
   const outboxRef: { current?: Outbox } = {};
   const replyLogRef: { current?: ReplyLog } = {};
-  const [cipher, history] = await Promise.all([
+  const keyAndHistory = Promise.all([
     options.keyWrapper ? openDataKey(path.join(paths.dataDir, 'data.key'), options.keyWrapper) : undefined,
     ReconnectHistory.open(paths.history),
   ]);
+  // Awaited below; until then a failure must not count as unhandled. If the start fails, closed.
+  keyAndHistory.catch(() => undefined);
+  undo.push(() => keyAndHistory.then(([, history]) => history.close(), () => undefined));
+  // The ready barrier: a login (which may bring messages at once) waits until the pipeline listens.
+  const listening = deferred<void>();
   const controller = await ConnectionController.create({
     ...options.controller,
+    loginAfter: listening.promise,
     sessionDir: paths.session,
     lock,
     keyWrapper: options.keyWrapper,
-    history,
+    // The controller only appends to the history: in order, once it is open.
+    history: { add: (entry) => keyAndHistory.then(([, history]) => history.add(entry)) },
     socketConfig: options.socketConfig,
     now: options.controller?.now ?? now,
     // A contact's phone may ask for a resend of a reply it could not decrypt, even long after the
     // outbox let it go (a phone that was offline): the reply log still holds the text.
     getMessage: async (key) => (key.id ? (outboxRef.current?.messageFor(key.id) ?? replyLogRef.current?.messageFor(key.id)) : undefined),
   });
-  // Not linked yet: connect now, while the rest opens, so the QR is there sooner. Safe: nothing
-  // can arrive before the phone scans a QR, and no QR is shown before this function returns.
-  // A linked session connects only at the end, once the pipeline listens for messages.
+  // Not linked yet: connect now, while the rest opens, so the QR is there sooner. Safe: messages
+  // come only after a login, and the controller holds every login back until the pipeline
+  // listens (`listening`, released below). A linked session connects only at the end.
   const startedEarly = autoStart && controller.account() === undefined;
   // Replies with a grace period wait at each login until what waited for it is in (the owner's answer may be there).
   const backlog = new OfflineBacklog(controller);
-  // If a later step fails, the socket (maybe up already) must not keep running.
-  undo.push(() => controller.close());
+  // If a later step fails, the socket (maybe up already) must not keep running, nor a login wait.
+  undo.push(() => controller.close().finally(() => listening.resolve()));
   if (startedEarly) controller.start();
+  // Events to the window start here, so that a shell listening from `onConnecting` misses none.
+  const events = new TypedEmitter<EventPayloads>();
+  const stateEvent = (state: ConnectionState) => ({ state, stateText: describeState(state, now()) });
+  const offs: Array<() => void> = [controller.on('state', (state) => events.emit('state', stateEvent(state)))];
+  options.onConnecting?.({ state: () => stateEvent(controller.state), on: (event, listener) => events.on(event, listener) });
+  const [cipher, history] = await keyAndHistory;
+  offs.push(history.onEntry((entry) => events.emit('history', entry)));
+  // Read synchronously (and validated): after the connection started, not before.
+  const settings = options.settings ?? new JsonSettingsStore(paths.settings);
 
   const enginePath = path.join(paths.dataDir, 'autoreply-state.json');
   await fs.mkdir(paths.conversation, { recursive: true, mode: 0o700 });
@@ -281,17 +311,14 @@ async function openCore(
     if (!options.rateLimits) engine.setRateLimits(rateLimitsOf(s));
   };
 
-  // ---- events to the window -----------------------------------------------------------------
-  const events = new TypedEmitter<EventPayloads>();
-  const offs: Array<() => void> = [];
+  // ---- events to the window (the state's and the history's are above) -------------------------
   const replyChatId = (e: ReplyLogEntry) => {
     const contact = parseJid(e.contactJid);
     return conversations.idOf(e.chatKey ?? conversations.chatKey(e.chatJid, contact?.server === 's.whatsapp.net' ? contact.user : undefined));
   };
   const activityView = (e: ActivityEntry) =>
-    toActivityView(e, { chatId: conversations.idOf(e.chatKey), ...(e.replyId ? { replyStatus: replyLog.get(e.replyId)?.status } : {}) });
+    toActivityView(e, { chatId: conversations.idOf(e.chatKey), ...(e.replyId ? { replyStatus: replyLog.statusOf(e.replyId) } : {}) });
   offs.push(
-    controller.on('state', (state) => events.emit('state', { state, stateText: describeState(state, now()) })),
     // (The pipeline mirrors each outbox change into the reply log.)
     outbox.on('change', ({ entry, previous }) => {
       // A reply the server confirmed is part of the conversation from now on.
@@ -308,7 +335,6 @@ async function openCore(
     activity.on('change', (entry) => events.emit('activity', activityView(entry))),
     conversations.onMutesChanged((views) => events.emit('muted', views)),
     missed.on('change', (entries) => events.emit('missed', entries.map(toMissedView))),
-    history.onEntry((entry) => events.emit('history', entry)),
     // The session store sets a damaged session aside when it opens it (a relink, say).
     controller.on('state', (state) => {
       if (state.kind !== 'needs-relink' && state.kind !== 'awaiting-qr') return;
@@ -317,6 +343,7 @@ async function openCore(
     attachInbound(controller, pipeline, now, { unreadableWaitMs: options.inbound?.unreadableWaitMs }),
   );
   await pipeline.start();
+  listening.resolve();
 
   // ---- commands -----------------------------------------------------------------------------
   const autoReply = () => {

@@ -312,12 +312,14 @@ export class AutoReplyEngine {
     }
     if (settings.rules.length === 0) return this.skip(msg, 'no-rules', 'no-match', 'There are no auto-reply rules.');
 
-    const misses: RuleMiss[] = [];
+    // Why each rule before the one that answers did not: only read when none answers, and then
+    // every rule missed, so reason i is rule i's (no object per rule on the answering path).
+    const reasons: RuleMissReason[] = [];
     const matchText = new MatchText(msg.text);
     for (const rule of settings.rules) {
       const miss = this.ruleMiss(rule, msg, matchText, ctx);
       if (miss) {
-        misses.push({ ruleId: rule.id, ruleName: rule.name, reason: miss });
+        reasons.push(miss);
         continue;
       }
       if (ctx.rulesOnly) return this.replyDecision(msg, rule, conversation, ctx);
@@ -345,6 +347,7 @@ export class AutoReplyEngine {
       }
       return decision;
     }
+    const misses: RuleMiss[] = settings.rules.map((rule, i) => ({ ruleId: rule.id, ruleName: rule.name, reason: reasons[i]! }));
     return this.noRuleApplies(msg, settings.rules, misses, ctx);
   }
 

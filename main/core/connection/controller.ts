@@ -30,6 +30,7 @@ import { TypedEmitter } from '../util/typed-emitter.js';
 import { getLogger, type Logger } from '../logging/logger.js';
 import type { ReconnectHistory, RecoveredBy } from '../history/reconnect-history.js';
 import { SessionStore, SessionStoreError } from '../session/session-store.js';
+import { installSessionTrials } from '../session/session-trials.js';
 import type { KeyWrapper } from '../storage/cipher.js';
 
 export interface ControllerOptions {
@@ -38,7 +39,7 @@ export interface ControllerOptions {
   /** Protects the session keys at rest (Electron safeStorage in the app). */
   keyWrapper?: KeyWrapper;
   /** Where transitions are recorded; optional so unit tests can leave it out. */
-  history?: ReconnectHistory;
+  history?: Pick<ReconnectHistory, 'add'>;
   /** Passed to Baileys as is (tests: waWebSocketUrl, keepAliveIntervalMs, qrTimeout, …). */
   socketConfig?: Partial<UserFacingSocketConfig>;
   backoff?: BackoffOptions;
@@ -53,6 +54,8 @@ export interface ControllerOptions {
   baileysLogLevel?: string;
   /** Clock for backoff, history and the watchdog (tests inject a manual one). */
   now?: () => number;
+  /** How long the shared device-list cache keeps an entry (default: Baileys' 5 minutes). */
+  deviceListTtlMs?: number;
   /**
    * The session folder's lock when the caller took it already (the core takes it before it
    * opens any other file in the data folder); otherwise `create()` takes it.
@@ -60,6 +63,12 @@ export interface ControllerOptions {
   lock?: SessionLock;
   /** Scheduler for the backoff wait only; Baileys keeps real timers (tests inject a manual one). */
   scheduler?: Scheduler;
+  /**
+   * The ready barrier: a connection with a linked session (a login, which may bring messages at
+   * once) waits until this settles, so whoever handles those messages listens by then. Pairing
+   * (QR) connections do not wait: nothing arrives on them but the pairing itself.
+   */
+  loginAfter?: Promise<unknown>;
 }
 
 /** Where the backoff wait is scheduled. */
@@ -89,7 +98,7 @@ interface SocketSlot {
 export class ConnectionController implements Link {
   private readonly events = new TypedEmitter<LinkEventMap>();
   /** Shared by every socket, so a reconnect does not re-fetch device lists and sessions. */
-  private readonly deviceCache = new DeviceListCache();
+  private readonly deviceCache: DeviceListCache;
   private readonly log: Logger;
   private readonly backoff: Backoff;
   private readonly edges: CloseEdges;
@@ -111,6 +120,10 @@ export class ConnectionController implements Link {
   private closed = false;
   private inboundRecovered = 0;
   private lastAccount: AccountIdentity | undefined;
+  /** Unset once `loginAfter` settled. */
+  private loginGate: Promise<unknown> | undefined;
+  /** Counts `connect()` calls: one that waited at the login gate goes on only if no later call came. */
+  private connectCalls = 0;
 
   private constructor(
     private readonly options: ControllerOptions,
@@ -123,7 +136,18 @@ export class ConnectionController implements Link {
     this.backoff = new Backoff({ now: this.now, ...options.backoff });
     this.edges = new CloseEdges(this.now);
     this.scheduler = options.scheduler ?? realScheduler;
+    this.deviceCache = new DeviceListCache(Date.now, options.deviceListTtlMs);
     this.lastAccount = store ? accountFromCreds(store.state.creds) : undefined;
+    if (options.loginAfter) {
+      const gate = options.loginAfter.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.loginGate = gate;
+      void gate.then(() => {
+        if (this.loginGate === gate) this.loginGate = undefined;
+      });
+    }
   }
 
   /**
@@ -132,6 +156,8 @@ export class ConnectionController implements Link {
    * starts in `needs-relink` and `relink()` pairs afresh.
    */
   static async create(options: ControllerOptions): Promise<ConnectionController> {
+    // Before any socket decrypts: a failed session try must not change the session (session-trials.ts).
+    installSessionTrials();
     const lock = options.lock ?? (await acquireSessionLock(options.sessionDir));
     try {
       const store = await SessionStore.open(options.sessionDir, { keyWrapper: options.keyWrapper });
@@ -262,8 +288,15 @@ export class ConnectionController implements Link {
   // ---- Socket lifecycle ---------------------------------------------------------------------
 
   private async connect(trigger: Trigger): Promise<void> {
+    const call = ++this.connectCalls;
     this.retire('user');
     if (this.closed) return;
+    if (this.loginGate && this.store?.hasSession()) {
+      // A login: wait at the ready barrier (`loginAfter`). Stopped, closed or connected again meanwhile: done.
+      this.setState({ kind: 'connecting', attempt: this.backoff.attempt });
+      await this.loginGate;
+      if (this.closed || call !== this.connectCalls || this._state.kind !== 'connecting') return;
+    }
     if (!this.store) {
       // The store was damaged at start: open a fresh one now that the person asked to relink.
       try {

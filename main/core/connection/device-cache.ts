@@ -13,13 +13,18 @@
  */
 import type { PossiblyExtendedCacheStore } from '@whiskeysockets/baileys';
 
-const TTL_MS = 5 * 60_000;
+/** Baileys' own device cache keeps entries this long. */
+export const DEVICE_LIST_TTL_MS = 5 * 60_000;
 const MAX_ENTRIES = 5_000;
 
 export class DeviceListCache implements PossiblyExtendedCacheStore {
   private readonly entries = new Map<string, { value: unknown; expiresAt: number }>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** How long an entry lives (tests and the soak bench shorten it to reach a refresh sooner). */
+    private readonly ttlMs: number = DEVICE_LIST_TTL_MS,
+  ) {}
 
   get<T>(key: string): T | undefined {
     const e = this.entries.get(key);
@@ -33,7 +38,7 @@ export class DeviceListCache implements PossiblyExtendedCacheStore {
 
   set<T>(key: string, value: T): void {
     this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: this.now() + TTL_MS });
+    this.entries.set(key, { value, expiresAt: this.now() + this.ttlMs });
     // Oldest first (insertion order): drop the oldest beyond the bound.
     while (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
   }

@@ -190,6 +190,11 @@ export class ReplyLog {
     return e ? copy(e) : undefined;
   }
 
+  /** An entry's status; no copy made (the window's decision records show it with every change). */
+  statusOf(id: string): ReplyLogEntry['status'] | undefined {
+    return this.entries.get(id)?.status;
+  }
+
   /** Whether an entry answers this inbound message (by its dedupe key); no copy made. */
   hasInbound(inboundKey: string): boolean {
     return this.byInbound.has(inboundKey);

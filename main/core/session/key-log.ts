@@ -2,9 +2,12 @@
  * Baileys' signal keys (every `SignalDataTypeMap` type) in memory, made durable through one
  * append-only `RecordLog`.
  *
- * - Everything is loaded at open (a few thousand entries), so `get` never touches the disk. It
- *   returns fresh objects each time, as a file-backed store would: a caller mutating what it got
- *   cannot change the store behind its back.
+ * - Everything is loaded at open (a few thousand entries), so `get` never touches the disk. A
+ *   caller mutating what it got cannot change the store behind its back: values come back as
+ *   fresh objects, except Signal sessions, which come back as the stored tree itself, frozen.
+ *   Baileys reads and writes each session three times per message, and a session is plain data
+ *   (libsignal serializes it to strings and numbers), so decoding it into a copy on every read
+ *   was pure cost (see `sharedSession`).
  * - `set` applies to memory and returns; the changed keys are written as ONE log record per
  *   batch, the batch being everything set since the last write started (at the latest on the
  *   next event-loop turn). A burst of 1,000 sets costs one append and one fsync, a key set ten
@@ -26,7 +29,7 @@ import type { ByteCipher } from '../storage/cipher.js';
 import { getLogger } from '../logging/logger.js';
 import { logCodec } from './frame-codec.js';
 import { CoalescingRunner, SerialQueue } from './serial-queue.js';
-import { decodeValue, encodeValue, isObject, setOwn, type Tree, type TreeObject } from './tree-codec.js';
+import { decodeValue, encodeValue, freezeTree, isObject, setOwn, type Tree, type TreeObject } from './tree-codec.js';
 import { applyChange, diffTree, UNCHANGED } from './tree-diff.js';
 
 type KeyType = keyof SignalDataTypeMap;
@@ -88,6 +91,8 @@ export class KeyLog {
   private snapshotBytes = 0;
   private closing = false;
   private readonly compactEveryBytes: number;
+  /** Session trees already looked at: true when `get` hands the tree out as is. Weak, so it holds no tree the store dropped. */
+  private readonly sharedSessions = new WeakMap<TreeObject, boolean>();
   readonly stats: KeyLogStats = { batches: 0, entriesWritten: 0, bytesAppended: 0, compactions: 0, bytesCompacted: 0 };
 
   private constructor(
@@ -150,12 +155,29 @@ export class KeyLog {
     for (const id of ids) {
       const tree = byId.get(id);
       if (tree === undefined) continue;
-      let value = decodeValue(tree);
+      let value = type === 'session' && this.sharedSession(tree) ? tree : decodeValue(tree);
       // As useMultiFileAuthState does: Baileys expects a protobuf message here.
       if (type === 'app-state-sync-key') value = proto.Message.AppStateSyncKeyData.fromObject(value as object);
       setOwn(out, id, value);
     }
     return out;
+  }
+
+  /**
+   * Whether a session's tree can be handed out as its value: plain data (true of every record
+   * libsignal serializes) in the current record version, frozen all the way down. libsignal's
+   * `SessionRecord.deserialize` only reads what it gets, except a record of an older version,
+   * which it migrates in place: those are decoded into a copy as before. Trees are never mutated
+   * (a set makes a new one), so freezing costs the store nothing.
+   */
+  private sharedSession(tree: Tree): boolean {
+    if (!isObject(tree)) return false;
+    let shared = this.sharedSessions.get(tree);
+    if (shared === undefined) {
+      shared = freezeTree(tree) && tree.version === 'v1';
+      this.sharedSessions.set(tree, shared);
+    }
+    return shared;
   }
 
   /** Apply in memory now; durable with the next batch (see `flush`). `null` deletes. */
@@ -166,9 +188,11 @@ export class KeyLog {
     for (const type of Object.keys(data)) {
       const byId = data[type as KeyType];
       if (!byId) continue;
+      const current = this.entries.get(type);
       for (const id of Object.keys(byId)) {
         const value = byId[id];
-        updates.push([type, id, value === null || value === undefined ? undefined : encodeValue(value)]);
+        // Shares what did not change with the key's current tree (most of a session).
+        updates.push([type, id, value === null || value === undefined ? undefined : encodeValue(value, current?.get(id))]);
       }
     }
     for (const [type, id, tree] of updates) {

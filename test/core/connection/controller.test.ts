@@ -13,6 +13,7 @@ import { ManualScheduler } from '../../support/manual-scheduler.js';
 import { tempDir } from '../../support/temp-dir.js';
 import { createController, pairNew, recordStates, startFakeWa, waitForState } from '../../support/wa-harness.js';
 import { until } from '../../support/poll.js';
+import { deferred } from '../../../main/core/util/deferred.js';
 
 let server: FakeWaServer;
 const controllers: ConnectionController[] = [];
@@ -351,6 +352,62 @@ describe('the close policy, counted on the server', () => {
     }
     const s = await waitForState(controller, 'needs-relink');
     expect(s.reason).toMatch(/bad session/);
+  });
+});
+
+describe('the login gate (loginAfter)', () => {
+  const logins = () => server.record.connections.filter((c) => c.kind === 'login').length;
+
+  it('a linked session does not log in before the gate opens, then logs in once', async () => {
+    const { dir, controller } = await paired();
+    await controller.close();
+    controllers.length = 0;
+    const before = logins();
+    const gate = deferred<void>();
+    const again = track(await createController(server, dir, { loginAfter: gate.promise }));
+    again.start();
+    expect(again.state.kind).toBe('connecting');
+    // Longer than a login takes here.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(logins()).toBe(before);
+    expect(again.state.kind).toBe('connecting');
+    gate.resolve();
+    await waitForState(again, 'open');
+    expect(logins()).toBe(before + 1);
+  });
+
+  it('stopped while waiting at the gate: no connection when it opens', async () => {
+    const { dir, controller } = await paired();
+    await controller.close();
+    controllers.length = 0;
+    const connections = connectionCount();
+    const gate = deferred<void>();
+    const again = track(await createController(server, dir, { loginAfter: gate.promise }));
+    again.start();
+    again.stop();
+    gate.resolve();
+    await gate.promise;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(again.state.kind).toBe('stopped');
+    expect(connectionCount()).toBe(connections);
+    // Started again after the gate opened: it connects at once.
+    again.start();
+    await waitForState(again, 'open');
+  });
+
+  it('pairing does not wait for the gate', async () => {
+    const gate = deferred<void>();
+    const controller = track(await createController(server, tempDir(), { loginAfter: gate.promise }));
+    const qr = waitForState(controller, 'awaiting-qr');
+    controller.start();
+    await server.scanQr((await qr).qr);
+    // Paired; the login after the 515 waits for the gate.
+    await until(() => server.record.connections.some((c) => c.closedReason === 'stream:error 515'), 10_000, 'the 515 after pairing');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(logins()).toBe(0);
+    gate.resolve();
+    await waitForState(controller, 'open');
+    expect(logins()).toBe(1);
   });
 });
 

@@ -63,6 +63,9 @@ describe('ReplyLog', () => {
     expect(log.messageFor(sent.id)).toEqual({ extendedTextMessage: { text: 'On holiday' } });
     expect(log.messageFor(waiting.id)).toBeUndefined();
     expect(log.messageFor('3EB0UNKNOWN')).toBeUndefined();
+    expect(log.statusOf(sent.id)).toBe('sent');
+    expect(log.statusOf(waiting.id)).toBe('queued');
+    expect(log.statusOf('3EB0UNKNOWN')).toBeUndefined();
     await log.close();
     // After a restart too: the log is where a late retry request finds the text.
     const again = await ReplyLog.open({ dir });

@@ -143,6 +143,53 @@ describe.each([
     await store.close();
   });
 
+  it('hands out a Signal session as its stored tree, frozen: what was set, after a change, a delete and a reopen', async () => {
+    const dir = tempDir();
+    const store = await SessionStore.open(dir, options());
+    await store.saveCreds();
+    const first = sessionRecord(1);
+    await store.state.keys.set({ session: { s: first as unknown as Uint8Array, t: sessionRecord(2) as unknown as Uint8Array } });
+    const got = (await store.state.keys.get('session', ['s'])).s as unknown as Record<string, unknown>;
+    expect(got).toEqual(first);
+    expect(got).not.toBe(first); // the store's own copy, not the caller's object
+    expect(Object.isFrozen(got)).toBe(true);
+    expect(Object.isFrozen(Object.values(got._sessions as object)[0])).toBe(true);
+    expect(() => {
+      got.version = 'changed';
+    }).toThrow(TypeError);
+    // What libsignal does with it: read it into a record and write it back.
+    const { SessionRecord } = (await import('libsignal')).default as unknown as {
+      SessionRecord: { deserialize(d: unknown): { serialize(): unknown } };
+    };
+    expect(SessionRecord.deserialize(got).serialize()).toEqual(first);
+    const second = sessionRecord(3);
+    await store.state.keys.set({ session: { s: second as unknown as Uint8Array, t: null } });
+    expect((await store.state.keys.get('session', ['s', 't'])).s).toEqual(second);
+    expect(await store.state.keys.get('session', ['t'])).toEqual({});
+    expect(got).toEqual(first); // what was handed out before did not change either
+    await store.close();
+    const again = await SessionStore.open(dir, options());
+    const reread = (await again.state.keys.get('session', ['s', 't'])) as Record<string, unknown>;
+    expect(reread).toEqual({ s: second });
+    expect(Object.isFrozen(reread.s)).toBe(true);
+    await again.close();
+  });
+
+  it('hands out a session of an older record version as a copy (libsignal migrates those in place)', async () => {
+    const store = await SessionStore.open(tempDir(), options());
+    const old = sessionRecord();
+    delete old.version;
+    await store.state.keys.set({ session: { s: old as unknown as Uint8Array } });
+    const a = (await store.state.keys.get('session', ['s'])).s as unknown as Record<string, unknown>;
+    const b = (await store.state.keys.get('session', ['s'])).s as unknown as Record<string, unknown>;
+    expect(a).toEqual(old);
+    expect(a).not.toBe(b);
+    expect(Object.isFrozen(a)).toBe(false);
+    a.version = 'v1';
+    expect((await store.state.keys.get('session', ['s'])).s).toEqual(old);
+    await store.close();
+  });
+
   it('leaves the store unchanged when a set holds a value it cannot store', async () => {
     const store = await SessionStore.open(tempDir(), options());
     const bad = { 'lid-mapping': { a: 'x' }, 'device-list': { b: [10n] as unknown as string[] } };

@@ -3,7 +3,8 @@
  * never collide with real data, and a diff applied to its base always gives the new value.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeValue, encodeValue, type Tree } from '../../../main/core/session/tree-codec.js';
+import { decodeValue, encodeValue, freezeTree, type Tree } from '../../../main/core/session/tree-codec.js';
+import { sessionRecord } from './fixtures/sample-keys.js';
 import { applyChange, diffTree, UNCHANGED } from '../../../main/core/session/tree-diff.js';
 
 function roundTrip(value: unknown): unknown {
@@ -63,6 +64,83 @@ describe('tree codec', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     expect(() => encodeValue(cyclic)).toThrow(TypeError);
+  });
+});
+
+describe('encoding against the previous tree', () => {
+  it('gives the tree a fresh encoding gives, sharing the parts that did not change', () => {
+    const before = sessionRecord(1) as { _sessions: Record<string, { currentRatchet: object; _chains: Record<string, { chainKey: { counter: number } }> }> };
+    const after = structuredClone(before);
+    const session = Object.values(after._sessions)[0]!;
+    Object.values(session._chains)[0]!.chainKey.counter = 2;
+    const prev = encodeValue(before);
+    const next = encodeValue(after, prev) as typeof before;
+    expect(JSON.stringify(next)).toBe(JSON.stringify(encodeValue(after)));
+    const prevSession = Object.values((prev as typeof before)._sessions)[0]!;
+    const nextSession = Object.values(next._sessions)[0]!;
+    expect(next).not.toBe(prev);
+    expect(nextSession.currentRatchet).toBe(prevSession.currentRatchet);
+    expect(Object.values(nextSession._chains)[1]).toBe(Object.values(prevSession._chains)[1]);
+    expect(Object.values(nextSession._chains)[0]).not.toBe(Object.values(prevSession._chains)[0]);
+    // Nothing changed: the previous tree itself.
+    expect(encodeValue(structuredClone(before), prev)).toBe(prev);
+  });
+
+  it('matches a fresh encoding for random values and small changes to them (seeded)', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const leaf = () => [1, 'a', null, true, Buffer.from([Math.floor(rnd() * 4)]), undefined, NaN, { $b: 'x' }, new Date(0)][Math.floor(rnd() * 9)];
+    const gen = (depth: number): unknown => {
+      const r = rnd();
+      if (depth > 3 || r < 0.3) return leaf();
+      if (r < 0.4) return [gen(depth + 1), gen(depth + 1)];
+      const o: Record<string, unknown> = {};
+      for (let i = 0; i < 4; i++) if (rnd() < 0.7) o[['a', 'b', '$c', 'd'][i]!] = gen(depth + 1);
+      return o;
+    };
+    const tweak = (v: unknown, depth: number): unknown => {
+      if (v === null || typeof v !== 'object' || Buffer.isBuffer(v) || v instanceof Date) return rnd() < 0.3 ? leaf() : v;
+      if (Array.isArray(v)) return v.map((x) => tweak(x, depth + 1));
+      const o: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) if (rnd() > 0.1) o[k] = tweak(x, depth + 1);
+      if (rnd() < 0.2) o.d = gen(depth + 1);
+      return o;
+    };
+    for (let i = 0; i < 1000; i++) {
+      const va = gen(0);
+      const vb = rnd() < 0.8 ? tweak(va, 0) : gen(0);
+      const fresh = encodeValue(vb);
+      const shared = encodeValue(vb, encodeValue(va));
+      // Equal field for field (field order is no part of a tree: replay does not keep it either).
+      expect(diffTree(fresh, shared)).toBe(UNCHANGED);
+      expect(shared).toEqual(fresh);
+      expect(decodeValue(shared)).toEqual(decodeValue(fresh));
+    }
+  });
+
+  it('still rejects what cannot be stored', () => {
+    const prev = encodeValue({ n: 1, m: { k: 1 } });
+    expect(() => encodeValue({ n: 10n, m: { k: 1 } }, prev)).toThrow(TypeError);
+    const cyclic: Record<string, unknown> = { n: 1 };
+    cyclic.m = cyclic;
+    expect(() => encodeValue(cyclic, prev)).toThrow(TypeError);
+  });
+});
+
+describe('freezeTree', () => {
+  it('freezes a tree all the way down and says whether it is plain data', () => {
+    const plain = encodeValue(sessionRecord());
+    expect(freezeTree(plain)).toBe(true);
+    const chains = Object.values((plain as { _sessions: Record<string, { _chains: object }> })._sessions)[0]!._chains;
+    expect(Object.isFrozen(plain)).toBe(true);
+    expect(Object.isFrozen(chains)).toBe(true);
+    expect(() => {
+      'use strict';
+      (chains as Record<string, unknown>).x = 1;
+    }).toThrow(TypeError);
+    expect(freezeTree(encodeValue({ a: [{ b: Buffer.from([1]) }] }))).toBe(false);
+    expect(freezeTree(encodeValue({ a: { $b: 'escaped' } }))).toBe(false);
+    expect(freezeTree(encodeValue([1, 'a', null, { c: true }]))).toBe(true);
   });
 });
 
