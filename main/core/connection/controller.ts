@@ -24,6 +24,7 @@ import type { Link, LinkEventMap, LiveSocket, Unsubscribe } from './link.js';
 import { acquireSessionLock, type SessionLock } from './session-lock.js';
 import { DeviceListCache } from './device-cache.js';
 import { InboundLedger } from './inbound-ledger.js';
+import { keysWhileOpen, type KeysGate } from './keys-while-open.js';
 import { noteTcTokenIssued } from './tc-token-issued.js';
 import { sameAccount } from './account.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
@@ -89,6 +90,8 @@ interface SocketSlot {
   sock: WASocket;
   /** Set once we decided this socket is finished: its later events are ignored. */
   retired: boolean;
+  /** Closed with the socket: from then on it reads no Signal keys (see keysWhileOpen). */
+  keysGate: KeysGate;
   lastInboundAt: number;
   watchdog?: ReturnType<typeof setInterval>;
   /** Messages Baileys decrypted on this socket and did not hand over yet (see inbound-ledger.ts). */
@@ -314,6 +317,7 @@ export class ConnectionController implements Link {
     const id = this.nextSocketId++;
     this.setState({ kind: 'connecting', attempt: this.backoff.attempt });
     const store = this.store;
+    const keysGate = { open: true };
     const sock = makeWASocket({
       browser: Browsers.appropriate('Desktop'),
       markOnlineOnConnect: false,
@@ -323,10 +327,10 @@ export class ConnectionController implements Link {
       ...this.options.socketConfig,
       // The inbound ledger sees decryptions through this cache (Baileys' default; kept on).
       enableRecentMessageCache: true,
-      auth: store.state,
+      auth: { creds: store.state.creds, keys: keysWhileOpen(store.state.keys, keysGate) },
       logger: this.baileysLogger(),
     });
-    const slot: SocketSlot = { id, sock, retired: false, lastInboundAt: this.now(), ledger: this.ledgerFor(id, sock, store) };
+    const slot: SocketSlot = { id, sock, retired: false, keysGate, lastInboundAt: this.now(), ledger: this.ledgerFor(id, sock, store) };
     this.slot = slot;
     this.qrIndex = 0;
     this.attach(slot, store);
@@ -538,6 +542,7 @@ export class ConnectionController implements Link {
       slot.ledger.socketEnded();
     }
     slot.retired = true;
+    slot.keysGate.open = false;
     if (slot.watchdog) clearInterval(slot.watchdog);
     if (this.slot === slot) this.slot = undefined;
   }
