@@ -168,10 +168,15 @@ async function soak(drops: number): Promise<SoakRun> {
 export async function runSoak(): Promise<RowResult> {
   const started = now();
   silenceConsole({ errors: true });
+  const pct = (g: number) => `${g >= 0 ? '+' : ''}${(g * 100).toFixed(1)} %`;
   const withDrops = await soak(RECONNECTS);
+  // Said now: the control run below takes as long again, and a stopped run keeps this much.
+  progress(
+    `soak (${RECONNECTS} drops) done: heap ${pct(withDrops.heap.growth)}, RSS ${pct(withDrops.rss.growth)} fitted over the second half; ` +
+      `${withDrops.repliesAcked} replies acked; samples ${JSON.stringify(withDrops.samples.map((x) => [x.messages, x.heapMb, x.rssMb]))}`,
+  );
   // The same soak without drops: what Replyline's memory does when every message is delivered once.
   const control = CONTROL ? await soak(0) : undefined;
-  const pct = (g: number) => `${g >= 0 ? '+' : ''}${(g * 100).toFixed(1)} %`;
   const runs = [withDrops, ...(control ? [control] : [])];
   const label = (r: SoakRun, g: number) => `${r.drops > 0 ? `${r.drops} drops` : 'no drops'}: ${pct(g)}`;
   const color = (r: SoakRun, which: 'heap' | 'rss') => (r.drops > 0 ? (which === 'heap' ? '#2563eb' : '#db2777') : '#9ca3af');
@@ -319,9 +324,10 @@ function drive(
         const n = takenIn();
         if (n !== last) [last, lastChangeAt] = [n, now()];
         if (n >= due) break;
-        // Once everything is written, a client that takes in nothing more for 10 s must not hold
-        // up the remaining drops.
-        if (writingDone && now() - lastChangeAt > 10_000) break;
+        // Once everything is written, a client that takes in nothing more for 3 s must not hold
+        // up the remaining drops (at 10 s, a client that fell behind the schedule left a
+        // hundred or more drops for after the writing: half an hour of waiting).
+        if (writingDone && now() - lastChangeAt > 3_000) break;
         await sleep(50);
       }
       const opened = client.next('open', 60_000);
