@@ -135,8 +135,13 @@ async function soak(drops: number): Promise<SoakRun> {
       while (load.written() < next) await sleep(20);
       await sample();
     }
+    // The tail (the drops still due, then the last replies) is quiet work: said step by step, so a
+    // slow tail is told apart from a stuck one.
+    progress(`soak (${drops} drops): all ${MESSAGES} written, ${counter.acked - introduced} replies, ${reconnects} drops so far`);
     await load.done;
+    progress(`soak (${drops} drops): drops done (${reconnects}), ${counter.acked - introduced} replies; waiting for the rest`);
     await counter.settle(introduced + MESSAGES, 15_000, 300_000);
+    progress(`soak (${drops} drops): settled at ${counter.acked - introduced} replies`);
     const stats = KIND === 'replyline' ? await client.stats(true) : {};
     const seconds = (now() - t0) / 1000;
     counter.dispose();
@@ -335,6 +340,7 @@ function drive(
       await opened;
       takenInAtDrop = takenIn();
       onReconnect(r);
+      if (writingDone && r % 10 === 0) progress(`soak (${drops} drops): drop ${r} of ${drops} after writing`);
     }
   })();
   return {
