@@ -82,6 +82,8 @@ export function measureMemory(): MemorySample {
 }
 
 let profiler: Session | undefined;
+/** BENCH_PROFILE_HEAP=1: the profile is of allocations (a `.heapprofile`), not of CPU time. */
+const HEAP_PROFILE = process.env.BENCH_PROFILE_HEAP === '1';
 
 /**
  * The probes both clients answer (memory, CPU time, a V8 CPU profile of a phase). Returns false
@@ -101,8 +103,13 @@ export function handleProbe(msg: ToClient): boolean {
       void (async () => {
         profiler = new Session();
         profiler.connect();
-        await profiler.post('Profiler.enable');
-        await profiler.post('Profiler.start');
+        if (HEAP_PROFILE) {
+          // Sampled allocations (every 32 KiB on average), kept whether or not they were collected.
+          await profiler.post('HeapProfiler.startSampling', { samplingInterval: 32_768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+        } else {
+          await profiler.post('Profiler.enable');
+          await profiler.post('Profiler.start');
+        }
         send({ type: 'info', info: { profiling: true } });
       })();
       return true;
@@ -111,7 +118,7 @@ export function handleProbe(msg: ToClient): boolean {
         const session = profiler;
         profiler = undefined;
         if (session) {
-          const { profile } = await session.post('Profiler.stop');
+          const { profile } = HEAP_PROFILE ? await session.post('HeapProfiler.stopSampling') : await session.post('Profiler.stop');
           await writeFile(msg.file, JSON.stringify(profile));
           session.disconnect();
         }

@@ -96,7 +96,7 @@ export async function runThroughput(): Promise<RowResult> {
     const order: ClientKind[] = p % 2 === 0 ? ['replyline', 'bare'] : ['bare', 'replyline'];
     const pair: Partial<Record<ClientKind, Run>> = {};
     for (const kind of order) {
-      const prof = process.env.BENCH_PROFILE ? `${process.env.BENCH_PROFILE}/throughput-${kind}-${p}.cpuprofile` : undefined;
+      const prof = process.env.BENCH_PROFILE ? `${process.env.BENCH_PROFILE}/throughput-${kind}-${p}.${process.env.BENCH_PROFILE_HEAP === '1' ? 'heapprofile' : 'cpuprofile'}` : undefined;
       const run = await runThroughputOnce(kind, prof);
       runs.push(run);
       pair[kind] = run;

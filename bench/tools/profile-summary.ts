@@ -69,13 +69,14 @@ export function resolveFrame(frame: CallFrame): CallFrame {
   return { ...frame, url: source.startsWith('file://') ? source : `file://${source}`, lineNumber: (pos.line ?? 1) - 1 };
 }
 
-export function summarize(profile: CpuProfile): { totalMs: number; self: Map<string, number>; ours: Map<string, number> } {
+export function summarize(profile: CpuProfile): { totalMs: number; self: Map<string, number>; ours: Map<string, number>; oursSelf: Map<string, number> } {
   for (const n of profile.nodes) n.callFrame = resolveFrame(n.callFrame);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const self = new Map<string, number>();
   const ours = new Map<string, number>();
+  const oursSelf = new Map<string, number>();
   let totalMs = 0;
   for (let i = 0; i < profile.samples.length; i++) {
     const ms = (profile.timeDeltas[i] ?? 0) / 1000;
@@ -83,11 +84,16 @@ export function summarize(profile: CpuProfile): { totalMs: number; self: Map<str
     const node = byId.get(profile.samples[i]!)!;
     const g = groupOf(node.callFrame);
     self.set(g, (self.get(g) ?? 0) + ms);
+    const own = node.callFrame.url.includes('/node_modules/') ? null : node.callFrame.url.match(/\/(main\/.*)$/);
+    if (own) {
+      const key = `${own[1]}:${node.callFrame.lineNumber + 1} ${node.callFrame.functionName || '(anonymous)'}`;
+      oursSelf.set(key, (oursSelf.get(key) ?? 0) + ms);
+    }
     // Inclusive time of our functions: each counted once per sample, however deep the recursion.
     const seen = new Set<string>();
     for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
       const f = byId.get(id)!.callFrame;
-      const m = f.url.match(/\/(main\/.*)$/);
+      const m = f.url.includes('/node_modules/') ? null : f.url.match(/\/(main\/.*)$/);
       if (!m) continue;
       const key = `${m[1]}:${f.lineNumber + 1} ${f.functionName || '(anonymous)'}`;
       if (seen.has(key)) continue;
@@ -95,7 +101,7 @@ export function summarize(profile: CpuProfile): { totalMs: number; self: Map<str
       ours.set(key, (ours.get(key) ?? 0) + ms);
     }
   }
-  return { totalMs, self, ours };
+  return { totalMs, self, ours, oursSelf };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -104,11 +110,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [--per N] [--top K]');
   const per = values.per ? Number(values.per) : undefined;
   const top = Number(values.top);
-  const { totalMs, self, ours } = summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
+  const { totalMs, self, ours, oursSelf } = summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
   const busy = totalMs - (self.get('(idle)') ?? 0);
   const fmt = (ms: number) => `${ms.toFixed(0).padStart(7)} ms ${((100 * ms) / busy).toFixed(1).padStart(5)} %` + (per ? `  ${(ms / per).toFixed(3)} ms/msg` : '');
   process.stdout.write(`total ${totalMs.toFixed(0)} ms, busy (not idle) ${busy.toFixed(0)} ms${per ? `, ${(busy / per).toFixed(3)} ms/msg` : ''}\n\nself time by where the code lives (% of busy):\n`);
   for (const [g, ms] of [...self].filter(([g]) => g !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${fmt(ms)}  ${g}\n`);
+  process.stdout.write(`\nself time of our functions (main/):\n`);
+  for (const [k, ms] of [...oursSelf].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${fmt(ms)}  ${k}\n`);
   process.stdout.write(`\ninclusive time of our functions (main/):\n`);
   for (const [k, ms] of [...ours].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${fmt(ms)}  ${k}\n`);
 }
