@@ -38,6 +38,9 @@ async function runAndKill(dir: string, killAfterHandled: number): Promise<Line[]
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  // 'close' comes once the child's stdout has ended too: lines it wrote before the kill can still
+  // be in the pipe after 'exit' (a reply it handed out, read late, looked like a double send).
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
   let gone = false;
   void exited.then(() => (gone = true));
   createInterface({ input: child.stdout }).on('line', (l) => lines.push(JSON.parse(l) as Line));
@@ -46,10 +49,8 @@ async function runAndKill(dir: string, killAfterHandled: number): Promise<Line[]
     if (gone) throw new Error(`child exited early: ${stderr}`);
   } finally {
     child.kill('SIGKILL');
-    await exited;
+    await closed;
   }
-  // What the child wrote before the kill reached us (a pipe is written synchronously).
-  await new Promise((r) => setImmediate(r));
   return lines;
 }
 
