@@ -424,6 +424,11 @@ export class Outbox {
     }
   }
 
+  /** Whether the outbox holds this reply (no copy made: asked for every own message that comes back). */
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
   get(id: string): OutboxEntry | undefined {
     const e = this.entries.get(id);
     return e ? snapshot(e) : undefined;

@@ -437,6 +437,22 @@ describe('outbox', () => {
     expect(ob.list()).toHaveLength(1);
   });
 
+  it('says whether it holds a reply, until a finished one leaves', async () => {
+    link.autoAck = true;
+    link.connect();
+    const ob = await open({ keepFinished: 1 });
+    const first = await ob.enqueue({ chatJid: CHAT, text: 'first' });
+    expect(ob.has(first.id)).toBe(true);
+    await until(() => state(first.id) === 'sent', 'first sent');
+    expect(ob.has(first.id)).toBe(true);
+    const second = await ob.enqueue({ chatJid: CHAT, text: 'second' });
+    await until(() => state(second.id) === 'sent', 'second sent');
+    // Only the newest finished entry is kept.
+    expect(ob.has(second.id)).toBe(true);
+    expect(ob.has(first.id)).toBe(false);
+    expect(ob.has('3EB0AAAAAAAAAAAAAAAAAA')).toBe(false);
+  });
+
   it('emits every state change for the reply log and the window', async () => {
     link.connect();
     const ob = await open();
