@@ -273,7 +273,7 @@ async function openCore(
     },
     // The owner's own messages; the replies Replyline sent come back this way too and are kept as replies.
     own: (msg: InboundMessage) => {
-      if (!remembering() || outbox.get(msg.id) || replyLog.has(msg.id)) return;
+      if (!remembering() || outbox.has(msg.id) || replyLog.has(msg.id)) return;
       remember('an own message', chatMemory.recordOwnerMessage({ chatJid: msg.chatJid, id: msg.id, text: msg.text, timestamp: msg.timestamp }));
     },
   };

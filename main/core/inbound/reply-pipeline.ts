@@ -636,7 +636,7 @@ export class ReplyPipeline<D extends Decision = Decision> {
 
   /** A reply of Replyline's own (its echo from WhatsApp), not something the owner wrote. */
   isOwnReply(id: string): boolean {
-    return this.o.outbox.get(id) !== undefined || this.o.replyLog.has(id) || this.phase.has(id);
+    return this.o.outbox.has(id) || this.o.replyLog.has(id) || this.phase.has(id);
   }
 
   /**

@@ -28,6 +28,11 @@ export class ChatQueues<T extends { chatJid: string }> {
     if (queue.length === 0) this.queues.delete(entry.chatJid);
   }
 
+  /** The live queue of one chat, or undefined when it has no unfinished entries. */
+  queue(chatJid: string): T[] | undefined {
+    return this.queues.get(chatJid);
+  }
+
   /** The live queue of each chat with unfinished entries (removing from it during the walk is safe). */
   chats(): IterableIterator<T[]> {
     return this.queues.values();

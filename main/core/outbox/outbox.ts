@@ -10,11 +10,17 @@
  * - Nothing captures a socket. Each attempt resolves `link.currentSocket()` at send time.
  * - While the link is down, the outbox holds at most ONE `link.whenReady()` wait, whatever the
  *   number of waiting replies; no reply has a timer or a poll of its own.
- * - One scan (`pump`) walks the head of every chat's queue, sends what may go, and arms ONE
+ * - One scan (`pump`) looks at the head of each chat's queue, sends what may go, and arms ONE
  *   timer (`WakeTimer`) for the earliest moment something needs another look: a delayed
  *   reply's not-before time, an ack deadline, or the earliest time-to-live of a waiting reply
  *   (so a reply expires when its time is up, even in the middle of an outage). Everything else
- *   re-runs the scan through `kick()` (coalesced to one scan per microtask).
+ *   re-runs the scan (coalesced to one scan per microtask): `kickChat()` when one chat's queue
+ *   or head changed (a reply queued, written, acknowledged, refused, cancelled), and the scan
+ *   looks at those chats only, so a reply costs the same however many chats are waiting;
+ *   `kick()` when something changed for every chat (the link opened or closed, the account,
+ *   the login's backlog is in), and at start-up and when the timer fires: those walk them all.
+ *   A scan of some chats never moves the timer later (another chat may need it); a wake that
+ *   turns out early just walks every chat and arms the timer exactly.
  *
  * Cancelling (the person answered the chat themselves, read it, muted it) never races a send:
  * `cancel()` takes only a reply that cannot have been handed to a socket — queued and never
@@ -34,7 +40,7 @@ import path from 'node:path';
 import type { CommitLog } from '../storage/commit-log.js';
 import { openStoreLog } from '../storage/open-store-log.js';
 import type { StoreLog, Transaction } from '../storage/store-log.js';
-import { sameAccount } from '../connection/account.js';
+import { AccountMatcher } from '../connection/account.js';
 import { ChatQueues } from './chat-queues.js';
 import { isReplyableJid, normalizeJid } from '../connection/jid.js';
 import { isValidMessageId, newMessageId } from './message-id.js';
@@ -179,6 +185,19 @@ export class Outbox {
   private readyWait: Promise<LiveSocket> | undefined;
   private lastReady: Promise<LiveSocket> | undefined;
   private kickQueued = false;
+  /** The next scan walks every chat (something changed for all of them). */
+  private scanAll = true;
+  /** Chats whose queue or head changed since the last scan (ignored while `scanAll`). */
+  private readonly dirty = new Set<string>();
+  /**
+   * What every head's check depends on besides its own chat, as the last scan saw it: when the
+   * socket, its usability or the account differs, the scan walks every chat whatever kicked it.
+   */
+  private scannedSocket: number | undefined;
+  private scannedUsable = false;
+  private accountMatcher: AccountMatcher | undefined;
+  /** Set by `scanChat`: a waiting reply needs the link, which is down. */
+  private needLink = false;
   private closed = false;
   private readonly now: () => number;
   private readonly ownerBacklog: OutboxOptions['ownerBacklog'];
@@ -200,7 +219,10 @@ export class Outbox {
       keepFinished: options.keepFinished ?? DEFAULTS.keepFinished,
       compactAfterRecords: options.compactAfterRecords ?? DEFAULTS.compactAfterRecords,
     };
-    this.timer = new WakeTimer(() => this.pump(), this.now);
+    this.timer = new WakeTimer(() => {
+      this.scanAll = true;
+      this.pump();
+    }, this.now);
   }
 
   /** Open the outbox in `dir`, replay its log and resume whatever a crash or quit left pending. */
@@ -344,10 +366,10 @@ export class Outbox {
           this.chats.push(entry);
           this.noteExpiry(entry);
         }
-        this.emit(entry, undefined);
+        const view = this.emit(entry, undefined);
         if (invalid) this.trimFinished();
-        this.kick();
-        return snapshot(entry);
+        else this.kickChat(chatJid);
+        return view;
       },
       (err: unknown) => {
         this.staged.delete(id);
@@ -381,7 +403,7 @@ export class Outbox {
           };
         }
         const written = this.transition(e, 'cancelled', { error: reason });
-        this.kick();
+        this.kickChat(e.chatJid);
         await written;
         return { ok: true, entry: snapshot(e) };
       }
@@ -400,6 +422,11 @@ export class Outbox {
       default:
         return assertNever(e.state);
     }
+  }
+
+  /** Whether the outbox holds this reply (no copy made: asked for every own message that comes back). */
+  has(id: string): boolean {
+    return this.entries.has(id);
   }
 
   get(id: string): OutboxEntry | undefined {
@@ -457,8 +484,19 @@ export class Outbox {
 
   // ---- The scan -----------------------------------------------------------------------------
 
-  /** Ask for a scan; any number of kicks in one tick make one scan. */
+  /** Ask for a scan of every chat; any number of kicks in one tick make one scan. */
   private kick(): void {
+    this.scanAll = true;
+    this.queueScan();
+  }
+
+  /** Ask for a scan of one chat, whose queue or head changed. */
+  private kickChat(chatJid: string): void {
+    if (!this.scanAll) this.dirty.add(chatJid);
+    this.queueScan();
+  }
+
+  private queueScan(): void {
     if (this.kickQueued || this.closed) return;
     this.kickQueued = true;
     queueMicrotask(() => {
@@ -473,58 +511,87 @@ export class Outbox {
     const live = this.link.currentSocket();
     const usable = live && !this.deadSockets.has(live.id) ? live : undefined;
     const account = this.link.account();
-    let wakeAt = Infinity;
-    let needLink = false;
+    let all = this.scanAll || live?.id !== this.scannedSocket || !!usable !== this.scannedUsable;
+    if (!account) {
+      all ||= this.accountMatcher !== undefined;
+      this.accountMatcher = undefined;
+    } else if (!this.accountMatcher?.isFor(account)) {
+      this.accountMatcher = new AccountMatcher(account);
+      all = true;
+    }
+    this.scannedSocket = live?.id;
+    this.scannedUsable = !!usable;
     if (this.chats.size === 0) this.nextExpiry = Infinity;
-    else if (now >= this.nextExpiry) this.expireDue(now);
+    else if (now >= this.nextExpiry) {
+      // Expiring may finish a reply in any chat (and give it a new head).
+      this.expireDue(now);
+      all = true;
+    }
 
-    for (const queue of this.chats.chats()) {
-      while (queue.length > 0) {
-        const e = queue[0]!;
-        if (e.state === 'sending') {
-          const attempt = this.inFlight.get(e.id);
-          const deadline = attempt ? this.deadlineOf(attempt) : now;
-          if (now >= deadline) {
-            this.onAckTimeout(e);
-            continue;
-          }
-          wakeAt = Math.min(wakeAt, deadline);
-          break;
-        }
-        // queued
-        if (e.expiresAt !== null && now >= e.expiresAt) {
-          this.transition(e, 'expired', {
-            error: expiredError(e.expiresAt - e.createdAt, this.everAttempted.has(e.id)),
-          });
-          continue;
-        }
-        if (account && e.account && !sameAccount(e.account, account)) {
-          this.transition(e, 'cancelled', { error: accountChangedError });
-          continue;
-        }
-        if (!live) {
-          needLink = true;
-          break;
-        }
-        if (!usable || !account) break; // a dead socket or no account yet: the next `closed`/`open` kicks
-        if (e.notBefore > now) {
-          // A reply that first waits for the owner (grace period) shows "typing…" only after it.
-          const typingFrom = e.typingFrom ?? 0;
-          if (e.typing && now >= typingFrom) this.showTyping(usable, e);
-          else if (e.typing) wakeAt = Math.min(wakeAt, typingFrom);
-          wakeAt = Math.min(wakeAt, e.notBefore);
-          break;
-        }
-        // Due, but the owner's answer may still be in this login's backlog: wait for it.
-        if (e.waitsForOwner && this.ownerBacklog?.pending()) break;
-        const attempt = this.attempt(e, usable, now);
-        wakeAt = Math.min(wakeAt, this.deadlineOf(attempt));
-        break;
+    let wakeAt = Infinity;
+    this.needLink = false;
+    if (all) {
+      this.scanAll = false;
+      this.dirty.clear();
+      for (const queue of this.chats.chats()) wakeAt = Math.min(wakeAt, this.scanChat(queue, now, live, usable));
+    } else {
+      // Deleting as we go: a chat kicked again during the scan (a change listener) is visited again.
+      for (const chatJid of this.dirty) {
+        this.dirty.delete(chatJid);
+        const queue = this.chats.queue(chatJid);
+        if (queue) wakeAt = Math.min(wakeAt, this.scanChat(queue, now, live, usable));
       }
     }
 
-    this.timer.armAt(Math.min(wakeAt, this.nextExpiry));
-    if (needLink) this.waitForLink();
+    // Unless every chat was looked at (or none is left), the timer may stay earlier for the
+    // others: a wake that comes too early walks every chat and arms it exactly.
+    const exact = all || this.chats.size === 0;
+    this.timer.armAt(Math.min(wakeAt, this.nextExpiry, exact ? Infinity : this.timer.wakeAt));
+    if (this.needLink) this.waitForLink();
+  }
+
+  /** Act on one chat's head (and the heads after it that finish now); returns when the chat needs another look. */
+  private scanChat(queue: StoredEntry[], now: number, live: LiveSocket | undefined, usable: LiveSocket | undefined): number {
+    const matcher = this.accountMatcher;
+    while (queue.length > 0) {
+      const e = queue[0]!;
+      if (e.state === 'sending') {
+        const attempt = this.inFlight.get(e.id);
+        const deadline = attempt ? this.deadlineOf(attempt) : now;
+        if (now >= deadline) {
+          this.onAckTimeout(e);
+          continue;
+        }
+        return deadline;
+      }
+      // queued
+      if (e.expiresAt !== null && now >= e.expiresAt) {
+        this.transition(e, 'expired', {
+          error: expiredError(e.expiresAt - e.createdAt, this.everAttempted.has(e.id)),
+        });
+        continue;
+      }
+      if (matcher && e.account && !matcher.matches(e.account)) {
+        this.transition(e, 'cancelled', { error: accountChangedError });
+        continue;
+      }
+      if (!live) {
+        this.needLink = true;
+        return Infinity;
+      }
+      if (!usable || !matcher) return Infinity; // a dead socket or no account yet: the next `closed`/`open` kicks
+      if (e.notBefore > now) {
+        // A reply that first waits for the owner (grace period) shows "typing…" only after it.
+        const typingFrom = e.typingFrom ?? 0;
+        if (e.typing && now >= typingFrom) this.showTyping(usable, e);
+        else if (e.typing) return Math.min(typingFrom, e.notBefore);
+        return e.notBefore;
+      }
+      // Due, but the owner's answer may still be in this login's backlog: wait for it.
+      if (e.waitsForOwner && this.ownerBacklog?.pending()) return Infinity;
+      return this.deadlineOf(this.attempt(e, usable, now));
+    }
+    return Infinity;
   }
 
   private noteExpiry(e: StoredEntry): void {
@@ -587,7 +654,7 @@ export class Outbox {
       () => {
         if (this.inFlight.get(e.id) !== attempt) return;
         attempt.writtenAt = this.now();
-        this.kick(); // the deadline moved from "written by" to "acked by"
+        this.kickChat(e.chatJid); // the deadline moved from "written by" to "acked by"
       },
       (err: unknown) => {
         if (this.closed || this.inFlight.get(e.id) !== attempt) return;
@@ -616,7 +683,9 @@ export class Outbox {
       default:
         assertNever(outcome);
     }
-    this.kick();
+    // A socket found dead holds every chat; any other outcome changed this chat only.
+    if (outcome === 'disconnect') this.kick();
+    else this.kickChat(e.chatJid);
   }
 
   private onAckTimeout(e: StoredEntry): void {
@@ -637,7 +706,7 @@ export class Outbox {
     this.log.warn({ id, code: errorCode, outcome }, 'server refused the reply');
     if (outcome === 'permanent') this.transition(e, 'failed', { error });
     else this.retryOrGiveUp(e, error, this.retryDelay(e.attempts));
-    this.kick();
+    this.kickChat(e.chatJid);
   }
 
   /** The server acknowledged the reply (or a receipt showed it arrived): the truth wins, even over a failure. */
@@ -649,7 +718,7 @@ export class Outbox {
       this.log.info({ id, was: e.state }, 'a reply given up on was confirmed by the server after all');
     }
     this.transition(e, level, { sentAt: e.sentAt ?? this.now() });
-    if (firstConfirmation) this.kick();
+    if (firstConfirmation) this.kickChat(e.chatJid);
   }
 
   private onSocketClosed(socketId: number): void {
@@ -728,8 +797,11 @@ export class Outbox {
     });
   }
 
-  private emit(e: StoredEntry, previous: DeliveryState | undefined): void {
-    this.events.emit('change', { entry: snapshot(e), previous });
+  /** Tell listeners; returns the copy they were given. */
+  private emit(e: StoredEntry, previous: DeliveryState | undefined): OutboxEntry {
+    const entry = snapshot(e);
+    this.events.emit('change', { entry, previous });
+    return entry;
   }
 
   /**

@@ -211,6 +211,65 @@ describe('outbox', () => {
     expect(link.sends[2]!.messageId).toBe(x2.id);
   });
 
+  it("times out one chat's unacknowledged reply on time while only another chat keeps the outbox busy", async () => {
+    vi.useFakeTimers();
+    link.connect();
+    const ob = await open({ ackTimeoutMs: 10_000 });
+    const a = await ob.enqueue({ chatJid: CHAT, text: 'never acked' });
+    await until(() => link.sendsOf(a.id).length === 1, 'a written');
+    // A reply a second in the other chat, written and acknowledged: each step asks for a scan of
+    // that chat only, and each of its deadlines falls after the first chat's.
+    for (let i = 0; i < 9; i++) {
+      await vi.advanceTimersByTimeAsync(1_000);
+      const b = await ob.enqueue({ chatJid: CHAT2, text: `b${i}` });
+      await until(() => link.sendsOf(b.id).length === 1, `b${i} written`);
+      link.ack(b.id);
+      await until(() => state(b.id) === 'sent', `b${i} sent`);
+    }
+    await vi.advanceTimersByTimeAsync(999);
+    expect(link.sendsOf(a.id)).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await until(() => link.sendsOf(a.id).length === 2, 'a sent again at its ack deadline');
+    expect(ob.get(a.id)).toMatchObject({ state: 'sending', attempts: 2, lastError: { kind: 'no-ack' } });
+  });
+
+  it('looks only at the chat that changed: replies waiting in 50 other chats are not checked again per reply', async () => {
+    // The backlog is asked about each due reply that waits for the owner whenever a scan looks
+    // at it, so its calls count how often the scan looks at the held chats.
+    let pending = true;
+    let checks = 0;
+    const done = new Set<() => void>();
+    const ownerBacklog = {
+      pending: () => {
+        checks++;
+        return pending;
+      },
+      onDone: (listener: () => void) => {
+        done.add(listener);
+        return () => done.delete(listener);
+      },
+    };
+    link.autoAck = true;
+    link.connect();
+    const ob = await open({ ownerBacklog });
+    const chats = Array.from({ length: 50 }, (_, i) => `1555000${String(i).padStart(4, '0')}@s.whatsapp.net`);
+    const held = await Promise.all(chats.map((chatJid) => ob.enqueue({ chatJid, text: 'held', waitsForOwner: true })));
+    await settle();
+    expect(link.sends).toHaveLength(0);
+    expect(checks).toBeGreaterThanOrEqual(50);
+    const before = checks;
+    for (let i = 0; i < 20; i++) {
+      const r = await ob.enqueue({ chatJid: CHAT, text: `r${i}` });
+      await until(() => state(r.id) === 'sent', `r${i} sent`);
+    }
+    expect(checks - before).toBe(0);
+    // The backlog is in: that concerns every chat, and the held replies go out.
+    pending = false;
+    for (const listener of done) listener();
+    await until(() => link.sends.length === 70, 'the held replies');
+    expect(new Set(link.sends.slice(20).map((s) => s.messageId))).toEqual(new Set(held.map((e) => e.id)));
+  });
+
   it('holds a delayed reply until its not-before time with one timer, showing typing meanwhile', async () => {
     vi.useFakeTimers();
     const sock = link.connect();
@@ -376,6 +435,22 @@ describe('outbox', () => {
     ]);
     expect(a).toEqual(b);
     expect(ob.list()).toHaveLength(1);
+  });
+
+  it('says whether it holds a reply, until a finished one leaves', async () => {
+    link.autoAck = true;
+    link.connect();
+    const ob = await open({ keepFinished: 1 });
+    const first = await ob.enqueue({ chatJid: CHAT, text: 'first' });
+    expect(ob.has(first.id)).toBe(true);
+    await until(() => state(first.id) === 'sent', 'first sent');
+    expect(ob.has(first.id)).toBe(true);
+    const second = await ob.enqueue({ chatJid: CHAT, text: 'second' });
+    await until(() => state(second.id) === 'sent', 'second sent');
+    // Only the newest finished entry is kept.
+    expect(ob.has(second.id)).toBe(true);
+    expect(ob.has(first.id)).toBe(false);
+    expect(ob.has('3EB0AAAAAAAAAAAAAAAAAA')).toBe(false);
   });
 
   it('emits every state change for the reply log and the window', async () => {
