@@ -1,20 +1,20 @@
 /**
- * CPU per Signal-session write in the key log's memory path, on real libsignal records: the
- * separate walks (`encodeValue(value, previous)`, `diffTree`, `freezeTree`) against the one walk
- * of `encodeUpdate`, each followed by the size estimate the batch makes. Not part of a bench row.
+ * CPU per Signal-session write in the key log's memory path, on real libsignal records: what a
+ * `set` and the batch after it do (`encodeValue(value, previous)`, `diffTree`, the size estimate,
+ * and `freezeTree` on the next read), next to the floor of any per-write work (a bare walk of the
+ * value, and `JSON.stringify` of it). Not part of a bench row.
  *
  *   npx tsx bench/tools/key-write-micro.ts [rounds]
  *
  * A conversation is recorded once (`test/core/session/fixtures/session-history.ts`), then each
  * round replays it with chain and session ids of its own (as at every ratchet turn in real use,
- * where new ids cost V8 new hidden classes), alternating which way runs first. CPU time
- * (`process.cpuUsage`), not wall time, so a shared machine disturbs it less; the median and
- * quartile over rounds are printed.
+ * where new ids cost V8 new hidden classes), alternating the order of the ways. CPU time
+ * (`process.cpuUsage`), not wall time, so a shared machine disturbs it less; quartiles over
+ * rounds are printed.
  */
 import { sessionHistory } from '../../test/core/session/fixtures/session-history.js';
 import { encodeValue, freezeTree, type Tree } from '../../main/core/session/tree-codec.js';
 import { diffTree, UNCHANGED } from '../../main/core/session/tree-diff.js';
-import { encodeUpdate } from '../../main/core/session/tree-update.js';
 
 type Write = { id: string; value: unknown };
 
@@ -30,6 +30,13 @@ function approxSize(tree: Tree): number {
 
 let sink = 0;
 
+function walk(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 1;
+  let n = 0;
+  for (const k in value) if (Object.hasOwn(value, k)) n += walk((value as Record<string, unknown>)[k]);
+  return n;
+}
+
 const ways: Record<string, (writes: Write[]) => void> = {
   'encodeValue + diffTree + freezeTree': (writes) => {
     const current = new Map<string, Tree>();
@@ -42,14 +49,11 @@ const ways: Record<string, (writes: Write[]) => void> = {
       current.set(id, tree);
     }
   },
-  encodeUpdate: (writes) => {
-    const current = new Map<string, Tree>();
-    for (const { id, value } of writes) {
-      const { tree, change } = encodeUpdate(value, current.get(id));
-      if (change !== UNCHANGED) sink += approxSize(change);
-      freezeTree(tree);
-      current.set(id, tree);
-    }
+  'a bare walk of the value': (writes) => {
+    for (const { value } of writes) sink += walk(value);
+  },
+  'JSON.stringify of the value': (writes) => {
+    for (const { value } of writes) sink += JSON.stringify(value).length;
   },
 };
 
@@ -79,6 +83,6 @@ console.log(`${history.length} session writes per round (mean ${Math.round(histo
 for (const [name, t] of times) {
   t.sort((a, b) => a - b);
   const q = (f: number) => t[Math.floor(f * (t.length - 1))]!.toFixed(2);
-  console.log(`${name.padEnd(38)} CPU µs per write: p25 ${q(0.25)}  median ${q(0.5)}  p75 ${q(0.75)}`);
+  console.log(`${name.padEnd(36)} CPU µs per write: p25 ${q(0.25)}  median ${q(0.5)}  p75 ${q(0.75)}`);
 }
 if (sink === 0) console.log('(no changes sized?)');

@@ -29,9 +29,8 @@ import type { ByteCipher } from '../storage/cipher.js';
 import { getLogger } from '../logging/logger.js';
 import { logCodec } from './frame-codec.js';
 import { CoalescingRunner, SerialQueue } from './serial-queue.js';
-import { decodeValue, freezeTree, isObject, setOwn, type Tree, type TreeObject } from './tree-codec.js';
+import { decodeValue, encodeValue, freezeTree, isObject, setOwn, type Tree, type TreeObject } from './tree-codec.js';
 import { applyChange, diffTree, UNCHANGED } from './tree-diff.js';
-import { encodeUpdate } from './tree-update.js';
 
 type KeyType = keyof SignalDataTypeMap;
 type Changes = Record<string, TreeObject>;
@@ -85,12 +84,6 @@ export class KeyLog {
   private readonly entries = new Map<string, Map<string, Tree>>();
   /** type → id → the value the log holds for a key changed since (undefined: none). */
   private dirty = new Map<string, Map<string, Tree | undefined>>();
-  /**
-   * type → id → the change from the logged value to the current one, for keys set once since
-   * the last batch was taken (the change `set` found while encoding). A key set again, or
-   * deleted, has none here: its batch diffs the logged value against the current one.
-   */
-  private changes = new Map<string, Map<string, Tree | typeof UNCHANGED>>();
   private readonly queue = new SerialQueue();
   private readonly drainer = new CoalescingRunner(this.queue, () => this.drain());
   private drainScheduled = false;
@@ -98,6 +91,8 @@ export class KeyLog {
   private snapshotBytes = 0;
   private closing = false;
   private readonly compactEveryBytes: number;
+  /** Session trees already looked at: true when `get` hands the tree out as is. Weak, so it holds no tree the store dropped. */
+  private readonly sharedSessions = new WeakMap<TreeObject, boolean>();
   readonly stats: KeyLogStats = { batches: 0, entriesWritten: 0, bytesAppended: 0, compactions: 0, bytesCompacted: 0 };
 
   private constructor(
@@ -173,18 +168,23 @@ export class KeyLog {
    * libsignal serializes) in the current record version, frozen all the way down. libsignal's
    * `SessionRecord.deserialize` only reads what it gets, except a record of an older version,
    * which it migrates in place: those are decoded into a copy as before. Trees are never mutated
-   * (a set makes a new one), so freezing costs the store nothing. A tree made by `set` is frozen
-   * already (`encodeUpdate`), so this is a check; one read back from the log is frozen here once.
+   * (a set makes a new one), so freezing costs the store nothing.
    */
   private sharedSession(tree: Tree): boolean {
-    return isObject(tree) && freezeTree(tree) && tree.version === 'v1';
+    if (!isObject(tree)) return false;
+    let shared = this.sharedSessions.get(tree);
+    if (shared === undefined) {
+      shared = freezeTree(tree) && tree.version === 'v1';
+      this.sharedSessions.set(tree, shared);
+    }
+    return shared;
   }
 
   /** Apply in memory now; durable with the next batch (see `flush`). `null` deletes. */
   set(data: SignalDataSet): void {
     if (this.closing) throw new Error('session key store is closed');
     // Encode everything first: a value that cannot be stored must leave the store unchanged.
-    const updates: Array<[string, string, ReturnType<typeof encodeUpdate> | undefined]> = [];
+    const updates: Array<[string, string, Tree | undefined]> = [];
     for (const type of Object.keys(data)) {
       const byId = data[type as KeyType];
       if (!byId) continue;
@@ -192,27 +192,19 @@ export class KeyLog {
       for (const id of Object.keys(byId)) {
         const value = byId[id];
         // Shares what did not change with the key's current tree (most of a session).
-        updates.push([type, id, value === null || value === undefined ? undefined : encodeUpdate(value, current?.get(id))]);
+        updates.push([type, id, value === null || value === undefined ? undefined : encodeValue(value, current?.get(id))]);
       }
     }
-    for (const [type, id, update] of updates) {
+    for (const [type, id, tree] of updates) {
       let byId = this.entries.get(type);
       let bases = this.dirty.get(type);
       if (!bases) this.dirty.set(type, (bases = new Map()));
-      let changes = this.changes.get(type);
-      if (!changes) this.changes.set(type, (changes = new Map()));
-      if (!bases.has(id)) {
-        bases.set(id, byId?.get(id));
-        // The current tree is the logged one: the change found while encoding is the batch's.
-        if (update) changes.set(id, update.change);
-      } else {
-        changes.delete(id);
-      }
-      if (update === undefined) {
+      if (!bases.has(id)) bases.set(id, byId?.get(id));
+      if (tree === undefined) {
         byId?.delete(id);
       } else {
         if (!byId) this.entries.set(type, (byId = new Map()));
-        byId.set(id, update.tree);
+        byId.set(id, tree);
       }
     }
     if (updates.length) this.scheduleDrain();
@@ -261,10 +253,8 @@ export class KeyLog {
   private async drain(): Promise<void> {
     if (this.dirty.size === 0) return;
     const taken = this.dirty;
-    const changes = this.changes;
     this.dirty = new Map();
-    this.changes = new Map();
-    const { records, count } = this.buildBatch(taken, changes);
+    const { records, count } = this.buildBatch(taken);
     if (!records.length) return;
     const before = this.log.sizeBytes;
     try {
@@ -284,43 +274,28 @@ export class KeyLog {
     }
   }
 
-  /**
-   * The records for the keys in `taken`: diffs against what the log holds (found by `set` when
-   * it has it in `changes`), deletes as null.
-   */
-  private buildBatch(
-    taken: Map<string, Map<string, Tree | undefined>>,
-    changes: Map<string, Map<string, Tree | typeof UNCHANGED>>,
-  ): { records: LogRecord[]; count: number } {
+  /** The records for the keys in `taken`: diffs against what the log holds, deletes as null. */
+  private buildBatch(taken: Map<string, Map<string, Tree | undefined>>): { records: LogRecord[]; count: number } {
     const chunks = new Chunker(false);
     for (const [type, bases] of taken) {
       const byId = this.entries.get(type);
-      const found = changes.get(type);
       for (const [id, base] of bases) {
         const next = byId?.get(id);
         let change: Tree | typeof UNCHANGED;
         if (next === undefined) change = base === undefined ? UNCHANGED : null;
-        else if (base === undefined) change = next;
-        else change = found?.get(id) ?? diffTree(base, next);
+        else change = base === undefined ? next : diffTree(base, next);
         if (change !== UNCHANGED) chunks.add(type, id, change);
       }
     }
     return { records: chunks.done(), count: chunks.count };
   }
 
-  /**
-   * A failed batch is not in the log: its keys are dirty again, against their older bases (so
-   * a change `set` found since, against a newer base, no longer applies).
-   */
+  /** A failed batch is not in the log: its keys are dirty again, against their older bases. */
   private restoreDirty(taken: Map<string, Map<string, Tree | undefined>>): void {
     for (const [type, bases] of taken) {
       let now = this.dirty.get(type);
       if (!now) this.dirty.set(type, (now = new Map()));
-      const changes = this.changes.get(type);
-      for (const [id, base] of bases) {
-        now.set(id, base);
-        changes?.delete(id);
-      }
+      for (const [id, base] of bases) now.set(id, base);
     }
   }
 

@@ -91,19 +91,13 @@ export async function decryptWithSessionCopies(
   sessions: SessionEntry[],
 ): Promise<{ session: SessionEntry; plaintext: Buffer }> {
   if (!sessions.length) throw new SessionError('No sessions available');
-  for (let i = 0; i < sessions.length; i++) {
-    const session = sessions[i]!;
-    // The last try (the only one, for most records) needs no copy: if it fails, the decryption
-    // fails, and libsignal stores nothing (its `decryptWhisperMessage` stores the record only
-    // after a try succeeded, and reads a fresh record for every message). A copy protects a
-    // session only from a failed try followed by a successful one.
-    const last = i === sessions.length - 1;
-    const trial = last ? session : copySessionEntry(session);
+  for (const session of sessions) {
+    const trial = copySessionEntry(session);
     try {
       const plaintext = await this.doDecryptWhisperMessage(data, trial);
       trial.indexInfo.used = Date.now();
       pruneReceivingChains(trial);
-      if (trial !== session) adopt(session, trial);
+      adopt(session, trial);
       return { session, plaintext };
     } catch {
       // Not this session; the copy is dropped, the session is as it was.

@@ -98,16 +98,6 @@ export function freezeTree(tree: Tree): boolean {
   return plain;
 }
 
-/**
- * Freeze one node built from frozen parts (`tree-update.ts` builds trees this way), recording
- * whether it is plain data as `freezeTree` would: `plain` must be false when a child is not
- * plain or the node itself is a marker. `freezeTree` then stops at it at once.
- */
-export function freezeBuiltNode(tree: TreeObject | Tree[], plain: boolean): void {
-  Object.freeze(tree);
-  if (!plain) frozenWithMarkers.add(tree);
-}
-
 export function isObject(tree: Tree | undefined): tree is TreeObject {
   return typeof tree === 'object' && tree !== null && !Array.isArray(tree);
 }
@@ -124,8 +114,7 @@ function decodeFields(tree: TreeObject): Record<string, unknown> {
   return out;
 }
 
-/** Deeper than this is taken for a cycle. */
-export const MAX_DEPTH = 200;
+const MAX_DEPTH = 200;
 
 function encode(value: unknown, depth: number): Tree {
   if (depth > MAX_DEPTH) throw new TypeError('value is nested too deeply (a cycle?)');
@@ -166,7 +155,7 @@ function hasMarkerShape(tree: Tree): boolean {
 }
 
 /** Fields `encode` leaves out of an object, as JSON does. */
-export function skipped(v: unknown): boolean {
+function skipped(v: unknown): boolean {
   return v === undefined || typeof v === 'function' || typeof v === 'symbol';
 }
 

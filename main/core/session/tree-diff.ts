@@ -31,22 +31,12 @@ export function diffTree(from: Tree, to: Tree): Tree | typeof UNCHANGED {
     }
     for (const k of Object.keys(from)) {
       if (Object.hasOwn(to, k)) continue;
-      setOwn(patch, k, removalChange());
+      setOwn(patch, k, { [REMOVE]: 1 });
       changed = true;
     }
-    return changed ? patchChange(patch) : UNCHANGED;
+    return changed ? { [PATCH]: patch } : UNCHANGED;
   }
   return sameTree(from, to) ? UNCHANGED : to;
-}
-
-/** The change that patches an object's fields with `fields` (as `diffTree` writes it). */
-export function patchChange(fields: TreeObject): Tree {
-  return { [PATCH]: fields };
-}
-
-/** The change that removes a field (inside a patch). */
-export function removalChange(): Tree {
-  return { [REMOVE]: 1 };
 }
 
 /** Apply a change from `diffTree` to `base`. Throws when a patch has no object to apply to. */
@@ -68,8 +58,7 @@ function isPatchable(tree: Tree | undefined): tree is TreeObject {
   return isObject(tree) && !isMarker(tree);
 }
 
-/** Equal field for field (field order aside): `diffTree` finds no change between them. */
-export function sameTree(a: Tree, b: Tree): boolean {
+function sameTree(a: Tree, b: Tree): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) || Array.isArray(b)) {

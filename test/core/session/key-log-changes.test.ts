@@ -1,9 +1,9 @@
 /**
- * What the key log writes for a real libsignal conversation is exactly what it wrote when each
- * batch was diffed after the fact (`diffTree(logged, current)` per key, over trees from
- * `encodeValue`): the same records, byte for byte, whether a key is set once per batch (the
- * change `set` found is used), several times, deleted and set again, or its batch failed and
- * was written with the next one. And it all reads back.
+ * What the key log writes for a real libsignal conversation, pinned byte for byte: per batch,
+ * each key's change from what the log holds (`diffTree(logged, current)` over trees from
+ * `encodeValue`), whether a key is set once per batch, several times, deleted and set again, or
+ * its batch failed and went out with the next one together with a key set while the failed write
+ * was under way. And it all reads back. (The durable format: files written today must load.)
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +16,7 @@ import { diffTree, UNCHANGED } from '../../../main/core/session/tree-diff.js';
 import { tempDir } from '../../support/temp-dir.js';
 import { sessionHistory } from './fixtures/session-history.js';
 
-/** The records the key log wrote before it found changes while encoding (the oracle). */
+/** The records the key log is meant to write (the oracle): each batch diffed after the fact. */
 class BatchOracle {
   private readonly logged = new Map<string, Tree>();
   private readonly current = new Map<string, Tree>();
@@ -80,7 +80,7 @@ async function loggedRecords(file: string): Promise<string[]> {
 describe('key log records for a real conversation', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('are the records diffing each batch after the fact gave, byte for byte, and read back', async () => {
+  it('are each batch diffed against what the log holds, byte for byte, and read back', async () => {
     const history = await sessionHistory(4, 10);
     const file = path.join(tempDir(), 'keys.log');
     const keyLog = await KeyLog.open(file);

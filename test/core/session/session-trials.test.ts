@@ -118,27 +118,6 @@ describe('trying a message on each session', () => {
   });
 });
 
-describe('the last (or only) session, tried in place', () => {
-  it('a message that fails on it stores nothing, and the session still reads the next message', async () => {
-    installSessionTrials();
-    const client = party('client');
-    const contact = party('contact');
-    await contact.startSession(client);
-    await client.decrypt(contact, await contact.encrypt(client, 'one'));
-    await contact.decrypt(client, await client.encrypt(contact, 'Re: one'));
-    // One session in the record: its try is the last, made on the session itself.
-    const stored = client.sessions.get(contact.address.toString())!;
-    expect(Object.keys((stored as unknown as { _sessions: object })._sessions)).toHaveLength(1);
-    const m = await contact.encrypt(client, 'two');
-    const damaged = { type: m.type, body: Buffer.from(m.body) };
-    damaged.body[damaged.body.length - 1]! ^= 0xff;
-    await expect(client.decrypt(contact, damaged)).rejects.toThrow('No matching sessions found for message');
-    expect(client.sessions.get(contact.address.toString())).toBe(stored);
-    expect(await client.decrypt(contact, m)).toBe('two');
-    expect(await contact.decrypt(client, await client.encrypt(contact, 'Re: two'))).toBe('Re: two');
-  });
-});
-
 describe('a long conversation', () => {
   it('keeps at most five receiving chains in the session, and every turn still decrypts both ways', async () => {
     installSessionTrials();
