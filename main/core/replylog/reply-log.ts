@@ -21,6 +21,7 @@ import {
   isOpenStatus,
   REPLY_STATUSES,
   type NewReplyLogEntry,
+  type ReadonlyReplyLogEntry,
   type ReplyLogEntry,
   type ReplyLogPatch,
   type ReplyQuery,
@@ -42,7 +43,11 @@ export interface ReplyLogOptions {
 }
 
 export interface ReplyLogEvents {
-  change: ReplyLogEntry;
+  /**
+   * The entry itself, not a copy (a reply changes about five times; most of the time nobody
+   * keeps it): read it during the call, copy what you keep.
+   */
+  change: ReadonlyReplyLogEntry;
 }
 
 const statusSchema = z.enum(REPLY_STATUSES as [ReplyStatus, ...ReplyStatus[]]);
@@ -140,7 +145,7 @@ export class ReplyLog {
     const entry: ReplyLogEntry = { ...input, at, status, statusHistory: [{ status, at }], attempts: 0 };
     this.insert(entry);
     this.trim();
-    this.events.emit('change', copy(entry));
+    this.events.emit('change', entry);
     await this.journal.append([{ t: 'put', e: entry }], tx);
     return copy(entry);
   }
@@ -157,7 +162,7 @@ export class ReplyLog {
     if (patch.clearJob && e.job !== undefined) rec.clearJob = true;
     if (Object.keys(rec).length === 3) return; // nothing changed
     this.applyRecord(rec);
-    this.events.emit('change', copy(e));
+    this.events.emit('change', e);
     await this.journal.append([rec], tx);
   }
 
