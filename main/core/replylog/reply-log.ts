@@ -154,13 +154,18 @@ export class ReplyLog {
   async update(id: string, patch: ReplyLogPatch, tx?: Transaction): Promise<void> {
     const e = this.entries.get(id);
     if (!e) return;
+    const status = patch.status !== undefined && patch.status !== e.status;
+    const text = patch.text !== undefined && patch.text !== e.text;
+    const attempts = patch.attempts !== undefined && patch.attempts !== e.attempts;
+    const lastError = patch.lastError !== undefined && patch.lastError !== e.lastError;
+    const clearJob = patch.clearJob === true && e.job !== undefined;
+    if (!status && !text && !attempts && !lastError && !clearJob) return; // nothing changed
     const rec: UpdateRecord = { t: 'upd', id, at: this.now() };
-    if (patch.status !== undefined && patch.status !== e.status) rec.status = patch.status;
-    if (patch.text !== undefined && patch.text !== e.text) rec.text = patch.text;
-    if (patch.attempts !== undefined && patch.attempts !== e.attempts) rec.attempts = patch.attempts;
-    if (patch.lastError !== undefined && patch.lastError !== e.lastError) rec.lastError = patch.lastError;
-    if (patch.clearJob && e.job !== undefined) rec.clearJob = true;
-    if (Object.keys(rec).length === 3) return; // nothing changed
+    if (status) rec.status = patch.status;
+    if (text) rec.text = patch.text;
+    if (attempts) rec.attempts = patch.attempts;
+    if (lastError) rec.lastError = patch.lastError;
+    if (clearJob) rec.clearJob = true;
     this.applyRecord(rec);
     this.events.emit('change', e);
     await this.journal.append([rec], tx);
