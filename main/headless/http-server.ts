@@ -131,7 +131,29 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
     return sendJson(res, status, { error: result.error });
   }
 
+  // The core's events are listened to only while a browser has a stream open: with none, the
+  // core builds no views of its replies and decisions at all. A window that connects fetches
+  // its state by command and gets every event from the moment its stream is here (subscribed
+  // before the stream's first byte is sent).
+  let offs: Array<() => void> = [];
+  const subscribe = () => {
+    offs = EVENT_NAMES.map((event) =>
+      options.core.on(event, (payload) => {
+        const line = `data: ${JSON.stringify({ event, payload })}\n\n`;
+        for (const s of streams) s.write(line);
+      }),
+    );
+  };
+  const unsubscribe = () => {
+    for (const off of offs.splice(0)) off();
+  };
+
   function openEventStream(res: ServerResponse): void {
+    if (streams.size === 0) subscribe();
+    streams.add(res);
+    res.on('close', () => {
+      if (streams.delete(res) && streams.size === 0) unsubscribe();
+    });
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',
@@ -139,18 +161,8 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
       'X-Content-Type-Options': 'nosniff',
     });
     res.write(': connected\n\n');
-    streams.add(res);
-    res.on('close', () => streams.delete(res));
   }
 
-  const offs = EVENT_NAMES.map((event) =>
-    options.core.on(event, (payload) => {
-      // Nobody has the window open: no need to serialise every reply and decision.
-      if (streams.size === 0) return;
-      const line = `data: ${JSON.stringify({ event, payload })}\n\n`;
-      for (const s of streams) s.write(line);
-    }),
-  );
   const heartbeat = setInterval(() => {
     for (const s of streams) s.write(': keep-alive\n\n');
   }, 15_000);
@@ -167,7 +179,7 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
     url: `http://${host}:${port}/`,
     async close() {
       clearInterval(heartbeat);
-      for (const off of offs) off();
+      unsubscribe();
       for (const s of streams) s.end();
       streams.clear();
       server.closeAllConnections();

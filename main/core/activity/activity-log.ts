@@ -65,6 +65,9 @@ export interface ActivityEntry {
 
 export type NewActivityEntry = Omit<ActivityEntry, 'id'>;
 
+/** A record as the log lends it out without copying: read it, copy what you keep. */
+export type ReadonlyActivityEntry = Readonly<Omit<ActivityEntry, 'rule'>> & { readonly rule?: Readonly<NonNullable<ActivityEntry['rule']>> };
+
 /** What can change after the decision: a missed message sent after all, a reply called back. */
 export type ActivityPatch = Partial<Pick<ActivityEntry, 'outcome' | 'reason' | 'explanation' | 'rule' | 'until' | 'replyId'>>;
 
@@ -91,7 +94,8 @@ export interface ActivityLogOptions {
 }
 
 export interface ActivityLogEvents {
-  change: ActivityEntry;
+  /** The record itself, not a copy: read it during the call, copy what you keep. */
+  change: ReadonlyActivityEntry;
 }
 
 const ruleSchema = z.object({ id: z.string(), name: z.string() });
@@ -191,7 +195,7 @@ export class ActivityLog {
     const entry: ActivityEntry = { ...input, id: known?.id ?? randomBytes(9).toString('base64url'), preview: cut(input.preview) };
     this.insert(entry);
     this.trim();
-    this.events.emit('change', copy(entry));
+    this.events.emit('change', entry);
     await this.journal.append([{ t: 'put', e: entry }], tx);
     return copy(entry);
   }
@@ -208,7 +212,7 @@ export class ActivityLog {
     if (patch.rule && (patch.rule.id !== e.rule?.id || patch.rule.name !== e.rule?.name)) rec.rule = { ...patch.rule };
     if (Object.keys(rec).length === 2) return copy(e);
     this.applyRecord(rec);
-    this.events.emit('change', copy(e));
+    this.events.emit('change', e);
     await this.journal.append([rec], tx);
     return copy(e);
   }
@@ -218,10 +222,10 @@ export class ActivityLog {
     return e ? copy(e) : undefined;
   }
 
-  /** The record whose reply is `replyId`. */
-  findByReply(replyId: string): ActivityEntry | undefined {
+  /** The record whose reply is `replyId`; the log's own, no copy made (read it, copy what you keep). */
+  findByReply(replyId: string): ReadonlyActivityEntry | undefined {
     const key = this.byReply.get(replyId);
-    return key ? this.get(key) : undefined;
+    return key ? this.entries.get(key) : undefined;
   }
 
   get size(): number {

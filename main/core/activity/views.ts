@@ -4,11 +4,11 @@
  * status of the reply it links to.
  */
 import type { ActivityView, ReplyStatus } from '../../contract/api.js';
-import type { ActivityEntry } from './activity-log.js';
+import type { ReadonlyActivityEntry } from './activity-log.js';
 
 export const VIEW_PREVIEW_CHARS = 200;
 
-export function toActivityView(e: ActivityEntry, extra: { chatId: string; replyStatus?: ReplyStatus }): ActivityView {
+export function toActivityView(e: ReadonlyActivityEntry, extra: { chatId: string; replyStatus?: ReplyStatus }): ActivityView {
   const chars = [...e.preview];
   const view: ActivityView = {
     id: e.id,

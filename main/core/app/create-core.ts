@@ -20,8 +20,8 @@ import { acquireSessionLock, type SessionLock } from '../connection/session-lock
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { ReconnectHistory } from '../history/reconnect-history.js';
 import { Outbox } from '../outbox/index.js';
-import { ReplyLog, toReplyViewInChat, type ReplyLogEntry } from '../replylog/index.js';
-import { ActivityLog, toActivityView, type ActivityEntry } from '../activity/index.js';
+import { ReplyLog, toReplyViewInChat, type ReadonlyReplyLogEntry } from '../replylog/index.js';
+import { ActivityLog, toActivityView, type ReadonlyActivityEntry } from '../activity/index.js';
 import { ChatIds } from '../conversation/chat-ids.js';
 import { Conversations } from '../conversation/conversations.js';
 import { LidLinks } from '../conversation/lid-links.js';
@@ -312,11 +312,13 @@ async function openCore(
   };
 
   // ---- events to the window (the state's and the history's are above) -------------------------
-  const replyChatId = (e: ReplyLogEntry) => {
+  // Views are built only while someone listens (`emitIfHeard`): each reply changes about five
+  // times, and most of the time no window is open (headless, say, with no browser connected).
+  const replyChatId = (e: ReadonlyReplyLogEntry) => {
     const contact = parseJid(e.contactJid);
     return conversations.idOf(e.chatKey ?? conversations.chatKey(e.chatJid, contact?.server === 's.whatsapp.net' ? contact.user : undefined));
   };
-  const activityView = (e: ActivityEntry) =>
+  const activityView = (e: ReadonlyActivityEntry) =>
     toActivityView(e, { chatId: conversations.idOf(e.chatKey), ...(e.replyId ? { replyStatus: replyLog.statusOf(e.replyId) } : {}) });
   offs.push(
     // (The pipeline mirrors each outbox change into the reply log.)
@@ -327,14 +329,15 @@ async function openCore(
       }
     }),
     replyLog.on('change', (entry) => {
-      events.emit('reply', toReplyViewInChat(entry, replyChatId(entry)));
+      events.emitIfHeard('reply', () => toReplyViewInChat(entry, replyChatId(entry)));
       // The decision record shows its reply's status: it changed too.
+      if (events.listenerCount('activity') === 0) return;
       const record = activity.findByReply(entry.id);
       if (record) events.emit('activity', activityView(record));
     }),
-    activity.on('change', (entry) => events.emit('activity', activityView(entry))),
+    activity.on('change', (entry) => events.emitIfHeard('activity', () => activityView(entry))),
     conversations.onMutesChanged((views) => events.emit('muted', views)),
-    missed.on('change', (entries) => events.emit('missed', entries.map(toMissedView))),
+    missed.on('change', (entries) => events.emitIfHeard('missed', () => entries.map(toMissedView))),
     // The session store sets a damaged session aside when it opens it (a relink, say).
     controller.on('state', (state) => {
       if (state.kind !== 'needs-relink' && state.kind !== 'awaiting-qr') return;

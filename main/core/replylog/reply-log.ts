@@ -21,6 +21,7 @@ import {
   isOpenStatus,
   REPLY_STATUSES,
   type NewReplyLogEntry,
+  type ReadonlyReplyLogEntry,
   type ReplyLogEntry,
   type ReplyLogPatch,
   type ReplyQuery,
@@ -42,7 +43,11 @@ export interface ReplyLogOptions {
 }
 
 export interface ReplyLogEvents {
-  change: ReplyLogEntry;
+  /**
+   * The entry itself, not a copy (a reply changes about five times; most of the time nobody
+   * keeps it): read it during the call, copy what you keep.
+   */
+  change: ReadonlyReplyLogEntry;
 }
 
 const statusSchema = z.enum(REPLY_STATUSES as [ReplyStatus, ...ReplyStatus[]]);
@@ -140,7 +145,7 @@ export class ReplyLog {
     const entry: ReplyLogEntry = { ...input, at, status, statusHistory: [{ status, at }], attempts: 0 };
     this.insert(entry);
     this.trim();
-    this.events.emit('change', copy(entry));
+    this.events.emit('change', entry);
     await this.journal.append([{ t: 'put', e: entry }], tx);
     return copy(entry);
   }
@@ -149,15 +154,20 @@ export class ReplyLog {
   async update(id: string, patch: ReplyLogPatch, tx?: Transaction): Promise<void> {
     const e = this.entries.get(id);
     if (!e) return;
+    const status = patch.status !== undefined && patch.status !== e.status;
+    const text = patch.text !== undefined && patch.text !== e.text;
+    const attempts = patch.attempts !== undefined && patch.attempts !== e.attempts;
+    const lastError = patch.lastError !== undefined && patch.lastError !== e.lastError;
+    const clearJob = patch.clearJob === true && e.job !== undefined;
+    if (!status && !text && !attempts && !lastError && !clearJob) return; // nothing changed
     const rec: UpdateRecord = { t: 'upd', id, at: this.now() };
-    if (patch.status !== undefined && patch.status !== e.status) rec.status = patch.status;
-    if (patch.text !== undefined && patch.text !== e.text) rec.text = patch.text;
-    if (patch.attempts !== undefined && patch.attempts !== e.attempts) rec.attempts = patch.attempts;
-    if (patch.lastError !== undefined && patch.lastError !== e.lastError) rec.lastError = patch.lastError;
-    if (patch.clearJob && e.job !== undefined) rec.clearJob = true;
-    if (Object.keys(rec).length === 3) return; // nothing changed
+    if (status) rec.status = patch.status;
+    if (text) rec.text = patch.text;
+    if (attempts) rec.attempts = patch.attempts;
+    if (lastError) rec.lastError = patch.lastError;
+    if (clearJob) rec.clearJob = true;
     this.applyRecord(rec);
-    this.events.emit('change', copy(e));
+    this.events.emit('change', e);
     await this.journal.append([rec], tx);
   }
 

@@ -67,6 +67,12 @@ export interface ReplyLogEntry {
   job?: unknown;
 }
 
+/** An entry as the log lends it out without copying (its 'change' event): read it, copy what you keep. */
+export type ReadonlyReplyLogEntry = Readonly<Omit<ReplyLogEntry, 'rule' | 'statusHistory'>> & {
+  readonly rule: Readonly<RuleRef>;
+  readonly statusHistory: ReadonlyArray<Readonly<{ status: ReplyStatus; at: number }>>;
+};
+
 export type NewReplyLogEntry = Omit<ReplyLogEntry, 'status' | 'statusHistory' | 'attempts' | 'at'> & {
   at?: number;
   status?: ReplyStatus;

@@ -3,11 +3,11 @@
  * (contact JIDs, generation jobs). The shape matches the contract's `ReplyView`.
  */
 import type { ReplyView } from '../../contract/api.js';
-import type { ReplyLogEntry } from './types.js';
+import type { ReadonlyReplyLogEntry } from './types.js';
 
 export type ReplyLogView = ReplyView;
 
-export function toReplyView(e: ReplyLogEntry): ReplyLogView {
+export function toReplyView(e: ReadonlyReplyLogEntry): ReplyLogView {
   const view: ReplyLogView = {
     id: e.id,
     at: e.at,
@@ -25,6 +25,6 @@ export function toReplyView(e: ReplyLogEntry): ReplyLogView {
 }
 
 /** The view with the chat's opaque id, for muting from a reply-log row. */
-export function toReplyViewInChat(e: ReplyLogEntry, chatId: string): ReplyLogView {
+export function toReplyViewInChat(e: ReadonlyReplyLogEntry, chatId: string): ReplyLogView {
   return { ...toReplyView(e), chatId };
 }

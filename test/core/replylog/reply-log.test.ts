@@ -11,7 +11,7 @@ import type { MissedView, ReplyStatus as ContractReplyStatus, ReplyView } from '
 import type { MissedListView } from '../../../main/core/inbound/index.js';
 import type { OutboxEntry } from '../../../main/core/outbox/index.js';
 import { aesGcmCipher } from '../../../main/core/storage/cipher.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -103,6 +103,31 @@ describe('ReplyLog', () => {
     });
     expect(again.get(e.id)!.job).toBeUndefined();
     expect(again.findByInbound(e.inboundKey)?.id).toBe(e.id);
+    await again.close();
+  });
+
+  it('announces each change with the entry as it is then; a change that changes nothing is neither announced nor written', async () => {
+    const dir = tempDir('replylog-');
+    const log = await ReplyLog.open({ dir });
+    const seen: Array<{ status: ReplyStatus; history: number; attempts: number }> = [];
+    log.on('change', (e) => seen.push({ status: e.status, history: e.statusHistory.length, attempts: e.attempts }));
+    const e = await log.add(entry());
+    await log.applyOutbox(outboxEntry(e.id, { state: 'sending', text: 'On holiday', attempts: 1 }));
+    await log.flush();
+    const size = statSync(ReplyLog.file(dir)).size;
+    // The same again (the outbox announcing a change of something the log does not keep).
+    await log.applyOutbox(outboxEntry(e.id, { state: 'sending', text: 'On holiday', attempts: 1 }));
+    await log.flush();
+    expect(statSync(ReplyLog.file(dir)).size).toBe(size);
+    await log.update(e.id, { attempts: 2 });
+    expect(seen).toEqual([
+      { status: 'generating', history: 1, attempts: 0 },
+      { status: 'sending', history: 2, attempts: 1 },
+      { status: 'sending', history: 2, attempts: 2 },
+    ]);
+    await log.close();
+    const again = await ReplyLog.open({ dir });
+    expect(again.get(e.id)).toMatchObject({ status: 'sending', attempts: 2, statusHistory: [{ status: 'generating' }, { status: 'sending' }] });
     await again.close();
   });
 
