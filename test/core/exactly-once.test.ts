@@ -99,7 +99,7 @@ describe('seed scenarios', () => {
     const carol = server.createContact({ name: 'Carol' });
     server.faults.withholdAcks(true);
     const socketBefore = core.controller.currentSocket()!.id;
-    await say(carol, server.defaultAccount, 'ack me');
+    await say(carol, server.defaultAccount, 'please ack me');
     const pending = await waitForReply(core, (r) => r.status === 'sending');
     await until(() => server.record.clientMessages.filter((m) => m.id === pending.id).length >= 2, 10_000, 'a retry');
     const copies = server.record.clientMessages.filter((m) => m.id === pending.id);
@@ -109,7 +109,7 @@ describe('seed scenarios', () => {
     server.faults.withholdAcks(false);
     const sent = await waitForReply(core, (r) => r.id === pending.id && r.status === 'sent');
     expect(sent.attempts).toBeGreaterThanOrEqual(2);
-    expectDeliveredOnce(server, carol, sent.id, 'Re: ack me');
+    expectDeliveredOnce(server, carol, sent.id, 'Re: please ack me');
   });
 
   it('a socket dropped between send and ack: resent with the same id, delivered once', async () => {

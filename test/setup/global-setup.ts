@@ -31,6 +31,8 @@ export function teardown(): void {
     }
   }
   if (leaks.length > 0) {
+    // Vitest reports an error thrown here ("error during close") but still exits 0: set the code.
+    process.exitCode = 1;
     throw new Error(`log privacy: ${leaks.length} log line(s) leak data:\n${leaks.slice(0, 10).join('\n')}`);
   }
   console.log(`log privacy: ${checked} captured log lines (every level) checked, no leaks`);
