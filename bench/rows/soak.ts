@@ -14,8 +14,9 @@
  * Load: 100 keyword rules (q0 … q99, every message gets a reply despite the 10 s per-chat
  * cooldown); each contact keeps at most three messages unanswered (a reply that never comes
  * releases the next message after 30 s), and the contacts write concurrently. A drop every 100
- * messages the client has taken in (the fake server holds them no more); messages written while
- * the link is down arrive as offline messages.
+ * messages the client has taken in (the fake server holds them no more), and the contacts wait
+ * whenever the drops fall more than two behind the writing, so the drops are spread over the
+ * whole run; messages written while the link is down arrive as offline messages.
  *
  * BENCH_QUICK: 10,000 messages and 100 drops (a smoke run: its second half is not steady state).
  */
@@ -47,6 +48,8 @@ const WINDOW = 3;
  */
 const REPLY_WAIT_MS = Number(process.env.BENCH_SOAK_REPLY_WAIT_MS ?? 30_000);
 const TARGET_GROWTH = 0.05;
+/** How many drops the schedule may run behind before the contacts wait for them. */
+const LAG_DROPS = 2;
 /** BENCH_SOAK_CLIENT=bare: the same soak through the bare Baileys echo loop (for comparing lost replies). */
 const KIND = (process.env.BENCH_SOAK_CLIENT ?? 'replyline') as 'replyline' | 'bare';
 /** Also the same soak without drops (BENCH_SOAK_CONTROL=0 leaves it out). */
@@ -296,11 +299,20 @@ function drive(
         resolve();
       });
     });
+  // The drops keep pace with the writing: a contact does not write on while the drops are more
+  // than LAG_DROPS behind the schedule (drop r due once r × every messages are written). Without
+  // this, a drop, its reopen and the ½ × every messages taken in before the next one took longer
+  // than the contacts took to write every messages, so half the drops came after the last
+  // message (and the samples, taken while writing, saw only the other half).
+  const every = MESSAGES / Math.max(1, drops);
+  let dropsDone = 0;
+  const dropsBehind = () => drops > 0 && dropsDone < Math.min(drops, Math.floor(written / every)) - LAG_DROPS;
   const writing = Promise.all(
     contacts.map(async (c) => {
       const replies: Promise<void>[] = [];
       for (let k = 0; k < per && written < MESSAGES; k++) {
         if (k >= WINDOW) await replies[k - WINDOW];
+        while (dropsBehind()) await sleep(20);
         if (written >= MESSAGES) break;
         const t = text(k);
         replies.push(replyTo(c, t));
@@ -318,7 +330,6 @@ function drive(
   let writingDone = false;
   let takenInAtDrop = 0;
   const dropping = (async () => {
-    const every = MESSAGES / Math.max(1, drops);
     let last = takenIn();
     let lastChangeAt = now();
     for (let r = 1; r <= drops; r++) {
@@ -332,13 +343,15 @@ function drive(
         // Once everything is written, a client that takes in nothing more for 3 s must not hold
         // up the remaining drops (at 10 s, a client that fell behind the schedule left a
         // hundred or more drops for after the writing: half an hour of waiting).
-        if (writingDone && now() - lastChangeAt > 3_000) break;
+        // The same while the contacts wait for the drops to catch up.
+        if ((writingDone || dropsBehind()) && now() - lastChangeAt > 3_000) break;
         await sleep(50);
       }
       const opened = client.next('open', 60_000);
       server.faults.closeSocket(account);
       await opened;
       takenInAtDrop = takenIn();
+      dropsDone = r;
       onReconnect(r);
       if (writingDone && r % 10 === 0) progress(`soak (${drops} drops): drop ${r} of ${drops} after writing`);
     }
