@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
+import { writeHeapSnapshot } from 'node:v8';
 /**
  * The IPC between a benchmark row (which runs the fake server) and a client under test running in
  * a child process of its own, so the client's CPU and heap are its own.
@@ -23,6 +24,7 @@ export type ToClient =
   | { cmd: 'stats'; full?: boolean }
   | { cmd: 'profile-start' }
   | { cmd: 'profile-stop'; file: string }
+  | { cmd: 'heap-snapshot'; file: string }
   | { cmd: 'stop' };
 
 /** CPU time the client process used so far (user + system, ms). */
@@ -124,6 +126,11 @@ export function handleProbe(msg: ToClient): boolean {
         }
         send({ type: 'profiled', file: msg.file });
       })();
+      return true;
+    case 'heap-snapshot':
+      // Synchronous: the client stands still for the seconds it takes (a diagnosis, not a figure).
+      writeHeapSnapshot(msg.file);
+      send({ type: 'profiled', file: msg.file });
       return true;
     case 'stats':
     case 'stop':

@@ -110,6 +110,22 @@ async function soak(drops: number): Promise<SoakRun> {
     progress(`soak (${drops} drops): ${CONTACTS} contacts introduced`);
 
     const samples: Sample[] = [];
+    // BENCH_SOAK_SNAPSHOT_DIR: heap snapshots for finding what a high sample holds: one at the
+    // first sample of the second half, and one at the first sample after it whose heap is over
+    // 1.4 × the median of the five before it.
+    const snapshotDir = process.env.BENCH_SOAK_SNAPSHOT_DIR;
+    const taken = new Set<string>();
+    const maybeSnapshot = async (s: Sample) => {
+      if (!snapshotDir || drops === 0) return;
+      const before = samples.slice(-6, -1).map((x) => x.heapMb).sort((a, b) => a - b);
+      const high = before.length === 5 && s.heapMb > 1.4 * before[2]!;
+      const which = !taken.has('base') && s.messages >= MESSAGES / 2 ? 'base' : !taken.has('high') && taken.has('base') && high ? 'high' : undefined;
+      if (!which) return;
+      taken.add(which);
+      const file = path.join(snapshotDir, `soak-${which}-${s.messages}.heapsnapshot`);
+      await client.heapSnapshot(file);
+      progress(`soak (${drops} drops): heap snapshot at ${s.messages} messages (${s.heapMb} MB): ${file}`);
+    };
     let reconnects = 0;
     const t0 = now();
     const load = drive(server, client, contacts, account, drops, (n) => (reconnects = n));
@@ -129,6 +145,7 @@ async function soak(drops: number): Promise<SoakRun> {
         atSeconds: round((now() - t0) / 1000, 1),
       };
       samples.push(s);
+      await maybeSnapshot(s);
       if (samples.length % 5 === 1) {
         progress(`soak (${drops} drops): ${messages} messages, ${s.replies} replies, ${reconnects} drops: heap ${s.heapMb} MB, RSS ${s.rssMb} MB`);
       }
