@@ -15,18 +15,9 @@
 import { sessionHistory } from '../../test/core/session/fixtures/session-history.js';
 import { encodeValue, freezeTree, type Tree } from '../../main/core/session/tree-codec.js';
 import { diffTree, UNCHANGED } from '../../main/core/session/tree-diff.js';
+import { approxSize } from '../../main/core/session/key-log.js';
 
 type Write = { id: string; value: unknown };
-
-/** As key-log.ts sizes a change for its record chunks. */
-function approxSize(tree: Tree): number {
-  if (typeof tree === 'string') return tree.length + 2;
-  if (tree === null || typeof tree !== 'object') return 8;
-  let n = 2;
-  if (Array.isArray(tree)) for (const v of tree) n += approxSize(v) + 1;
-  else for (const k of Object.keys(tree)) n += k.length + 4 + approxSize(tree[k]!);
-  return n;
-}
 
 let sink = 0;
 

@@ -356,7 +356,8 @@ class Chunker {
   }
 }
 
-function approxSize(tree: Tree): number {
+/** About how many bytes a tree takes as JSON (for cutting record chunks). */
+export function approxSize(tree: Tree): number {
   if (typeof tree === 'string') return tree.length + 2;
   if (tree === null || typeof tree !== 'object') return 8;
   let n = 2;
