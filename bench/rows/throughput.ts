@@ -8,6 +8,7 @@
  * the ratio is the median of the per-pair ratios. The client's CPU time per message is reported
  * too: unlike wall time it hardly moves when other work shares the machine.
  */
+import { mkdirSync } from 'node:fs';
 import { silenceConsole } from '../clients/protocol.js';
 import { loadRules, ReplyCounter, writeAll } from '../lib/load.js';
 import { RemoteClient, type ClientKind } from '../lib/remote-client.js';
@@ -92,6 +93,7 @@ export async function runThroughput(): Promise<RowResult> {
   silenceConsole({ errors: true });
   const runs: Run[] = [];
   const pairRatios: number[] = [];
+  if (process.env.BENCH_PROFILE) mkdirSync(process.env.BENCH_PROFILE, { recursive: true });
   for (let p = 0; p < PAIRS; p++) {
     const order: ClientKind[] = p % 2 === 0 ? ['replyline', 'bare'] : ['bare', 'replyline'];
     const pair: Partial<Record<ClientKind, Run>> = {};
