@@ -11,6 +11,7 @@ import makeWASocket, {
   Browsers,
   jidNormalizedUser,
   type BinaryNode,
+  type SignalKeyStore,
   type UserFacingSocketConfig,
   type WAMessageKey,
   type WASocket,
@@ -25,7 +26,7 @@ import { acquireSessionLock, type SessionLock } from './session-lock.js';
 import { DeviceListCache } from './device-cache.js';
 import { InboundLedger } from './inbound-ledger.js';
 import { keysWhileOpen, type KeysGate } from './keys-while-open.js';
-import { noteTcTokenIssued } from './tc-token-issued.js';
+import { TcTokenNotes } from './tc-token-issued.js';
 import { sameAccount } from './account.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { getLogger, type Logger } from '../logging/logger.js';
@@ -102,6 +103,8 @@ export class ConnectionController implements Link {
   private readonly events = new TypedEmitter<LinkEventMap>();
   /** Shared by every socket, so a reconnect does not re-fetch device lists and sessions. */
   private readonly deviceCache: DeviceListCache;
+  /** Per key store (tc-token-issued.ts); weak, so a wiped session's notes go with its key store. */
+  private readonly tcNotes = new WeakMap<SignalKeyStore, TcTokenNotes>();
   private readonly log: Logger;
   private readonly backoff: Backoff;
   private readonly edges: CloseEdges;
@@ -318,6 +321,7 @@ export class ConnectionController implements Link {
     this.setState({ kind: 'connecting', attempt: this.backoff.attempt });
     const store = this.store;
     const keysGate = { open: true };
+    const notes = this.tcTokenNotes(store);
     const sock = makeWASocket({
       browser: Browsers.appropriate('Desktop'),
       markOnlineOnConnect: false,
@@ -327,7 +331,7 @@ export class ConnectionController implements Link {
       ...this.options.socketConfig,
       // The inbound ledger sees decryptions through this cache (Baileys' default; kept on).
       enableRecentMessageCache: true,
-      auth: { creds: store.state.creds, keys: keysWhileOpen(store.state.keys, keysGate) },
+      auth: { creds: store.state.creds, keys: keysWhileOpen(store.state.keys, keysGate, (data) => notes.observeWrite(data)) },
       logger: this.baileysLogger(),
     });
     const slot: SocketSlot = { id, sock, retired: false, keysGate, lastInboundAt: this.now(), ledger: this.ledgerFor(id, sock, store) };
@@ -404,17 +408,28 @@ export class ConnectionController implements Link {
   private rememberTokenIssues(sock: WASocket, store: SessionStore): void {
     // Stand-in sockets (chaos tests) have no sendMessage: nothing to remember there.
     if (typeof sock.sendMessage !== 'function') return;
-    const keys = store.state.keys;
+    const notes = this.tcTokenNotes(store);
     const send = sock.sendMessage.bind(sock);
     const lidForPn = (pn: string) => sock.signalRepository.lidMapping.getLIDForPN(pn);
     sock.sendMessage = async (jid, content, options) => {
       const sent = await send(jid, content, options);
       // Wall-clock seconds, as Baileys compares them (not the injected clock).
-      noteTcTokenIssued(keys, jid, lidForPn, Math.floor(Date.now() / 1000)).catch((err: unknown) =>
+      notes.afterSend(jid, lidForPn, Math.floor(Date.now() / 1000)).catch((err: unknown) =>
         this.log.debug({ err: (err as Error).message }, 'noting the privacy token issue failed'),
       );
       return sent;
     };
+  }
+
+  /** The token notes of the store's current key store (a wipe gives it a new one, with nothing noted). */
+  private tcTokenNotes(store: SessionStore): TcTokenNotes {
+    const keys = store.state.keys;
+    let notes = this.tcNotes.get(keys);
+    if (!notes) {
+      notes = new TcTokenNotes(keys);
+      this.tcNotes.set(keys, notes);
+    }
+    return notes;
   }
 
   private onOpen(slot: SocketSlot): void {

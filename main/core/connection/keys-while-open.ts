@@ -27,10 +27,14 @@ export class SocketClosedError extends Error {
   }
 }
 
-export function keysWhileOpen(keys: SignalKeyStore, gate: KeysGate): SignalKeyStore {
+/** `onWrite` sees each write before it goes to the store (memos derived from keys forget with it). */
+export function keysWhileOpen(keys: SignalKeyStore, gate: KeysGate, onWrite?: (data: Parameters<SignalKeyStore['set']>[0]) => void): SignalKeyStore {
   return {
     get: (type, ids) => (gate.open ? keys.get(type, ids) : Promise.reject(new SocketClosedError())),
-    set: (data) => keys.set(data),
+    set: (data) => {
+      onWrite?.(data);
+      return keys.set(data);
+    },
     ...(keys.clear ? { clear: () => keys.clear!() } : {}),
   };
 }

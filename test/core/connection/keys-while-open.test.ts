@@ -34,6 +34,17 @@ describe('keysWhileOpen', () => {
     expect(calls).toEqual({ get: 1, set: 1, clear: 1 });
   });
 
+  it('shows every write to the watcher, also after the socket closed (memos derived from keys forget with it)', async () => {
+    const { keys } = memoryKeys();
+    const gate = { open: true };
+    const seen: unknown[] = [];
+    const gated = keysWhileOpen(keys, gate, (data) => seen.push(data));
+    await gated.set({ tctoken: { '42@lid': null } });
+    gate.open = false;
+    await gated.set({ 'lid-mapping': { '1555': '42' } });
+    expect(seen).toEqual([{ tctoken: { '42@lid': null } }, { 'lid-mapping': { '1555': '42' } }]);
+  });
+
   it('refuses reads once the socket closed, before they reach the store, and still lets writes through', async () => {
     const { keys, calls } = memoryKeys();
     const gate = { open: true };
