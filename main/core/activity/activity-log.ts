@@ -327,6 +327,8 @@ export class ActivityLog {
 }
 
 function cut(text: string): string {
+  // No more UTF-16 units than the limit: no more characters either (skips splitting every preview).
+  if (text.length <= MAX_PREVIEW) return text;
   const chars = [...text];
   return chars.length > MAX_PREVIEW ? `${chars.slice(0, MAX_PREVIEW - 1).join('')}…` : text;
 }

@@ -10,20 +10,24 @@
 import type { InboundMessage } from './inbound.js';
 import { normalizeJid as normalizeProtocolJid } from '../connection/jid.js';
 import type { ContactScope } from './schema.js';
+import { memoizeString } from '../util/memo.js';
 
 const PN_SERVERS = new Set(['s.whatsapp.net', 'c.us']);
 const KNOWN_SERVERS = new Set(['s.whatsapp.net', 'c.us', 'lid', 'g.us']);
+
+// The same few JIDs are normalised several times per message (sender keys, conversation key,
+// scope checks, engine and pipeline): each is worked out once (pure functions of a string).
 
 /**
  * A JID as a person may type it: trimmed, lower-cased, then device/agent suffixes dropped
  * (`123:4@…`, `123_1:4@…`) and `c.us` read as `s.whatsapp.net`.
  */
-export function normalizeJid(jid: string): string {
-  return normalizeProtocolJid(jid.trim().toLowerCase());
-}
+export const normalizeJid: (jid: string) => string = memoizeString((jid) => normalizeProtocolJid(jid.trim().toLowerCase()));
 
 /** Digits of an international phone number (`+49 (0)151 …`, `0049…`), or undefined if it isn't one. */
-export function normalizePhone(raw: string): string | undefined {
+export const normalizePhone: (raw: string) => string | undefined = memoizeString(phoneDigits);
+
+function phoneDigits(raw: string): string | undefined {
   const cleaned = raw.trim().replace(/\(0\)/g, '');
   if (!/^\+?[\d\s().\-/]+$/.test(cleaned)) return undefined;
   let digits = cleaned.replace(/\D/g, '');
@@ -31,7 +35,9 @@ export function normalizePhone(raw: string): string | undefined {
   return digits.length >= 7 && digits.length <= 15 ? digits : undefined;
 }
 
-function phoneOfJid(normalizedJid: string): string | undefined {
+const phoneOfJid: (normalizedJid: string) => string | undefined = memoizeString(phoneOfNormalizedJid);
+
+function phoneOfNormalizedJid(normalizedJid: string): string | undefined {
   const at = normalizedJid.lastIndexOf('@');
   if (at < 0 || !PN_SERVERS.has(normalizedJid.slice(at + 1))) return undefined;
   const user = normalizedJid.slice(0, at);

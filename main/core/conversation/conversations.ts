@@ -40,6 +40,8 @@ export class Conversations {
 
   /** Remember that `lidJid` is the contact with this phone number (from a message carrying both). */
   learnAlias(jid: string | undefined, phone: string | undefined): void {
+    // Most messages come from a phone-number JID: no parsing for those.
+    if (!phone || !jid?.endsWith('@lid')) return;
     const p = parseJid(jid);
     if (!p || p.server !== 'lid' || !phone || !/^\d{5,20}$/.test(phone)) return;
     const lid = `${p.user}@lid`;

@@ -9,6 +9,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { RecordLog } from '../../../main/core/storage/record-log.js';
 import { passphraseKeyWrapper, loadOrCreateDataKey } from '../../../main/core/storage/cipher.js';
 import { ActivityLog, type NewActivityEntry } from '../../../main/core/activity/index.js';
+import { MAX_PREVIEW } from '../../../main/core/activity/activity-log.js';
 import { MuteStore } from '../../../main/core/conversation/mute-store.js';
 import { OwnerActivity } from '../../../main/core/conversation/owner-activity.js';
 import { ChatIds } from '../../../main/core/conversation/chat-ids.js';
@@ -56,6 +57,17 @@ describe('activity log', () => {
     expect(again.get('c|1')).toMatchObject({ id: first.id, preview: secretText, outcome: 'cancelled', reason: 'owner-answered', replyId: 'R1' });
     expect(again.findByReply('R1')?.key).toBe('c|1');
     await again.close();
+  });
+
+  it('cuts a preview longer than the limit in characters (not UTF-16 units), and keeps one at the limit whole', async () => {
+    const log = await ActivityLog.open({ dir: tempDir('activity-'), now: () => T0 });
+    const atLimit = 'a'.repeat(MAX_PREVIEW);
+    const emoji = '😀'.repeat(MAX_PREVIEW); // twice as many UTF-16 units as characters: still whole
+    expect((await log.add(record('c|1', { preview: atLimit }))).preview).toBe(atLimit);
+    expect((await log.add(record('c|2', { preview: emoji }))).preview).toBe(emoji);
+    expect((await log.add(record('c|3', { preview: `${atLimit}b` }))).preview).toBe(`${'a'.repeat(MAX_PREVIEW - 1)}…`);
+    expect((await log.add(record('c|4', { preview: `${emoji}😀` }))).preview).toBe(`${'😀'.repeat(MAX_PREVIEW - 1)}…`);
+    await log.close();
   });
 
   it('a record of a message that could not be read gives way to its real decision, should a readable copy come after all', async () => {
@@ -172,6 +184,10 @@ describe('LID links', () => {
     const links = await LidLinks.open({ dir, cipher });
     const conversations = new Conversations({ chatIds: ChatIds.withSalt(Buffer.alloc(32, 2)), mutes: await MuteStore.open({ dir }), owner: await OwnerActivity.open({ dir }), links });
     const byNumber = conversations.chatKey('4915112345678@s.whatsapp.net');
+    expect(conversations.chatKey('88001122334455@lid')).not.toBe(byNumber);
+    // Only a LID is learned as an alias (a message from a phone-number JID teaches nothing).
+    conversations.learnAlias('4915112345678@s.whatsapp.net', '4915112345678');
+    conversations.learnAlias('88001122334455@lid.example', '4915112345678');
     expect(conversations.chatKey('88001122334455@lid')).not.toBe(byNumber);
     conversations.learnAlias('88001122334455:3@lid', '4915112345678');
     expect(conversations.chatKey('88001122334455@lid')).toBe(byNumber);
