@@ -9,7 +9,6 @@
  * dedupe key, so a message handled again after a crash keeps its first record.
  */
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import {
   ACTIVITY_OUTCOMES,
@@ -29,6 +28,7 @@ import type { StoreLog, Transaction } from '../storage/store-log.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { toCsv } from '../util/csv.js';
 import { queryNewestFirst, type LogQuery } from '../util/log-query.js';
+import { randomText } from '../util/random-pool.js';
 import { parseWith } from '../storage/parse-with.js';
 
 /** Longest preview kept (the view shows at most 200 characters of it; search uses all of it). */
@@ -192,7 +192,7 @@ export class ActivityLog {
   async add(input: NewActivityEntry, tx?: Transaction): Promise<ActivityEntry> {
     const known = this.entries.get(input.key);
     if (known && !(known.reason === 'unreadable' && input.reason !== 'unreadable')) return copy(known);
-    const entry: ActivityEntry = { ...input, id: known?.id ?? randomBytes(9).toString('base64url'), preview: cut(input.preview) };
+    const entry: ActivityEntry = { ...input, id: known?.id ?? randomText(9, 'base64url'), preview: cut(input.preview) };
     this.insert(entry);
     this.trim();
     this.events.emit('change', entry);

@@ -3,21 +3,12 @@
  * (`3EB0` + 18 uppercase hex digits, like Baileys' `generateMessageIDV2`), so the server and
  * the contact's phone treat them like any other web client's id.
  */
-import { randomBytes } from 'node:crypto';
+import { randomText } from '../util/random-pool.js';
 
 const ID_BYTES = 9;
-/** Random bytes drawn 512 ids at a time: one call into the CSPRNG instead of one per reply. */
-let pool = Buffer.alloc(0);
-let offset = 0;
 
 export function newMessageId(): string {
-  if (offset + ID_BYTES > pool.length) {
-    pool = randomBytes(ID_BYTES * 512);
-    offset = 0;
-  }
-  const id = pool.toString('hex', offset, offset + ID_BYTES).toUpperCase();
-  offset += ID_BYTES;
-  return '3EB0' + id;
+  return '3EB0' + randomText(ID_BYTES, 'hex').toUpperCase();
 }
 
 /** Ids we accept from callers: what WhatsApp accepts on the wire, kept conservative. */
