@@ -411,11 +411,22 @@ export class ConnectionController implements Link {
     const notes = this.tcTokenNotes(store);
     const send = sock.sendMessage.bind(sock);
     const lidForPn = (pn: string) => sock.signalRepository.lidMapping.getLIDForPN(pn);
-    sock.sendMessage = async (jid, content, options) => {
-      const sent = await send(jid, content, options);
+    const afterSend = (jid: string) => {
       // Wall-clock seconds, as Baileys compares them (not the injected clock).
-      notes.afterSend(jid, lidForPn, Math.floor(Date.now() / 1000)).catch((err: unknown) =>
+      const nowSeconds = Math.floor(Date.now() / 1000);
+      // Known for this bucket (every reply but a contact's first of the week): no promise at all.
+      if (notes.known(jid, nowSeconds)) return;
+      notes.afterSend(jid, lidForPn, nowSeconds).catch((err: unknown) =>
         this.log.debug({ err: (err as Error).message }, 'noting the privacy token issue failed'),
+      );
+    };
+    // Not an async wrapper: the caller gets Baileys' own promise (each extra promise pays the
+    // async hooks Baileys' AsyncLocalStorage installs, on every reply).
+    sock.sendMessage = (jid, content, options) => {
+      const sent = send(jid, content, options);
+      sent.then(
+        () => afterSend(jid),
+        () => undefined, // the caller sees the failure; nothing was sent, nothing to note
       );
       return sent;
     };

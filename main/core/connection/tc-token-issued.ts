@@ -79,6 +79,11 @@ export class TcTokenNotes {
     this.generation++;
   }
 
+  /** Whether the note for `jid` is known to be there for this bucket: then `afterSend` has nothing to do. */
+  known(jid: string, nowSeconds: number): boolean {
+    return this.noted.get(jid) === bucketOf(nowSeconds);
+  }
+
   /** After a send to `jid`; returns whether it wrote (see noteTcTokenIssued). */
   async afterSend(jid: string, lidForPn: (pn: string) => Promise<string | null | undefined>, nowSeconds: number): Promise<boolean> {
     const bucket = bucketOf(nowSeconds);

@@ -29,6 +29,9 @@ import {
 } from './types.js';
 import { parseWith } from '../storage/parse-with.js';
 
+/** What `update` returns when it writes nothing (one settled promise, shared). */
+const NOTHING_TO_WRITE: Promise<void> = Promise.resolve();
+
 export interface ReplyLogOptions {
   /** Folder holding `replies.log` (without a commit log). */
   dir: string;
@@ -150,16 +153,28 @@ export class ReplyLog {
     return copy(entry);
   }
 
-  /** Change an entry; a new status is added to its history. Unknown ids are ignored. */
-  async update(id: string, patch: ReplyLogPatch, tx?: Transaction): Promise<void> {
+  /**
+   * Change an entry; a new status is added to its history. Unknown ids are ignored. Resolves once
+   * durable (with `tx`: once it commits). Not an async function: it runs for every outbox change
+   * of every reply, and each extra promise pays the async hooks Baileys installs.
+   */
+  update(id: string, patch: ReplyLogPatch, tx?: Transaction): Promise<void> {
+    try {
+      return this.updateNow(id, patch, tx);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  private updateNow(id: string, patch: ReplyLogPatch, tx: Transaction | undefined): Promise<void> {
     const e = this.entries.get(id);
-    if (!e) return;
+    if (!e) return NOTHING_TO_WRITE;
     const status = patch.status !== undefined && patch.status !== e.status;
     const text = patch.text !== undefined && patch.text !== e.text;
     const attempts = patch.attempts !== undefined && patch.attempts !== e.attempts;
     const lastError = patch.lastError !== undefined && patch.lastError !== e.lastError;
     const clearJob = patch.clearJob === true && e.job !== undefined;
-    if (!status && !text && !attempts && !lastError && !clearJob) return; // nothing changed
+    if (!status && !text && !attempts && !lastError && !clearJob) return NOTHING_TO_WRITE; // nothing changed
     const rec: UpdateRecord = { t: 'upd', id, at: this.now() };
     if (status) rec.status = patch.status;
     if (text) rec.text = patch.text;
@@ -168,7 +183,7 @@ export class ReplyLog {
     if (clearJob) rec.clearJob = true;
     this.applyRecord(rec);
     this.events.emit('change', e);
-    await this.journal.append([rec], tx);
+    return this.journal.append([rec], tx);
   }
 
   /** Mirror an outbox entry (same id) into the log: status, text, attempts, last error. */

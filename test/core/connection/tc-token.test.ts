@@ -76,7 +76,10 @@ describe('TcTokenNotes', () => {
   it('looks a contact up once per bucket: later replies neither read the key store nor resolve the LID', async () => {
     const keys = memoryKeys();
     const notes = new TcTokenNotes(keys as never);
+    expect(notes.known(ann, now)).toBe(false);
     expect(await notes.afterSend(ann, lidForPn, now)).toBe(true);
+    expect(notes.known(ann, now + 60)).toBe(true);
+    expect(notes.known(ann, now + TC_TOKEN_BUCKET_SECONDS)).toBe(false);
     expect(await notes.afterSend(ann, lidForPn, now + 60)).toBe(false);
     expect(await notes.afterSend(ann, lidForPn, now + 120)).toBe(false);
     expect(keys.reads).toEqual(['tctoken:42@lid']);
@@ -103,6 +106,7 @@ describe('TcTokenNotes', () => {
     // Baileys clears an expired token without a note (tc-token-utils): the entry loses senderTimestamp.
     const cleared = { tctoken: { '42@lid': null } } as SignalDataSet;
     notes.observeWrite(cleared);
+    expect(notes.known(ann, now)).toBe(false);
     await keys.set(cleared);
     expect(await notes.afterSend(ann, lidForPn, now + 60)).toBe(true);
     expect(keys.data.get('tctoken:42@lid')).toMatchObject({ senderTimestamp: now + 60 });

@@ -53,6 +53,17 @@ describe('ReplyLog', () => {
     expectTypeOf<ReplyStatus>().toEqualTypeOf<ContractReplyStatus>();
   });
 
+  it('update: resolves for an unknown id or no change, and a failed write is a rejection, never a throw', async () => {
+    const log = await ReplyLog.open({ dir: tempDir('replylog-') });
+    const e = await log.add(entry());
+    await expect(log.update('3EB0UNKNOWN', { status: 'queued' })).resolves.toBeUndefined();
+    await expect(log.update(e.id, { status: 'generating' })).resolves.toBeUndefined();
+    await log.close();
+    let written: Promise<void> | undefined;
+    expect(() => (written = log.update(e.id, { status: 'queued' }))).not.toThrow();
+    await expect(written).rejects.toThrow(/closed/);
+  });
+
   it('gives a resend the content of a reply handed to the socket, and nothing for one never sent', async () => {
     const dir = tempDir('replylog-');
     const log = await ReplyLog.open({ dir });
