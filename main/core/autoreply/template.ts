@@ -55,15 +55,19 @@ export function firstName(name: string): string {
 }
 
 function quoted(message: string): string {
+  // No more UTF-16 units than the limit: no more characters either (skips splitting every message).
+  if (message.length <= MAX_QUOTED_MESSAGE) return message;
   const chars = [...message];
   return chars.length > MAX_QUOTED_MESSAGE ? `${chars.slice(0, MAX_QUOTED_MESSAGE).join('')}…` : message;
 }
 
 export function renderTemplate(template: string, ctx: TemplateContext): string {
-  const name = cleanName(ctx.name);
+  // Cleaned only when the template names the person (most replies do not; it costs two regexes).
+  let cleaned: string | undefined;
+  const name = () => (cleaned ??= cleanName(ctx.name));
   const values: Record<string, () => string> = {
-    name: () => name,
-    first_name: () => firstName(name),
+    name,
+    first_name: () => firstName(name()),
     time: () => format('time', ctx.at, ctx.locale, ctx.timeZone),
     date: () => format('date', ctx.at, ctx.locale, ctx.timeZone),
     message: () => quoted(ctx.message),

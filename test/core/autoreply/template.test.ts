@@ -36,6 +36,17 @@ describe('renderTemplate', () => {
   it('quotes at most a bounded part of the message', () => {
     const out = renderTemplate('{message}', { ...ctx, message: 'x'.repeat(MAX_QUOTED_MESSAGE + 50) });
     expect(out).toBe('x'.repeat(MAX_QUOTED_MESSAGE) + '…');
+    // Counted in characters: at the limit a message stays whole, emoji (two UTF-16 units each) included.
+    const emoji = '😀'.repeat(MAX_QUOTED_MESSAGE);
+    expect(renderTemplate('{message}', { ...ctx, message: emoji })).toBe(emoji);
+    expect(renderTemplate('{message}', { ...ctx, message: `${emoji}😀` })).toBe(`${emoji}…`);
+    expect(renderTemplate('{message}', { ...ctx, message: 'y'.repeat(MAX_QUOTED_MESSAGE) })).toBe('y'.repeat(MAX_QUOTED_MESSAGE));
+  });
+
+  it('cleans the name the same whether a template uses it once, twice, or not at all', () => {
+    const named = { ...ctx, name: ' Ann\u0000\n Lee ' };
+    expect(renderTemplate('{name}/{first_name}/{name}', named)).toBe('Ann Lee/Ann/Ann Lee');
+    expect(renderTemplate('Re: {message}', named)).toBe(`Re: ${ctx.message}`);
   });
 
   it('first names skip leading symbols', () => {
