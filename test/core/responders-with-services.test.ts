@@ -208,6 +208,22 @@ describe('an AI reply in a chat with history', () => {
     expect(await ok(core, 'listChatMemory')).toEqual([]);
   });
 
+  it('starts remembering as soon as the rules change to an AI rule that uses earlier messages', async () => {
+    const { core } = await pairedCore();
+    await ok(core, 'setSecret', { name: 'openai', value: API_KEY });
+    await useRules(core, [aiRule({ contextTurns: 0 })]);
+    const eve = server.createContact({ name: 'Eve' });
+    await write(eve, 'first message to Eve');
+    await waitForReply(core, (r) => r.status === 'sent');
+    expect(await ok(core, 'listChatMemory')).toEqual([]);
+
+    await useRules(core, [aiRule({ contextTurns: 10 })]);
+    shift += 15_000;
+    await write(eve, 'second message to Eve');
+    await waitForReply(core, (r) => r.status === 'sent' && r.text.includes('second'));
+    expect(core.chatMemory.turns(eve.phoneJid).map((t) => t.text)).toContain('second message to Eve');
+  });
+
   it('in a group chat each earlier turn, and the message answered, say who wrote it', async () => {
     const { core } = await pairedCore();
     await ok(core, 'setSecret', { name: 'openai', value: API_KEY });

@@ -255,7 +255,16 @@ async function openCore(
 
   // Chats are remembered only while an AI rule uses earlier messages. In a group each turn keeps
   // who wrote it, since several people speak there.
-  const remembering = () => rules.some((r) => r.enabled && r.reply.type === 'openai' && r.reply.contextTurns > 0);
+  // Asked for every message: worked out once per rule set (a change of rules is a new array).
+  let rememberingFor: readonly Rule[] | undefined;
+  let rememberingNow = false;
+  const remembering = () => {
+    if (rememberingFor !== rules) {
+      rememberingFor = rules;
+      rememberingNow = rules.some((r) => r.enabled && r.reply.type === 'openai' && r.reply.contextTurns > 0);
+    }
+    return rememberingNow;
+  };
   const remember = (what: string, write: Promise<void>) =>
     void write.catch((err: unknown) => log.error({ err }, `chat memory: keeping ${what} failed`));
   const observe = {
