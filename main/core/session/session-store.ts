@@ -193,10 +193,22 @@ export class SessionStore {
  * still holding the old state (one dying of the logout) gets "closed" errors instead of writing
  * the old account's keys into the fresh session.
  */
+/** What a key write returns: it is applied in memory when the call returns (durable with the key log's next batch). */
+const APPLIED: Promise<void> = Promise.resolve();
+
 function authState(creds: AuthenticationCreds, keyLog: KeyLog): AuthenticationState {
   const keys: SignalKeyStore = {
     get: (type, ids) => keyLog.get(type, ids),
-    set: async (data) => keyLog.set(data),
+    // Not async (Baileys writes keys several times per message; each promise pays its async
+    // hooks): a write is applied at once, and one the store refuses is a rejection, as before.
+    set: (data) => {
+      try {
+        keyLog.set(data);
+        return APPLIED;
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    },
   };
   return { creds, keys };
 }

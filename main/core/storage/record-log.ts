@@ -49,7 +49,13 @@ interface PendingBatch {
   /** Encoded frames (one per record), or with `batchFrames` the records' JSON, framed at flush. */
   frames: Buffer[];
   json: string[];
-  resolvers: Array<{ resolve: () => void; reject: (e: unknown) => void }>;
+  /**
+   * Settles when the batch is durable (or failed): every append in the batch gets this one
+   * promise, rather than a promise each (each costs the async hooks Baileys installs).
+   */
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
 }
 
 export class RecordLog<T> {
@@ -116,17 +122,18 @@ export class RecordLog<T> {
     const batched = this.options.batchFrames === true;
     const json = batched ? records.map((r) => JSON.stringify(r)) : [];
     const frames = batched ? [] : records.map((r) => encodeFrame(r, this.options.cipher));
-    return new Promise((resolve, reject) => {
-      if (!this.pending) {
-        const batch: PendingBatch = { frames: [], json: [], resolvers: [] };
-        this.pending = batch;
-        // Start the batch after the current write, so concurrent appends coalesce.
-        this.writing = this.writing.then(() => this.flushBatch(batch));
-      }
-      this.pending.frames.push(...frames);
-      this.pending.json.push(...json);
-      this.pending.resolvers.push({ resolve, reject });
-    });
+    let batch = this.pending;
+    if (!batch) {
+      let settle!: Pick<PendingBatch, 'resolve' | 'reject'>;
+      const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+      const started: PendingBatch = { frames: [], json: [], done, ...settle };
+      batch = this.pending = started;
+      // Start the batch after the current write, so concurrent appends coalesce.
+      this.writing = this.writing.then(() => this.flushBatch(started));
+    }
+    for (const f of frames) batch.frames.push(f);
+    for (const j of json) batch.json.push(j);
+    return batch.done;
   }
 
   private async flushBatch(batch: PendingBatch): Promise<void> {
@@ -136,12 +143,12 @@ export class RecordLog<T> {
       await this.handle.write(buf);
       await this.handle.sync();
       this.bytes += buf.length;
-      for (const r of batch.resolvers) r.resolve();
+      batch.resolve();
     } catch (err) {
       // A failed write may have left part of a frame: cut it off, or the next append would land
       // behind it and turn a failed append into damage in the middle of the log.
       await this.handle.truncate(this.bytes).catch(() => undefined);
-      for (const r of batch.resolvers) r.reject(err);
+      batch.reject(err);
     }
   }
 

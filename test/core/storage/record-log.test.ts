@@ -164,6 +164,35 @@ describe('RecordLog', () => {
     await again.log.close();
   });
 
+  it('every append of a failed batch rejects, each caller on its own; the next batch is written', async () => {
+    const dir = tempDir();
+    const proto = await fileHandlePrototype(dir);
+    const file = path.join(dir, 'log');
+    const { log } = await RecordLog.open<Rec>(file, { parse, batchFrames: true });
+    await log.append({ n: 1 });
+    vi.spyOn(proto, 'sync').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    const together = [log.append({ n: 2 }), log.append({ n: 3 }, { n: 4 })];
+    for (const p of together) await expect(p).rejects.toThrow(/EIO/);
+    await log.append({ n: 5 });
+    await log.close();
+    // The failed batch was cut off the file; the next one follows the last durable record.
+    const again = await RecordLog.open<Rec>(file, { parse, batchFrames: true });
+    expect(again.records.map((r) => r.n)).toEqual([1, 5]);
+    await again.log.close();
+  });
+
+  it('a record that cannot be serialised fails its append alone, before any of its records joins the batch', async () => {
+    const file = path.join(tempDir(), 'log');
+    const { log } = await RecordLog.open<Rec>(file, { parse, batchFrames: true });
+    const first = log.append({ n: 1 });
+    expect(() => log.append({ n: 2 }, { n: 3, text: 10n } as unknown as Rec)).toThrow(TypeError);
+    await first;
+    await log.close();
+    const again = await RecordLog.open<Rec>(file, { parse, batchFrames: true });
+    expect(again.records).toEqual([{ n: 1 }]);
+    await again.log.close();
+  });
+
   it('seals records with a cipher: no plaintext on disk, tampering is damage', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'log');
