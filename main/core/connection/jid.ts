@@ -1,8 +1,10 @@
 /**
- * Small, dependency-free helpers for WhatsApp addresses (JIDs), shared by the outbox, the
+ * Small helpers (no packages) for WhatsApp addresses (JIDs), shared by the outbox, the
  * inbound handler and the reply log. A JID is `user[_agent][:device]@server`; Replyline only
  * ever needs the user part, the server and a device-free form.
  */
+
+import { memoizeString } from '../util/memo.js';
 
 export interface ParsedJid {
   /** The user part without agent or device, e.g. `15551234567` or `123456789012345`. */
@@ -12,8 +14,21 @@ export interface ParsedJid {
   server: string;
 }
 
-export function parseJid(jid: string | null | undefined): ParsedJid | undefined {
-  if (!jid) return undefined;
+/**
+ * The parts of a JID, or undefined when it is not one. Remembered per string (and frozen, being
+ * shared): every message parses the same few JIDs several times (dedupe keys, sender, phone,
+ * chat keys, masks), which showed as 0.5 % of the client's busy time in the throughput profile.
+ */
+export function parseJid(jid: string | null | undefined): Readonly<ParsedJid> | undefined {
+  return jid ? parsedJid(jid) : undefined;
+}
+
+const parsedJid = memoizeString((jid: string): Readonly<ParsedJid> | undefined => {
+  const parsed = parseJidNow(jid);
+  return parsed && Object.freeze(parsed);
+});
+
+function parseJidNow(jid: string): ParsedJid | undefined {
   const at = jid.indexOf('@');
   if (at < 0) return undefined;
   const rawUser = jid.slice(0, at);
@@ -27,10 +42,10 @@ export function parseJid(jid: string | null | undefined): ParsedJid | undefined 
 }
 
 /** The JID without agent or device: `1555:3@s.whatsapp.net` → `1555@s.whatsapp.net`. */
-export function normalizeJid(jid: string): string {
+export const normalizeJid: (jid: string) => string = memoizeString((jid) => {
   const p = parseJid(jid);
   return p ? `${p.user}@${p.server}` : jid;
-}
+});
 
 /** Same user on the same kind of server (device ignored). */
 export function sameUser(a: string | undefined, b: string | undefined): boolean {
