@@ -5,6 +5,14 @@
  * times. Every 1,000 messages the contacts have written, heap and RSS are read after two forced
  * full collections, with the sizes of the bounded stores beside them.
  *
+ * Each sample is taken at a settled moment: the contacts stop writing and the drops wait until
+ * the link is open, nothing is queued for the client at the server and every message written so
+ * far has its reply acknowledged (at most SETTLE_MAX_MS), then the memory is read and the load
+ * goes on. A sample taken in the middle of a drop and reopen reads the work in flight (hundreds
+ * of messages being decrypted, decided and answered at once), not what the core keeps: heap
+ * snapshots taken right after such samples held a third of the heap the sample had read
+ * (BENCHMARKS.md). Samples that did not settle in time are counted in the result.
+ *
  * Pass: over the second half of the run, a least-squares line through the samples grows less than
  * 5 % (heap and RSS each). Then the same soak without drops, as a control: under drops the fake
  * server redelivers messages the client never receipts (BENCHMARKS.md, "Lost replies"), and the
@@ -48,6 +56,8 @@ const WINDOW = 3;
  */
 const REPLY_WAIT_MS = Number(process.env.BENCH_SOAK_REPLY_WAIT_MS ?? 30_000);
 const TARGET_GROWTH = 0.05;
+/** The longest a sample waits for the load to settle (see above) before it reads the memory anyway. */
+const SETTLE_MAX_MS = Number(process.env.BENCH_SOAK_SETTLE_MAX_MS ?? 60_000);
 /** How many drops the schedule may run behind before the contacts wait for them. */
 const LAG_DROPS = 2;
 /** BENCH_SOAK_CLIENT=bare: the same soak through the bare Baileys echo loop (for comparing lost replies). */
@@ -65,9 +75,14 @@ interface Sample {
   /** Replies acknowledged by then. */
   replies: number;
   heapMb: number;
+  /** V8's heap as committed (used plus free space it keeps). */
+  heapTotalMb: number;
   rssMb: number;
   externalMb: number;
   reconnects: number;
+  /** How long the sample waited for the load to settle; `settled: false` when it gave up. */
+  settleMs: number;
+  settled: boolean;
   sizes: Record<string, number>;
   atSeconds: number;
 }
@@ -130,7 +145,10 @@ async function soak(drops: number): Promise<SoakRun> {
     const t0 = now();
     const load = drive(server, client, contacts, account, drops, (n) => (reconnects = n));
     const sample = async () => {
-      // Labelled with what was written when the memory was read (writing goes on meanwhile).
+      const settleStart = now();
+      load.pause();
+      const settled = await settledWithin(() => load.idle() && counter.acked - introduced >= load.written(), SETTLE_MAX_MS);
+      const settleMs = round(now() - settleStart, 0);
       const messages = load.written();
       const mem: MemorySample = await client.memory();
       const stats = KIND === 'replyline' ? await client.stats() : {};
@@ -138,16 +156,23 @@ async function soak(drops: number): Promise<SoakRun> {
         messages,
         replies: counter.acked - introduced,
         heapMb: round(mem.heapUsed / MB, 2),
+        heapTotalMb: round(mem.heapTotal / MB, 2),
         rssMb: round(mem.rss / MB, 2),
         externalMb: round(mem.external / MB, 2),
         reconnects,
+        settleMs,
+        settled,
         sizes: (stats.sizes ?? {}) as Record<string, number>,
         atSeconds: round((now() - t0) / 1000, 1),
       };
       samples.push(s);
       await maybeSnapshot(s);
+      load.resume();
       if (samples.length % 5 === 1) {
-        progress(`soak (${drops} drops): ${messages} messages, ${s.replies} replies, ${reconnects} drops: heap ${s.heapMb} MB, RSS ${s.rssMb} MB`);
+        progress(
+          `soak (${drops} drops): ${messages} messages, ${s.replies} replies, ${reconnects} drops: heap ${s.heapMb} MB, RSS ${s.rssMb} MB` +
+            ` (settled ${settled ? 'in' : 'NOT in'} ${settleMs} ms)`,
+        );
       }
     };
     await sample();
@@ -209,7 +234,7 @@ export async function runSoak(): Promise<RowResult> {
     CHART_FILE,
     lineChartSvg(
       `Headless core over the soak: ${MESSAGES.toLocaleString('en-US')} messages from ${CONTACTS} contacts`,
-      'messages written by the contacts (each sample after two forced full GCs; dashed: least-squares line over the second half)',
+      'messages written by the contacts (each sample with the load settled, after two forced full GCs; dashed: least-squares line over the second half)',
       (['heap', 'rss'] as const).map((which) => ({
         name: which === 'heap' ? 'Heap used' : 'RSS',
         lines: runs.map((r) => ({
@@ -245,13 +270,22 @@ export async function runSoak(): Promise<RowResult> {
     return (
       `${r.drops > 0 ? `With ${r.dropsDone} drops` : 'Without drops'}: ${r.repliesAcked.toLocaleString('en-US')} of ` +
       `${MESSAGES.toLocaleString('en-US')} replies acknowledged${lost > 0 ? ` (${lost.toLocaleString('en-US')} lost; ${r.serverStillQueued.toLocaleString('en-US')} messages still queued at the fake server, never receipted by the client: see BENCHMARKS.md, "Lost replies")` : ''}; ` +
-      `${round(r.seconds / 60, 1)} min; bounded stores at the end: ${sizesOf(r)}.`
+      `${round(r.seconds / 60, 1)} min; ${settling(r)}; bounded stores at the end: ${sizesOf(r)}.`
+    );
+  };
+  const settling = (r: SoakRun) => {
+    const waits = r.samples.map((x) => x.settleMs).sort((a, b) => a - b);
+    const unsettled = r.samples.filter((x) => !x.settled).length;
+    return (
+      `samples settled in ${waits[Math.floor(waits.length / 2)]} ms (median), ${waits[waits.length - 1]} ms at most` +
+      (unsettled > 0 ? `, ${unsettled} of ${r.samples.length} NOT settled within ${SETTLE_MAX_MS / 1000} s` : '')
     );
   };
   const data = (r: SoakRun) => ({
     drops: { planned: r.drops, done: r.dropsDone, opensSeen: r.opensSeen },
     repliesAcked: r.repliesAcked,
     soakSeconds: round(r.seconds, 1),
+    unsettledSamples: r.samples.filter((x) => !x.settled).length,
     fit: {
       heap: { growth: round(r.heap.growth, 4), fromMb: round(r.heap.from, 2), toMb: round(r.heap.to, 2), mbPer10kMessages: round(r.heap.fit.slope * 10_000, 3) },
       rss: { growth: round(r.rss.growth, 4), fromMb: round(r.rss.from, 2), toMb: round(r.rss.to, 2), mbPer10kMessages: round(r.rss.fit.slope * 10_000, 3) },
@@ -272,6 +306,16 @@ export async function runSoak(): Promise<RowResult> {
   };
 }
 
+/** Whether `cond` came true within `ms` (polled every 20 ms). */
+async function settledWithin(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = now() + ms;
+  while (!cond()) {
+    if (now() > end) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
 function countBy(values: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const v of values) out[v] = (out[v] ?? 0) + 1;
@@ -290,9 +334,13 @@ function drive(
   account: AccountInfo,
   drops: number,
   onReconnect: (n: number) => void,
-): { written: () => number; done: Promise<void> } {
+): { written: () => number; done: Promise<void>; pause: () => void; resume: () => void; idle: () => boolean } {
   const per = Math.ceil(MESSAGES / contacts.length);
   let written = 0;
+  // A sample pauses the load (no new message, no new drop) and waits for it to settle.
+  let paused = false;
+  let dropInProgress = false;
+  let sending = 0;
   // Message k of a contact says q<k mod RULES>: rule q<k> answers it, and the same rule comes
   // back in that chat only RULES messages later, well after its 10 s cooldown.
   const text = (k: number) => `q${k % RULES}`;
@@ -329,12 +377,17 @@ function drive(
       const replies: Promise<void>[] = [];
       for (let k = 0; k < per && written < MESSAGES; k++) {
         if (k >= WINDOW) await replies[k - WINDOW];
-        while (dropsBehind()) await sleep(20);
+        while (paused || dropsBehind()) await sleep(20);
         if (written >= MESSAGES) break;
         const t = text(k);
         replies.push(replyTo(c, t));
         written++;
-        await c.sendText(account, t);
+        sending++;
+        try {
+          await c.sendText(account, t);
+        } finally {
+          sending--;
+        }
       }
     }),
   );
@@ -364,9 +417,12 @@ function drive(
         if ((writingDone || dropsBehind()) && now() - lastChangeAt > 3_000) break;
         await sleep(50);
       }
+      while (paused) await sleep(20);
+      dropInProgress = true;
       const opened = client.next('open', 60_000);
       server.faults.closeSocket(account);
       await opened;
+      dropInProgress = false;
       takenInAtDrop = takenIn();
       dropsDone = r;
       onReconnect(r);
@@ -375,6 +431,10 @@ function drive(
   })();
   return {
     written: () => written,
+    pause: () => (paused = true),
+    resume: () => (paused = false),
+    // Settled: every message written is at the server's side, the link is up, and the server holds nothing for the client.
+    idle: () => sending === 0 && !dropInProgress && server.pendingDeliveries(account).length === 0,
     done: Promise.all([writing.then(() => (writingDone = true)), dropping]).then(() => {
       server.off('message', onMessage);
     }),
