@@ -190,14 +190,31 @@ export class ActivityLog {
    * a readable copy came after all, takes that record's place.
    */
   async add(input: NewActivityEntry, tx?: Transaction): Promise<ActivityEntry> {
+    const { entry, written } = this.put(input, tx);
+    await written;
+    return copy(entry);
+  }
+
+  /**
+   * `add` for a caller that does not read the record back (the reply pipeline, for every
+   * message): no copy is made, and no promise beyond the write's own.
+   */
+  record(input: NewActivityEntry, tx?: Transaction): Promise<void> {
+    try {
+      return this.put(input, tx).written;
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  private put(input: NewActivityEntry, tx: Transaction | undefined): { entry: ActivityEntry; written: Promise<void> } {
     const known = this.entries.get(input.key);
-    if (known && !(known.reason === 'unreadable' && input.reason !== 'unreadable')) return copy(known);
+    if (known && !(known.reason === 'unreadable' && input.reason !== 'unreadable')) return { entry: known, written: NOTHING_WRITTEN };
     const entry: ActivityEntry = { ...input, id: known?.id ?? randomText(9, 'base64url'), preview: cut(input.preview) };
     this.insert(entry);
     this.trim();
     this.events.emit('change', entry);
-    await this.journal.append([{ t: 'put', e: entry }], tx);
-    return copy(entry);
+    return { entry, written: this.journal.append([{ t: 'put', e: entry }], tx) };
   }
 
   /** Change a record (by the inbound's key); unknown keys are ignored. Resolves once durable (with `tx`: once it commits). */
@@ -325,6 +342,9 @@ export class ActivityLog {
     }
   }
 }
+
+/** What `put` returns for a key already recorded (one settled promise, shared). */
+const NOTHING_WRITTEN: Promise<void> = Promise.resolve();
 
 function cut(text: string): string {
   // No more UTF-16 units than the limit: no more characters either (skips splitting every preview).

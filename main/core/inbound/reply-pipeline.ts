@@ -71,7 +71,7 @@ export interface ReplyPipelineOptions<D extends Decision = Decision> {
   /** Show "typing…" before replies whose rule asks for it (default true). */
   typingIndicator?: boolean;
   /** Decision records for every message that reaches the engine ("why no reply?"). */
-  activity?: Pick<ActivityLog, 'add' | 'update' | 'get'>;
+  activity?: Pick<ActivityLog, 'record' | 'update' | 'get'>;
   /** Chat keys, LID aliases and the owner's own messages. */
   conversations?: Pick<Conversations, 'chatKey' | 'learnAlias' | 'phoneOf' | 'ownerWrote'>;
   /**
@@ -476,7 +476,7 @@ export class ReplyPipeline<D extends Decision = Decision> {
     const msg = decision.inbound;
     const graceMs = decision.graceMs ?? 0;
     const chatKey = decision.conversationKey ?? this.chatKeyOf(msg);
-    const logged = this.o.replyLog.add(
+    const logged = this.o.replyLog.record(
       {
         id: replyId,
         at: job.decidedAt,
@@ -603,8 +603,8 @@ export class ReplyPipeline<D extends Decision = Decision> {
     msg: InboundMessage,
     key: string,
     chatKey: string,
-    outcome: Pick<NonNullable<Parameters<NonNullable<ReplyPipelineOptions['activity']>['add']>[0]>, 'outcome' | 'explanation'> &
-      Partial<Pick<Parameters<NonNullable<ReplyPipelineOptions['activity']>['add']>[0], 'reason' | 'rule' | 'until' | 'replyId'>>,
+    outcome: Pick<NonNullable<Parameters<NonNullable<ReplyPipelineOptions['activity']>['record']>[0]>, 'outcome' | 'explanation'> &
+      Partial<Pick<Parameters<NonNullable<ReplyPipelineOptions['activity']>['record']>[0], 'reason' | 'rule' | 'until' | 'replyId'>>,
     tx?: Transaction,
   ): Promise<void> {
     const activity = this.o.activity;
@@ -612,7 +612,7 @@ export class ReplyPipeline<D extends Decision = Decision> {
     const kind = msg.messageKind ?? 'text';
     const group = msg.isGroup || msg.kind === 'group';
     try {
-      await activity.add(
+      await activity.record(
         {
           key,
         at: msg.timestamp,

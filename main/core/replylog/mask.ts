@@ -4,6 +4,7 @@
  * `+1 ••• ••• 12 34`. A contact known only by LID (WhatsApp hides the number) shows as such.
  */
 import { parseJid } from '../connection/jid.js';
+import { memoizeString } from '../util/memo.js';
 
 /** ITU-T E.164 country codes of one and two digits; every other code has three. */
 const ONE_DIGIT = new Set(['1', '7']);
@@ -27,7 +28,11 @@ export function countryCodeOf(digits: string): string {
  * LID, group and other non-phone JIDs give `number hidden`.
  */
 export function maskPhone(input: string | undefined): string {
-  if (!input) return HIDDEN_NUMBER;
+  return input ? maskedPhone(input) : HIDDEN_NUMBER;
+}
+
+/** Remembered per string: every decision masks its contact twice (reply log and activity record). */
+const maskedPhone = memoizeString((input: string): string => {
   let digits: string;
   if (input.includes('@')) {
     const jid = parseJid(input);
@@ -40,4 +45,4 @@ export function maskPhone(input: string | undefined): string {
   if (digits.length < 8) return '••• ' + digits.slice(-2);
   const last4 = digits.slice(-4);
   return `+${countryCodeOf(digits)} ••• ••• ${last4.slice(0, 2)} ${last4.slice(2)}`;
-}
+});

@@ -141,16 +141,33 @@ export class ReplyLog {
    * returns the known entry.
    */
   async add(input: NewReplyLogEntry, tx?: Transaction): Promise<ReplyLogEntry> {
+    const { entry, written } = this.put(input, tx);
+    await written;
+    return copy(entry);
+  }
+
+  /**
+   * `add` for a caller that does not read the entry back (the reply pipeline, for every
+   * decision): no copy is made, and no promise beyond the write's own.
+   */
+  record(input: NewReplyLogEntry, tx?: Transaction): Promise<void> {
+    try {
+      return this.put(input, tx).written;
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  private put(input: NewReplyLogEntry, tx: Transaction | undefined): { entry: ReplyLogEntry; written: Promise<void> } {
     const known = this.entries.get(input.id);
-    if (known) return copy(known);
+    if (known) return { entry: known, written: NOTHING_TO_WRITE };
     const at = input.at ?? this.now();
     const status = input.status ?? 'generating';
     const entry: ReplyLogEntry = { ...input, at, status, statusHistory: [{ status, at }], attempts: 0 };
     this.insert(entry);
     this.trim();
     this.events.emit('change', entry);
-    await this.journal.append([{ t: 'put', e: entry }], tx);
-    return copy(entry);
+    return { entry, written: this.journal.append([{ t: 'put', e: entry }], tx) };
   }
 
   /**

@@ -59,6 +59,21 @@ describe('activity log', () => {
     await again.close();
   });
 
+  it('record() keeps the same record add() would, without handing a copy back', async () => {
+    const dir = tempDir('activity-');
+    const log = await ActivityLog.open({ dir, now: () => T0 });
+    await expect(log.record(record('c|1', { preview: 'first' }))).resolves.toBeUndefined();
+    const kept = log.get('c|1')!;
+    expect(kept).toMatchObject({ key: 'c|1', preview: 'first' });
+    // A key already recorded keeps its record, as with add().
+    await log.record(record('c|1', { preview: 'again' }));
+    expect(log.get('c|1')).toEqual(kept);
+    await log.close();
+    const again = await ActivityLog.open({ dir, now: () => T0 });
+    expect(again.get('c|1')).toEqual(kept);
+    await again.close();
+  });
+
   it('cuts a preview longer than the limit in characters (not UTF-16 units), and keeps one at the limit whole', async () => {
     const log = await ActivityLog.open({ dir: tempDir('activity-'), now: () => T0 });
     const atLimit = 'a'.repeat(MAX_PREVIEW);

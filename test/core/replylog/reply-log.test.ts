@@ -53,6 +53,21 @@ describe('ReplyLog', () => {
     expectTypeOf<ReplyStatus>().toEqualTypeOf<ContractReplyStatus>();
   });
 
+  it('record() keeps the same entry add() would, without handing a copy back', async () => {
+    const dir = tempDir('replylog-');
+    const log = await ReplyLog.open({ dir });
+    const input = entry({ at: 1_000 });
+    await expect(log.record(input)).resolves.toBeUndefined();
+    const kept = log.get(input.id)!;
+    expect(kept).toMatchObject({ id: input.id, status: 'generating', statusHistory: [{ status: 'generating', at: 1_000 }], attempts: 0 });
+    await log.record({ ...input, text: 'other' });
+    expect(log.get(input.id)).toEqual(kept);
+    await log.close();
+    const again = await ReplyLog.open({ dir });
+    expect(again.get(input.id)).toEqual(kept);
+    await again.close();
+  });
+
   it('update: resolves for an unknown id or no change, and a failed write is a rejection, never a throw', async () => {
     const log = await ReplyLog.open({ dir: tempDir('replylog-') });
     const e = await log.add(entry());
