@@ -35,7 +35,11 @@ export interface CpuSample {
 export interface MemorySample {
   heapUsed: number;
   heapTotal: number;
+  /** After the collections, once it stopped falling (see `measureMemory`). */
   rss: number;
+  /** Read right after the collections. */
+  rssAtGc: number;
+  rssSettleMs: number;
   external: number;
   arrayBuffers: number;
 }
@@ -72,16 +76,39 @@ export function send(msg: FromClient): void {
   process.send?.(msg);
 }
 
-/** Heap and RSS after two full collections (the child runs with --expose-gc). */
-export function measureMemory(): MemorySample {
+/**
+ * Heap and RSS after two full collections (the child runs with --expose-gc), RSS read once it has
+ * stopped falling. V8 hands the pages a collection freed back to the system from a background
+ * task: read at once, RSS still counted them (in the soak 100–150 MB, gone 100 ms later).
+ */
+export async function measureMemory(): Promise<MemorySample> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) {
     gc();
     gc();
   }
   const m = process.memoryUsage();
-  return { heapUsed: m.heapUsed, heapTotal: m.heapTotal, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers };
+  const started = performance.now();
+  let rss = m.rss;
+  // Every 50 ms until two readings in a row fall by less than 1 MB, for 2 s at most.
+  for (let calm = 0; calm < 2 && performance.now() - started < RSS_SETTLE_MAX_MS; ) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const next = process.memoryUsage.rss();
+    calm = rss - next < 1024 * 1024 ? calm + 1 : 0;
+    rss = next;
+  }
+  return {
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    rss,
+    rssAtGc: m.rss,
+    rssSettleMs: Math.round(performance.now() - started),
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+  };
 }
+
+const RSS_SETTLE_MAX_MS = 2_000;
 
 let profiler: Session | undefined;
 /** BENCH_PROFILE_HEAP=1: the profile is of allocations (a `.heapprofile`), not of CPU time. */
@@ -94,7 +121,7 @@ const HEAP_PROFILE = process.env.BENCH_PROFILE_HEAP === '1';
 export function handleProbe(msg: ToClient): boolean {
   switch (msg.cmd) {
     case 'memory':
-      send({ type: 'memory', sample: measureMemory() });
+      void measureMemory().then((sample) => send({ type: 'memory', sample }));
       return true;
     case 'cpu': {
       const u = process.cpuUsage();
