@@ -22,6 +22,7 @@ export type ToClient =
   | { cmd: 'memory' }
   | { cmd: 'cpu' }
   | { cmd: 'stats'; full?: boolean }
+  | { cmd: 'flush' }
   | { cmd: 'profile-start' }
   | { cmd: 'profile-stop'; file: string }
   | { cmd: 'heap-snapshot'; file: string }
@@ -160,6 +161,7 @@ export function handleProbe(msg: ToClient): boolean {
       send({ type: 'profiled', file: msg.file });
       return true;
     case 'stats':
+    case 'flush':
     case 'stop':
       return false;
   }

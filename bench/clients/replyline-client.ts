@@ -118,10 +118,18 @@ process.on('message', (raw) => {
           historyEntries: core.history.list().length,
           commitLogRecords: core.commitLog.recordCount,
         },
+        // Store compactions: one in flight holds every record of its store a second time.
+        compacting: { commitLog: core.commitLog.compacting, keyLogCompactions: core.controller.session?.stats.compactions ?? 0 },
         ...(msg.full ? { replyStatuses: statuses, replyErrors: [...errors], session: core.controller.session?.stats, inbound } : {}),
         outbox: core.outbox.diagnostics(),
       },
     });
+  } else if (msg.cmd === 'flush') {
+    // The commit log waits for a compaction in flight; the session store for its key log's writes and compaction.
+    void Promise.all([core.commitLog.flush(), core.controller.session?.flush()]).then(
+      () => send({ type: 'info', info: { flushed: true } }),
+      (err: unknown) => send({ type: 'error', message: `flush failed: ${(err as Error).message}` }),
+    );
   } else if (msg.cmd === 'stop') {
     void (async () => {
       await http?.close();

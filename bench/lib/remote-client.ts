@@ -108,6 +108,13 @@ export class RemoteClient {
     return rest;
   }
 
+  /** Replyline only: resolves once every store's writes and compactions so far are done. */
+  async flush(): Promise<void> {
+    const reply = this.next('info', 120_000, (m) => m.info.flushed === true);
+    this.child.send({ cmd: 'flush' });
+    await reply;
+  }
+
   async profileStart(): Promise<void> {
     const started = this.next('info', 30_000, (m) => m.info.profiling === true);
     this.child.send({ cmd: 'profile-start' });

@@ -9,11 +9,12 @@
  * Each sample is taken at a settled moment: the contacts stop writing and the drops wait until
  * the link is open and every message written so far has its reply acknowledged (or no reply came
  * for SETTLE_QUIET_MS: a reply that will not come, such as one the client lists as missed), for
- * SETTLE_MAX_MS at most; then the memory is read and the load goes on. A sample taken in the
- * middle of a drop and reopen reads the work in flight (hundreds of messages being decrypted,
- * decided and answered at once), not what the core keeps: heap snapshots taken right after such
- * samples held a third of the heap the sample had read (BENCHMARKS.md). Samples that did not
- * settle in time are counted in the result.
+ * SETTLE_MAX_MS at most; then the client finishes the writes and compactions its stores have
+ * started, the memory is read and the load goes on. A sample taken in the middle of a drop and
+ * reopen reads the work in flight (hundreds of messages being decrypted, decided and answered at
+ * once), not what the core keeps: heap snapshots taken right after such samples held a third of
+ * the heap the sample had read (BENCHMARKS.md). Samples that did not settle in time are counted
+ * in the result.
  *
  * Pass: over the second half of the run, a least-squares line through the samples grows less than
  * 5 % (heap and RSS each). Then the same soak without drops, as a control: under drops the fake
@@ -89,6 +90,9 @@ interface Sample {
   /** How long the sample waited for the load to settle; `settled: false` when it gave up. */
   settleMs: number;
   settled: boolean;
+  /** A commit-log compaction still running when the memory was read; key-log compactions so far. */
+  commitLogCompacting: boolean;
+  keyLogCompactions: number;
   sizes: Record<string, number>;
   atSeconds: number;
 }
@@ -166,10 +170,13 @@ async function soak(drops: number): Promise<SoakRun> {
         if (counter.acked !== acked || !load.idle()) [acked, quietSince] = [counter.acked, now()];
         return load.idle() && (counter.acked - introduced >= load.written() || now() - quietSince > SETTLE_QUIET_MS);
       }, SETTLE_MAX_MS);
+      // Writes and compactions in flight (a compaction holds every record of its store a second time).
+      if (KIND === 'replyline') await client.flush();
       const settleMs = round(now() - settleStart, 0);
       const messages = load.written();
       const mem: MemorySample = await client.memory();
       const stats = KIND === 'replyline' ? await client.stats() : {};
+      const compaction = (stats.compacting ?? {}) as { commitLog?: boolean; keyLogCompactions?: number };
       const s: Sample = {
         messages,
         replies: counter.acked - introduced,
@@ -181,6 +188,8 @@ async function soak(drops: number): Promise<SoakRun> {
         reconnects,
         settleMs,
         settled,
+        commitLogCompacting: compaction.commitLog === true,
+        keyLogCompactions: compaction.keyLogCompactions ?? 0,
         sizes: (stats.sizes ?? {}) as Record<string, number>,
         atSeconds: round((now() - t0) / 1000, 1),
       };
