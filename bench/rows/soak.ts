@@ -137,7 +137,9 @@ async function soak(drops: number): Promise<SoakRun> {
     const samples: Sample[] = [];
     // BENCH_SOAK_SNAPSHOT_DIR: heap snapshots for finding what grows or what a high sample holds:
     // one at the first sample of the second half, one at the last sample, and one at the first
-    // sample between them whose heap is over 1.4 × the median of the five before it.
+    // sample between them whose heap is over 1.4 × the median of the five before it. A diagnosis
+    // run only: writing a snapshot takes hundreds of MB outside the heap that the allocator keeps,
+    // so RSS from the first snapshot on says nothing about Replyline (the heap figures still do).
     const snapshotDir = process.env.BENCH_SOAK_SNAPSHOT_DIR;
     const taken = new Set<string>();
     const maybeSnapshot = async (s: Sample) => {
