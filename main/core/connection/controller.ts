@@ -7,6 +7,7 @@
  * watchdog, the session folder lock, and the hand-off of Baileys' events to the rest of the core
  * through the `Link` interface. It does not own the outbox or the auto-reply rules.
  */
+import type { AsyncLocalStorage } from 'node:async_hooks';
 import makeWASocket, {
   Browsers,
   jidNormalizedUser,
@@ -25,6 +26,7 @@ import type { Link, LinkEventMap, LiveSocket, Unsubscribe } from './link.js';
 import { acquireSessionLock, type SessionLock } from './session-lock.js';
 import { DeviceListCache } from './device-cache.js';
 import { InboundLedger } from './inbound-ledger.js';
+import { collectStorages } from './socket-storages.js';
 import { keysWhileOpen, type KeysGate } from './keys-while-open.js';
 import { TcTokenNotes } from './tc-token-issued.js';
 import { sameAccount } from './account.js';
@@ -97,6 +99,8 @@ interface SocketSlot {
   watchdog?: ReturnType<typeof setInterval>;
   /** Messages Baileys decrypted on this socket and did not hand over yet (see inbound-ledger.ts). */
   ledger: InboundLedger;
+  /** The AsyncLocalStorages Baileys made for this socket, disabled once it is gone (socket-storages.ts). */
+  storages: AsyncLocalStorage<unknown>[];
 }
 
 export class ConnectionController implements Link {
@@ -111,6 +115,8 @@ export class ConnectionController implements Link {
   private readonly now: () => number;
   private _state: ConnectionState = { kind: 'idle' };
   private slot: SocketSlot | undefined;
+  /** Storages of retired sockets, disabled when the next socket opens (`releaseRetiredStorages`). */
+  private retiredStorages: AsyncLocalStorage<unknown>[] = [];
   private nextSocketId = 1;
   private ready: Deferred<LiveSocket> = deferred();
   private readyPromises = 1;
@@ -289,6 +295,18 @@ export class ConnectionController implements Link {
     this.closed = true;
     await this.store?.close();
     await this.lock.release();
+    this.releaseRetiredStorages();
+  }
+
+  /**
+   * Disable the AsyncLocalStorages of the sockets retired so far (socket-storages.ts). Done when
+   * the next socket opens (or the controller closes), not at retirement: by then the retired
+   * socket's last key-store transactions have ended (it may read no keys once retired), and one
+   * that still ran would only write its keys at once instead of at its commit.
+   */
+  private releaseRetiredStorages(): void {
+    for (const storage of this.retiredStorages) storage.disable();
+    this.retiredStorages = [];
   }
 
   // ---- Socket lifecycle ---------------------------------------------------------------------
@@ -322,19 +340,22 @@ export class ConnectionController implements Link {
     const store = this.store;
     const keysGate = { open: true };
     const notes = this.tcTokenNotes(store);
-    const sock = makeWASocket({
-      browser: Browsers.appropriate('Desktop'),
-      markOnlineOnConnect: false,
-      syncFullHistory: false,
-      getMessage: this.options.getMessage,
-      userDevicesCache: this.deviceCache,
-      ...this.options.socketConfig,
-      // The inbound ledger sees decryptions through this cache (Baileys' default; kept on).
-      enableRecentMessageCache: true,
-      auth: { creds: store.state.creds, keys: keysWhileOpen(store.state.keys, keysGate, (data) => notes.observeWrite(data)) },
-      logger: this.baileysLogger(),
-    });
-    const slot: SocketSlot = { id, sock, retired: false, keysGate, lastInboundAt: this.now(), ledger: this.ledgerFor(id, sock, store) };
+    // Baileys makes an AsyncLocalStorage per socket that would stay enabled for good: collected here.
+    const { value: sock, storages } = collectStorages(() =>
+      makeWASocket({
+        browser: Browsers.appropriate('Desktop'),
+        markOnlineOnConnect: false,
+        syncFullHistory: false,
+        getMessage: this.options.getMessage,
+        userDevicesCache: this.deviceCache,
+        ...this.options.socketConfig,
+        // The inbound ledger sees decryptions through this cache (Baileys' default; kept on).
+        enableRecentMessageCache: true,
+        auth: { creds: store.state.creds, keys: keysWhileOpen(store.state.keys, keysGate, (data) => notes.observeWrite(data)) },
+        logger: this.baileysLogger(),
+      }),
+    );
+    const slot: SocketSlot = { id, sock, retired: false, keysGate, lastInboundAt: this.now(), ledger: this.ledgerFor(id, sock, store), storages };
     this.slot = slot;
     this.qrIndex = 0;
     this.attach(slot, store);
@@ -444,6 +465,7 @@ export class ConnectionController implements Link {
   }
 
   private onOpen(slot: SocketSlot): void {
+    this.releaseRetiredStorages();
     const store = this.store!;
     const account = accountFromCreds(store.state.creds);
     if (!account) {
@@ -567,6 +589,7 @@ export class ConnectionController implements Link {
       // Whatever it decrypted and never emitted (its receipt could not go out) is handed over now.
       slot.ledger.socketEnded();
     }
+    if (!slot.retired) this.retiredStorages.push(...slot.storages);
     slot.retired = true;
     slot.keysGate.open = false;
     if (slot.watchdog) clearInterval(slot.watchdog);
