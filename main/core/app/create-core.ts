@@ -341,7 +341,7 @@ async function openCore(
       events.emitIfHeard('reply', () => toReplyViewInChat(entry, replyChatId(entry)));
       // The decision record shows its reply's status: it changed too.
       if (events.listenerCount('activity') === 0) return;
-      const record = activity.findByReply(entry.id);
+      const record = activity.findForReply(entry);
       if (record) events.emit('activity', activityView(record));
     }),
     activity.on('change', (entry) => events.emitIfHeard('activity', () => activityView(entry))),

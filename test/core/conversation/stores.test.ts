@@ -55,7 +55,8 @@ describe('activity log', () => {
 
     const again = await ActivityLog.open({ dir, cipher, now: () => T0 });
     expect(again.get('c|1')).toMatchObject({ id: first.id, preview: secretText, outcome: 'cancelled', reason: 'owner-answered', replyId: 'R1' });
-    expect(again.findByReply('R1')?.key).toBe('c|1');
+    expect(again.findForReply({ id: 'R1', inboundKey: 'c|1' })?.key).toBe('c|1');
+    expect(again.findForReply({ id: 'R2', inboundKey: 'c|1' })).toBeUndefined();
     await again.close();
   });
 
@@ -101,7 +102,7 @@ describe('activity log', () => {
     await log.close();
     const again = await ActivityLog.open({ dir, now: () => T0 });
     expect(again.get('c|U1')).toMatchObject({ outcome: 'replied', replyId: 'R1' });
-    expect(again.findByReply('R1')?.key).toBe('c|U1');
+    expect(again.findForReply({ id: 'R1', inboundKey: 'c|U1' })?.key).toBe('c|U1');
     expect(again.query().map((e) => e.key)).toEqual(['c|U1', 'c|OTHER']);
     await again.close();
   });
