@@ -11,12 +11,12 @@
  * socket's code runs a transaction again, Node's `run()` enables it again, so nothing breaks.
  */
 import type { AsyncLocalStorage } from 'node:async_hooks';
-import { syncBuiltinESMExports } from 'node:module';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 
 type StorageClass = typeof AsyncLocalStorage;
 
 /** Node's own `async_hooks` exports (the object ES module imports of it are synced from). */
-const asyncHooks = process.getBuiltinModule('node:async_hooks') as unknown as { AsyncLocalStorage: StorageClass };
+const asyncHooks = createRequire(import.meta.url)('node:async_hooks') as { AsyncLocalStorage: StorageClass };
 
 /**
  * Call `make` and return what it made, with the AsyncLocalStorages constructed while it ran (it
