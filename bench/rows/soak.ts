@@ -264,7 +264,7 @@ export async function runSoak(): Promise<RowResult> {
     CHART_FILE,
     lineChartSvg(
       `Headless core over the soak: ${MESSAGES.toLocaleString('en-US')} messages from ${CONTACTS} contacts`,
-      'messages written by the contacts (each sample with the load settled, after two forced full GCs; dashed: least-squares line over the second half)',
+      'messages written (samples with the load settled, after two forced GCs; dashed: fit over the second half)',
       (['heap', 'rss'] as const).map((which) => ({
         name: which === 'heap' ? 'Heap used' : 'RSS',
         lines: runs.map((r) => ({
