@@ -29,6 +29,7 @@ import { TypedEmitter } from '../util/typed-emitter.js';
 import { toCsv } from '../util/csv.js';
 import { queryNewestFirst, type LogQuery } from '../util/log-query.js';
 import { randomText } from '../util/random-pool.js';
+import { rejectingThrows, SETTLED } from '../util/promise-free.js';
 import { parseWith } from '../storage/parse-with.js';
 
 /** Longest preview kept (the view shows at most 200 characters of it; search uses all of it). */
@@ -199,16 +200,12 @@ export class ActivityLog {
    * message): no copy is made, and no promise beyond the write's own.
    */
   record(input: NewActivityEntry, tx?: Transaction): Promise<void> {
-    try {
-      return this.put(input, tx).written;
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
+    return rejectingThrows(() => this.put(input, tx).written);
   }
 
   private put(input: NewActivityEntry, tx: Transaction | undefined): { entry: ActivityEntry; written: Promise<void> } {
     const known = this.entries.get(input.key);
-    if (known && !(known.reason === 'unreadable' && input.reason !== 'unreadable')) return { entry: known, written: NOTHING_WRITTEN };
+    if (known && !(known.reason === 'unreadable' && input.reason !== 'unreadable')) return { entry: known, written: SETTLED };
     const entry: ActivityEntry = { ...input, id: known?.id ?? randomText(9, 'base64url'), preview: cut(input.preview) };
     this.insert(entry);
     this.trim();
@@ -340,9 +337,6 @@ export class ActivityLog {
     }
   }
 }
-
-/** What `put` returns for a key already recorded (one settled promise, shared). */
-const NOTHING_WRITTEN: Promise<void> = Promise.resolve();
 
 function cut(text: string): string {
   // No more UTF-16 units than the limit: no more characters either (skips splitting every preview).

@@ -43,7 +43,7 @@ export class Conversations {
     // Most messages come from a phone-number JID: no parsing for those.
     if (!phone || !jid?.endsWith('@lid')) return;
     const p = parseJid(jid);
-    if (!p || p.server !== 'lid' || !phone || !/^\d{5,20}$/.test(phone)) return;
+    if (!p || p.server !== 'lid' || !/^\d{5,20}$/.test(phone)) return;
     const lid = `${p.user}@lid`;
     if (this.links.phoneOf(lid) === phone) return;
     // In memory at once; on disk soon (a link lost to a crash is learned again from the next message).

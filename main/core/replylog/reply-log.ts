@@ -28,9 +28,7 @@ import {
   type ReplyStatus,
 } from './types.js';
 import { parseWith } from '../storage/parse-with.js';
-
-/** What `update` returns when it writes nothing (one settled promise, shared). */
-const NOTHING_TO_WRITE: Promise<void> = Promise.resolve();
+import { rejectingThrows, SETTLED } from '../util/promise-free.js';
 
 export interface ReplyLogOptions {
   /** Folder holding `replies.log` (without a commit log). */
@@ -151,16 +149,12 @@ export class ReplyLog {
    * decision): no copy is made, and no promise beyond the write's own.
    */
   record(input: NewReplyLogEntry, tx?: Transaction): Promise<void> {
-    try {
-      return this.put(input, tx).written;
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
+    return rejectingThrows(() => this.put(input, tx).written);
   }
 
   private put(input: NewReplyLogEntry, tx: Transaction | undefined): { entry: ReplyLogEntry; written: Promise<void> } {
     const known = this.entries.get(input.id);
-    if (known) return { entry: known, written: NOTHING_TO_WRITE };
+    if (known) return { entry: known, written: SETTLED };
     const at = input.at ?? this.now();
     const status = input.status ?? 'generating';
     const entry: ReplyLogEntry = { ...input, at, status, statusHistory: [{ status, at }], attempts: 0 };
@@ -176,22 +170,18 @@ export class ReplyLog {
    * of every reply, and each extra promise pays the async hooks Baileys installs.
    */
   update(id: string, patch: ReplyLogPatch, tx?: Transaction): Promise<void> {
-    try {
-      return this.updateNow(id, patch, tx);
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
+    return rejectingThrows(() => this.updateNow(id, patch, tx));
   }
 
   private updateNow(id: string, patch: ReplyLogPatch, tx: Transaction | undefined): Promise<void> {
     const e = this.entries.get(id);
-    if (!e) return NOTHING_TO_WRITE;
+    if (!e) return SETTLED;
     const status = patch.status !== undefined && patch.status !== e.status;
     const text = patch.text !== undefined && patch.text !== e.text;
     const attempts = patch.attempts !== undefined && patch.attempts !== e.attempts;
     const lastError = patch.lastError !== undefined && patch.lastError !== e.lastError;
     const clearJob = patch.clearJob === true && e.job !== undefined;
-    if (!status && !text && !attempts && !lastError && !clearJob) return NOTHING_TO_WRITE; // nothing changed
+    if (!status && !text && !attempts && !lastError && !clearJob) return SETTLED; // nothing changed
     const rec: UpdateRecord = { t: 'upd', id, at: this.now() };
     if (status) rec.status = patch.status;
     if (text) rec.text = patch.text;

@@ -26,6 +26,7 @@ import { CredsDamage, readCreds, writeCreds } from './creds-file.js';
 import { KeyLog, KeyLogDamage, type KeyLogStats } from './key-log.js';
 import { CoalescingRunner, SerialQueue } from './serial-queue.js';
 import { SessionStoreError } from './errors.js';
+import { rejectingThrows, SETTLED } from '../util/promise-free.js';
 
 export { SessionStoreError, type SessionStoreErrorKind } from './errors.js';
 
@@ -193,22 +194,17 @@ export class SessionStore {
  * still holding the old state (one dying of the logout) gets "closed" errors instead of writing
  * the old account's keys into the fresh session.
  */
-/** What a key write returns: it is applied in memory when the call returns (durable with the key log's next batch). */
-const APPLIED: Promise<void> = Promise.resolve();
-
 function authState(creds: AuthenticationCreds, keyLog: KeyLog): AuthenticationState {
   const keys: SignalKeyStore = {
     get: (type, ids) => keyLog.get(type, ids),
     // Not async (Baileys writes keys several times per message; each promise pays its async
-    // hooks): a write is applied at once, and one the store refuses is a rejection, as before.
-    set: (data) => {
-      try {
+    // hooks): a write is applied in memory at once (durable with the key log's next batch), and
+    // one the store refuses is a rejection, as before.
+    set: (data) =>
+      rejectingThrows(() => {
         keyLog.set(data);
-        return APPLIED;
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
-    },
+        return SETTLED;
+      }),
   };
   return { creds, keys };
 }
